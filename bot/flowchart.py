@@ -1,0 +1,385 @@
+"""The review's management pathway as data: load, check, select and render it.
+
+Figure 1 of Racine et al. (Cancers 2025) is an image our corpus lacks, so
+``corpus/flowchart.json`` re-encodes the pathway the review's *text* describes,
+every node backed by verbatim quotes.  This module keeps that file honest
+(structural checks, quote verification) and renders it for the chatbot as an
+indented tree, Graphviz DOT source or a JSON-ready dict.  Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KINDS = frozenset({"start", "decision", "state", "step", "treatment"})
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "corpus" / "flowchart.json"
+_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # no leading "_": "__title" is ours in DOT
+_SUPERSCRIPTS = {"a": "ᵃ", "b": "ᵇ", "c": "ᶜ", "d": "ᵈ", "e": "ᵉ"}
+_DOT_SHAPES = {"start": ("ellipse", ""), "decision": ("hexagon", ""), "state": ("box", ""),
+               "step": ("box", "dashed"), "treatment": ("box", "rounded")}
+
+
+class FlowchartError(ValueError):
+    """The flowchart data is unusable; the message names the file and the fault."""
+
+
+@dataclass(frozen=True)
+class Support:
+    """A verbatim quote from the review backing a node, so every step is checkable."""
+    quote: str
+    section: str
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    """One box of the pathway; ``footnote`` is "a"/"b" as in the figure caption."""
+    id: str
+    label: str
+    kind: str
+    footnote: str | None
+    support: tuple[Support, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FlowEdge:
+    """A directed transition; ``label`` is the condition ("" when self-evident)."""
+    source: str
+    target: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Flowchart:
+    """The whole pathway; ``branches`` map a situation name to its node ids."""
+    title: str
+    notice: str
+    footnotes: dict[str, str]
+    nodes: tuple[FlowNode, ...]
+    edges: tuple[FlowEdge, ...]
+    branches: dict[str, tuple[str, ...]]
+
+    def node(self, node_id: str) -> FlowNode:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    @property
+    def root(self) -> str:
+        """The single node without incoming edges (validated at load time)."""
+        targets = {e.target for e in self.edges}
+        roots = [n.id for n in self.nodes if n.id not in targets]
+        if len(roots) != 1:
+            raise FlowchartError(f"expected exactly one root node, found {roots}")
+        return roots[0]
+
+    def children(self, node_id: str) -> list[FlowEdge]:
+        return [e for e in self.edges if e.source == node_id]
+
+    def subgraph(self, branch: str | None) -> Flowchart:
+        """Keep a branch plus every node leading to it from the root, so the
+        excerpt still starts at the root and reads on its own.  None = whole chart."""
+        if branch is None:
+            return self
+        if branch not in self.branches:
+            raise ValueError(f"unknown branch {branch!r}; known: {sorted(self.branches)}")
+        parents: dict[str, list[str]] = {}
+        for e in self.edges:
+            parents.setdefault(e.target, []).append(e.source)
+        keep: set[str] = set()
+        todo = deque(self.branches[branch])
+        while todo:  # walk upwards: all ancestors of the branch's nodes
+            nid = todo.popleft()
+            if nid not in keep:
+                keep.add(nid)
+                todo.extend(parents.get(nid, ()))
+        branches = {name: tuple(i for i in ids if i in keep) for name, ids in self.branches.items()}
+        return Flowchart(
+            title=self.title, notice=self.notice, footnotes=dict(self.footnotes),
+            nodes=tuple(n for n in self.nodes if n.id in keep),
+            edges=tuple(e for e in self.edges if e.source in keep and e.target in keep),
+            branches={k: v for k, v in branches.items() if v})
+
+
+def _fail(origin: str, msg: str) -> FlowchartError:
+    return FlowchartError(f"{origin}: {msg}")
+
+
+def flowchart_from_dict(data: Any, origin: str = "<dict>") -> Flowchart:
+    """Build and validate a Flowchart; ``origin`` names the source in errors."""
+    if not isinstance(data, Mapping):
+        raise _fail(origin, "top level must be a JSON object")
+    for key in ("title", "notice", "footnotes", "nodes", "edges", "branches"):
+        if key not in data:
+            raise _fail(origin, f"missing top-level key {key!r}")
+    footnotes = data["footnotes"]
+    if not isinstance(footnotes, Mapping) or not all(isinstance(v, str) for v in footnotes.values()):
+        raise _fail(origin, "'footnotes' must map keys to strings")
+    nodes: list[FlowNode] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["nodes"]):
+        nid = raw.get("id") if isinstance(raw, Mapping) else None
+        where = f"node {nid!r}" if nid else f"node #{i}"
+        if not isinstance(nid, str) or not _ID_RE.match(nid):
+            raise _fail(origin, f"{where}: id must match {_ID_RE.pattern}")
+        if nid in seen:
+            raise _fail(origin, f"{where}: duplicate id")
+        seen.add(nid)
+        if not isinstance(raw.get("label"), str) or not raw["label"].strip():
+            raise _fail(origin, f"{where}: missing label")
+        if raw.get("kind") not in KINDS:
+            raise _fail(origin, f"{where}: kind {raw.get('kind')!r} not in {sorted(KINDS)}")
+        foot = raw.get("footnote")
+        if foot is not None and foot not in footnotes:
+            raise _fail(origin, f"{where}: unknown footnote {foot!r} (known: {sorted(footnotes)})")
+        support = raw.get("support") or []
+        if not support:
+            raise _fail(origin, f"{where}: has no supporting quote")
+        sup: list[Support] = []
+        for s in support:
+            ok = (isinstance(s, Mapping) and isinstance(s.get("quote"), str) and s["quote"].strip()
+                  and isinstance(s.get("section"), str) and s["section"].strip()
+                  and isinstance(s.get("refs"), list)
+                  and all(isinstance(r, int) and not isinstance(r, bool) for r in s["refs"]))
+            if not ok:
+                raise _fail(origin, f"{where}: each support needs quote, section and refs (list of ints)")
+            sup.append(Support(s["quote"], s["section"], tuple(s["refs"])))
+        nodes.append(FlowNode(nid, raw["label"], raw["kind"], foot, tuple(sup), raw.get("note")))
+    edges: list[FlowEdge] = []
+    for raw in data["edges"]:
+        src, dst = raw.get("source"), raw.get("target")
+        for end in (src, dst):
+            if end not in seen:
+                raise _fail(origin, f"edge {src!r} -> {dst!r}: unknown node id {end!r}")
+        edges.append(FlowEdge(src, dst, raw.get("label") or ""))
+    branches: dict[str, tuple[str, ...]] = {}
+    for name, ids in data["branches"].items():
+        if not isinstance(ids, list) or not ids:
+            raise _fail(origin, f"branch {name!r}: must be a non-empty list of node ids")
+        unknown = [i for i in ids if i not in seen]
+        if unknown:
+            raise _fail(origin, f"branch {name!r}: unknown node id(s) {unknown}")
+        branches[name] = tuple(ids)
+    chart = Flowchart(str(data["title"]), str(data["notice"]), dict(footnotes),
+                      tuple(nodes), tuple(edges), branches)
+    try:
+        root = chart.root
+    except FlowchartError as exc:
+        raise _fail(origin, str(exc)) from None
+    unreachable = set(seen) - _reachable(chart, root)
+    if unreachable:
+        raise _fail(origin, f"node(s) not reachable from root {root!r}: {sorted(unreachable)}")
+    return chart
+
+
+def load_flowchart(path: str | Path = DEFAULT_PATH) -> Flowchart:
+    """Read and validate a flowchart JSON file; every error names the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FlowchartError(f"{path}: flowchart file not found") from None
+    except OSError as exc:
+        raise FlowchartError(f"{path}: cannot read flowchart file ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FlowchartError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    try:
+        return flowchart_from_dict(data, origin=str(path))
+    except (AttributeError, TypeError) as exc:  # wrong shapes, e.g. a node that is a string
+        raise FlowchartError(f"{path}: malformed flowchart ({exc})") from None
+
+
+def _reachable(chart: Flowchart, start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for e in chart.children(todo.pop()):
+            if e.target not in seen:
+                seen.add(e.target)
+                todo.append(e.target)
+    return seen
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def verify_quotes(flowchart: Flowchart, texts: Iterable[str]) -> list[str]:
+    """One problem per quote absent from every text.  Matching is exact after
+    folding whitespace, within one paragraph (blank-line-separated block): the
+    PDF extraction breaks sentences at page breaks, and a quote spanning such a
+    break would not be a faithful citation."""
+    paragraphs = [_fold(p) for t in texts for p in re.split(r"\n[ \t]*\n", t)]
+    problems = []
+    for node in flowchart.nodes:
+        for s in node.support:
+            q = _fold(s.quote)
+            if not any(q in p for p in paragraphs):
+                problems.append(f"{node.id}: quote not found in the review text ({s.section}): {q[:90]!r}")
+    return problems
+
+
+# Situation matching -------------------------------------------------------
+# Rules are tried in order; the first hit wins.  Precedence (most decisive
+# first): systemic (metastatic/unresectable/progression dominate any local
+# detail) > not_operable > inguinal > after_local_excision > assessment timing
+# cues (a 3-month non-response must be reassessed before salvage) >
+# local_salvage > bare "chemotherapy" -> systemic > generic "persistent/recurrent"
+# wording -> assessment.
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((b, re.compile(p, re.I)) for b, p in (
+    ("systemic", r"\bmetasta|\bunresectable\b|\bnon-?resectable\b|\bprogress(ed|es|ing|ion)?\b|\bdistant\b"
+                 r"|\b(first|second|subsequent)[- ]line\b|carboplatin|paclitaxel|docetaxel|\bm?DCF\b"
+                 r"|pembrolizumab|nivolumab|atezolizumab|checkpoint|immunotherap|anti-?PD|\bPD-?L?1\b"
+                 r"|\bsystemic\b|\bpalliative chemo"),
+    ("not_operable", r"\binoperable\b|\bnon-?operable\b|\bnot\s+operable\b|\bproton|\bcryo"
+                     r"|\b(unfit|not\s+(fit|suitable|eligible)|too\s+(frail|sick|ill|old))\s+(for|to\s+(have|undergo))\b"
+                     r"|\bsurgery\s+(is\s+|was\s+)?(not|isn't|wasn't)\s+(feasible|possible|an\s+option|suitable|indicated)"
+                     r"|\b(can ?not|can't|unable\s+to)\s+(have|undergo|tolerate|be\s+operated)"
+                     r"|\bnot\s+a\s+(surgical\s+)?candidate|\b(refuses?|declines?|declined)\s+(surgery|an\s+operation|apr)\b"
+                     r"|\bno\s+surgery\b"),
+    ("inguinal", r"\binguinal\b|\bgroin\b|\bnodal\b|\blymph[- ]?nodes?\b|lymphadenectomy"),
+    ("after_local_excision", r"\blocal(ly)?\s+(excision|excised|resection|resected)\b|\bexcis(ion|ed)\b"
+                             r"|\b(primary|initial)\s+resection\b"),
+    ("assessment", r"\b(3|three|6|six)[- ]?months?\b|\breassess|\bresponse\b|\bnon-?respon|\bnot\s+respond"
+                   r"|\bresidual\b|\bstill\s+(has|have|had|shows?|with|present|there|visible|detectable)\b"
+                   r"|\b(remains?|is)\s+(visible|detectable|present)\b"),
+    ("local_salvage", r"\bloco-?regional\b|\blocal(ly)?\s+(recurren|persist|relapse|disease)|\bAPR\b"
+                      r"|abdomino-?perineal|\bsalvage\s+surgery\b|\bsalvage\s+operation\b|exenteration"
+                      r"|\bVRAM\b|\bflap|\bperineal\b|intraoperative|\bIORT\b|re-?irradiation|re-?radiation"),
+    ("systemic", r"\bchemotherap"),
+    ("assessment", r"\bpersist|\brecurr|\brelaps|\bcame\s+back\b|\bfollow[- ]?up\b|\bsurveillance\b|\bmonitor"),
+))
+
+
+def match_branch(question: str) -> str | None:
+    """Name the branch a described situation falls under, or None for the whole
+    chart.  Keyword rules, case-insensitive, in the precedence order above."""
+    text = question.replace("\u2019", "'")
+    for branch, pattern in _RULES:
+        if pattern.search(text):
+            return branch
+    return None
+
+
+# Rendering -----------------------------------------------------------------
+
+def _mark(key: str | None, dot: bool = False) -> str:
+    if key is None:
+        return ""
+    return f" [{key}]" if dot else _SUPERSCRIPTS.get(key, f"[{key}]")
+
+
+def _highlighted(chart: Flowchart, highlight: str | None) -> set[str]:
+    if highlight is None:
+        return set()
+    if highlight not in chart.branches:
+        raise ValueError(f"unknown branch {highlight!r}; known: {sorted(chart.branches)}")
+    return set(chart.branches[highlight])
+
+
+def to_tree_text(flowchart: Flowchart, highlight: str | None = None) -> str:
+    """Indented tree from the root.  The graph is a DAG, so a shared step is
+    expanded once, under the parent that reaches it first breadth-first (its
+    shortest route), and elsewhere referred to with "(see above/below)"."""
+    hl = _highlighted(flowchart, highlight)
+    root = flowchart.root
+    home: dict[str, FlowEdge] = {}
+    queue = deque([root])
+    while queue:
+        for e in flowchart.children(queue.popleft()):
+            if e.target != root and e.target not in home:
+                home[e.target] = e
+                queue.append(e.target)
+    lines = [flowchart.title, ""]
+    printed: set[str] = {root}
+
+    def label(nid: str) -> str:
+        n = flowchart.node(nid)
+        return n.label + _mark(n.footnote) + (f"  ◀ {highlight}" if nid in hl else "")
+
+    def walk(nid: str, prefix: str) -> None:
+        kids = flowchart.children(nid)
+        for i, e in enumerate(kids):
+            last = i == len(kids) - 1
+            cond = f"[{e.label}] " if e.label else ""
+            expand = home.get(e.target) == e and e.target not in printed
+            ref = "" if expand else ("  (see above)" if e.target in printed else "  (see below)")
+            lines.append(f"{prefix}{'└─' if last else '├─'} {cond}{label(e.target)}{ref}")
+            if expand:
+                printed.add(e.target)
+                walk(e.target, prefix + ("   " if last else "│  "))
+
+    lines.append(label(root))
+    walk(root, "")
+    lines += ["", "Footnotes:"]
+    lines += [f"  {_mark(k)} {v}" for k, v in flowchart.footnotes.items()]
+    lines += ["", "Note: " + flowchart.notice]
+    return "\n".join(lines) + "\n"
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _dot_label(text: str, width: int = 30) -> str:
+    """Quoted DOT label: wrap first, escape each line, then join with a literal
+    \\n so our own line breaks are never escaped away."""
+    wrapped = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+    return '"' + "\\n".join(_dot_escape(line) for line in wrapped) + '"'
+
+
+def to_dot(flowchart: Flowchart, highlight: str | None = None) -> str:
+    """Graphviz DOT source (top-to-bottom); highlighted branch nodes are filled."""
+    hl = _highlighted(flowchart, highlight)
+    legend = [f"[{k}] {v}" for k, v in flowchart.footnotes.items()] + [flowchart.notice]
+    graph_label = "\\n".join(_dot_escape(line) for part in legend
+                             for line in textwrap.wrap(part, width=90) or [""])
+    out = ["digraph flowchart {",
+           f'  graph [rankdir="TB", labelloc="b", labeljust="l", fontname="Helvetica", fontsize=10, '
+           f'label="{graph_label}"];',
+           '  node [fontname="Helvetica", fontsize=10];',
+           '  edge [fontname="Helvetica", fontsize=9];',
+           f'  "__title" [shape="plaintext", label={_dot_label(flowchart.title, 80)}];']
+    for n in flowchart.nodes:
+        shape, style = _DOT_SHAPES[n.kind]
+        styles = [s for s in (style, "filled" if n.id in hl else "") if s]
+        attrs = [f"label={_dot_label(n.label + _mark(n.footnote, dot=True))}", f'shape="{shape}"']
+        if styles:
+            attrs.append(f'style="{",".join(styles)}"')
+        if n.id in hl:
+            attrs.append('fillcolor="#ffe08a"')
+        out.append(f'  "{n.id}" [{", ".join(attrs)}];')
+    out.append(f'  "__title" -> "{flowchart.root}" [style="invis"];')
+    for e in flowchart.edges:
+        attr = f" [label={_dot_label(e.label, 24)}]" if e.label else ""
+        out.append(f'  "{e.source}" -> "{e.target}"{attr};')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def to_dict(flowchart: Flowchart) -> dict[str, Any]:
+    """JSON-ready dict in the same shape as corpus/flowchart.json (round-trips)."""
+    return {
+        "title": flowchart.title,
+        "notice": flowchart.notice,
+        "footnotes": dict(flowchart.footnotes),
+        "root": flowchart.root,
+        "nodes": [{"id": n.id, "label": n.label, "kind": n.kind, "footnote": n.footnote,
+                   "footnote_text": flowchart.footnotes.get(n.footnote) if n.footnote else None,
+                   "note": n.note,
+                   "support": [{"quote": s.quote, "section": s.section, "refs": list(s.refs)}
+                               for s in n.support]}
+                  for n in flowchart.nodes],
+        "edges": [{"source": e.source, "target": e.target, "label": e.label} for e in flowchart.edges],
+        "branches": {k: list(v) for k, v in flowchart.branches.items()},
+    }

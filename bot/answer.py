@@ -1,0 +1,177 @@
+"""Extractive answers: the most relevant sentences of the review, quoted verbatim, with its own reference numbers.
+
+No generative model: every sentence shown is document text, so every number the user sees is in a quote beside it.
+References inherited from the paragraph (a sentence reporting the study its paragraph cites) are shown after the
+closing quote mark, never inside it.
+"""
+from __future__ import annotations
+
+import re
+
+from .retrieve import Hit, Ranking, Retriever
+from .settings import Settings
+from .text import citations_in, tokens
+from .types import Answer, Citation, Document, Sentence
+
+ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
+                "Nothing below answers it; these are only the closest passages, for orientation:")
+
+
+def fmt_refs(refs) -> str:
+    """[4–10] style: consecutive runs joined with an en dash, like the review itself."""
+    refs = sorted(set(refs))
+    if not refs:
+        return ""
+    runs, start, prev = [], refs[0], refs[0]
+    for n in refs[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(f"{start}\u2013{prev}" if prev - start >= 2 else ",".join(map(str, range(start, prev + 1))))
+        if n is not None:
+            start = prev = n
+    return "[" + ",".join(runs) + "]"
+
+
+def table_cells(s: Sentence, question: str, keep_all: bool = False) -> list[tuple[str, str]]:
+    """The cells of a table record worth showing: the study (first cell) and the columns the question names."""
+    cells = _merge_split_cells(s.text)
+    if keep_all or len(cells) <= 2:
+        return cells
+    q = set(tokens(question))
+    scored = [(len(q & set(tokens(label))) + 0.5 * len(q & set(tokens(value))), i) for i, (label, value) in
+              enumerate(cells[1:], 1)]
+    best = max((sc for sc, _ in scored), default=0)
+    if best == 0:
+        return cells
+    chosen = [i for sc, i in scored if sc >= max(1.0, best - 0.5)]
+    return [cells[0]] + [cells[i] for i in chosen]
+
+
+def _merge_split_cells(text: str) -> list[tuple[str, str]]:
+    """Split 'Label: value; Label: value' where a value may itself contain '; ' (e.g. '27.1 (early); 26.6 (late)')."""
+    out: list[list[str]] = []
+    for part in text.split("; "):
+        if ": " in part and re.match(r"^[A-Z0-9][^:]{1,80}: ", part):
+            label, value = part.split(": ", 1)
+            out.append([label, value])
+        elif out:
+            out[-1][1] += "; " + part
+    return [(a, b) for a, b in out]
+
+
+def citation_for(s: Sentence, doc: Document, question: str) -> Citation:
+    if s.kind == "table_record":
+        cells = table_cells(s, question)
+        quote = "; ".join(f"{a}: {b}" for a, b in cells)
+        refs = citations_in(quote) or list(s.refs)
+    else:
+        quote, refs = s.text, list(s.refs)
+    return Citation(doc=s.doc_id, section=s.section, quote=quote, start=s.start, end=s.end, refs=refs,
+                    context_refs=[n for n in s.context_refs if n not in refs], sentence_id=s.id)
+
+
+def _window_candidates(seed: Sentence, retriever: Retriever) -> list[list[Sentence]]:
+    """The seed alone, with its previous and/or next sentence of the same paragraph (text only)."""
+    if seed.kind != "text":
+        return [[seed]]
+    i = retriever.position[seed.id]
+    sents = retriever.sentences
+    prev = sents[i - 1] if i > 0 and sents[i - 1].paragraph == seed.paragraph and sents[i - 1].doc_id == seed.doc_id \
+        else None
+    nxt = sents[i + 1] if i + 1 < len(sents) and sents[i + 1].paragraph == seed.paragraph \
+        and sents[i + 1].doc_id == seed.doc_id else None
+    out = [[seed]]
+    if prev:
+        out.append([prev, seed])
+    if nxt:
+        out.append([seed, nxt])
+    if prev and nxt:
+        out.append([prev, seed, nxt])
+    return out
+
+
+def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: int = 12) -> list[Hit]:
+    """The best passage: a sentence, possibly with the neighbours that complete it (a window of up to three
+    sentences of one paragraph, kept when they add the question's missing words), then close runners-up from
+    elsewhere, all within the answer's length budget."""
+    hits = ranking.hits
+    if not hits:
+        return []
+    query = ranking.query
+    budget = settings.answer_chars - 40
+    best_val, best_window = float("-inf"), [hits[0]]
+    for seed in hits[:seeds]:
+        for window in _window_candidates(seed.sentence, retriever):
+            length = sum(len(w.text) + 12 for w in window)
+            if length > budget and len(window) > 1:
+                continue
+            members = [ranking.by_id[w.id] for w in window]
+            gain = retriever.coverage_of(query, [retriever.position[w.id] for w in window]) - seed.coverage
+            val = seed.score + 0.3 * gain - 0.02 * (len(window) - 1)
+            if query.wants and not all(p.search(seed.sentence.text) for p in query.wants) and \
+                    any(all(p.search(m.sentence.text) for p in query.wants) for m in members):
+                val += 0.05  # a neighbour supplies the kind of value asked for
+            nxt = window[-1]
+            if len(window) > 1 and nxt.start > seed.sentence.start and ranking.by_id[nxt.id].coverage >= 0.25 \
+                    and ranking.by_id[nxt.id].score >= 0.5 * seed.score:
+                val += 0.02  # the next sentence continues the same point
+            if val > best_val:
+                best_val, best_window = val, members
+    chosen = list(best_window)
+    used = sum(len(h.sentence.text) + 12 for h in chosen)
+    top = max(h.score for h in chosen)
+    for h in hits:
+        if len(chosen) >= settings.max_sentences or h.score < top * 0.92:
+            break
+        if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
+            continue
+        if used + len(h.sentence.text) + 12 > budget:
+            continue
+        chosen.append(h)
+        used += len(h.sentence.text) + 12
+    first = chosen[0].sentence
+    chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
+    return chosen
+
+
+def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
+    """The abstract and discussion restate the body: do not quote the same point twice."""
+    a = set(tokens(s.text))
+    for c in chosen:
+        b = set(tokens(c.text))
+        if a and b and len(a & b) / min(len(a), len(b)) > 0.7:
+            return True
+    return False
+
+
+def compose(question: str, chosen: list[Hit], documents: dict[str, Document], settings: Settings) -> Answer:
+    """Quotes in reading order, each followed by its section; inherited reference numbers after the quote."""
+    citations = [citation_for(h.sentence, documents[h.sentence.doc_id], question) for h in chosen]
+    lines = []
+    for c in citations:
+        extra = fmt_refs(c.context_refs)
+        where = c.section if not c.section.startswith("Table") else c.section.rstrip(".")
+        lines.append(f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})")
+    text = "The review says:\n" + "\n".join(lines)
+    refs = sorted({n for c in citations for n in c.refs + c.context_refs})
+    bib = bibliography(refs, documents, [c.doc for c in citations])
+    return Answer(question=question, mode="answer", text=text, citations=citations, refs=refs, bibliography=bib)
+
+
+def bibliography(refs, documents: dict[str, Document], doc_ids) -> dict[int, str]:
+    out = {}
+    for doc_id in dict.fromkeys(doc_ids):
+        doc = documents.get(doc_id)
+        for n in refs:
+            if doc and n in doc.references and n not in out:
+                out[n] = doc.references[n].text
+    return out
+
+
+def abstain(question: str, hits: list[Hit], documents: dict[str, Document], reason: str) -> Answer:
+    """Say the review does not cover it; show the nearest passages labelled as not answering."""
+    nearest = [citation_for(h.sentence, documents[h.sentence.doc_id], question) for h in hits[:2]]
+    lines = [f"- ({c.section}) \u201c{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}\u201d" for c in nearest]
+    text = ABSTAIN_TEXT + ("\n" + "\n".join(lines) if lines else " (none)")
+    return Answer(question=question, mode="abstained", text=text, nearest=nearest, reason=reason)

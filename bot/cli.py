@@ -1,0 +1,265 @@
+"""`ascc-bot`: a thin command line over the library (no pipeline logic here).
+
+    ascc-bot index [--check] [--force]     build or check the index
+    ascc-bot ask "question" [--json]       one answer, readable or as one JSON object
+    ascc-bot ask --jsonl < in.jsonl        one JSON line per input line (the evaluation contract)
+    ascc-bot chat                          terminal chat with history
+    ascc-bot flowchart [--dot | --json]    the management pathway reconstructed from the review's text
+    ascc-bot ui [--port N] [--address A]   the Streamlit chat app
+
+Heavy imports (sentence-transformers, FAISS) happen inside the commands that need them, so `--help` and
+`index --check` answer at once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STALE = 0, 1, 2, 1
+
+
+def _settings():
+    from .settings import Settings
+    return Settings.from_env()
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    """Build progress on stderr: one updating line per stage."""
+    if not sys.stderr.isatty():
+        if done == total:
+            print(f"{stage}: {total}/{total}", file=sys.stderr)
+        return
+    width = 30
+    filled = int(width * done / total) if total else width
+    end = "\n" if done == total else ""
+    print(f"\r{stage:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr,
+          flush=True)
+
+
+# ------------------------------------------------------------------------------------------------ index
+def cmd_index(args) -> int:
+    from . import index as ix
+    from .corpus import CorpusError
+
+    settings = _settings()
+    if args.check:
+        fresh = ix.check(settings)
+        print(f"index {fresh.status}: {settings.index_dir}")
+        for r in fresh.reasons:
+            print(f"  - {r}")
+        return EXIT_OK if fresh.status == "fresh" else EXIT_STALE
+    try:
+        report = ix.build(settings, progress=_progress, force=args.force)
+    except (CorpusError, ix.IndexProblem) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("interrupted: the previous index is unchanged.")
+        return 130
+    print(report.summary())
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------ ask
+def _load_pipeline():
+    from .corpus import CorpusError
+    from .index import IndexProblem
+    from .pipeline import Pipeline
+
+    try:
+        pipeline = Pipeline.load(_settings(), progress=_progress)
+    except (CorpusError, IndexProblem) as exc:
+        _err(str(exc))
+        return None
+    for w in pipeline.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return pipeline
+
+
+def render(answer) -> str:
+    """Readable terminal form: the answer, then its sources with sections and bibliography entries."""
+    out = [answer.text]
+    if answer.citations and answer.mode == "answer":
+        out.append("\nSources:")
+        for i, c in enumerate(answer.citations, 1):
+            refs = ", ".join(map(str, c.refs + c.context_refs))
+            out.append(f"  [{i}] {c.doc} — {c.section} (characters {c.start}–{c.end})" + (f"; cites {refs}" if refs
+                                                                                            else ""))
+    if answer.bibliography:
+        out.append("\nReferences cited:")
+        for n, entry in sorted(answer.bibliography.items()):
+            out.append(f"  [{n}] {entry}")
+    for w in answer.warnings:
+        out.append(f"\n(note: {w})")
+    return "\n".join(out)
+
+
+def _ask_one(pipeline, question: str, history) -> dict:
+    from .pipeline import InputProblem
+
+    try:
+        return pipeline.ask(question, history).to_dict()
+    except InputProblem as exc:
+        return {"error": str(exc)}
+
+
+def cmd_ask(args) -> int:
+    from .pipeline import InputProblem
+
+    if args.jsonl:
+        return _ask_jsonl(args)
+    question = " ".join(args.question)
+    if not question.strip():
+        _err("the question is empty: ascc-bot ask \"What did Kitaguchi et al. find?\"")
+        return EXIT_USAGE
+    pipeline = _load_pipeline()
+    if pipeline is None:
+        return EXIT_ERROR
+    try:
+        answer = pipeline.ask(question, [])
+    except InputProblem as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(render(answer))
+    return EXIT_OK
+
+
+def _history(raw) -> list[str]:
+    """User turns from the contract's history ([{"role", "content"}], or plain strings)."""
+    out = []
+    for turn in raw or []:
+        if isinstance(turn, dict) and turn.get("role", "user") == "user" and isinstance(turn.get("content"), str):
+            out.append(turn["content"])
+        elif isinstance(turn, str):
+            out.append(turn)
+    return out
+
+
+def _ask_jsonl(args) -> int:
+    """One JSON object per input line, in order; a broken line gets an error object and the rest continue."""
+    pipeline = _load_pipeline()
+    if pipeline is None:
+        return EXIT_ERROR
+    failures = 0
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("a line must be a JSON object")
+        except ValueError as exc:
+            failures += 1
+            _err(f"line {lineno}: not a JSON object ({exc}); skipped")
+            print(json.dumps({"id": None, "line": lineno, "mode": "error", "error": f"invalid JSON: {exc}"}),
+                  flush=True)
+            continue
+        qid = item.get("id")
+        result = _ask_one(pipeline, item.get("question", ""), _history(item.get("history")))
+        if "error" in result:
+            failures += 1
+            _err(f"line {lineno} (id {qid}): {result['error']}")
+            result = {"mode": "error", **result}
+        print(json.dumps({"id": qid, **{k: v for k, v in result.items() if k != "question"}}, ensure_ascii=False),
+              flush=True)
+    return EXIT_OK if not failures else EXIT_USAGE
+
+
+# ------------------------------------------------------------------------------------------------ chat
+def cmd_chat(args) -> int:
+    from .pipeline import InputProblem
+
+    pipeline = _load_pipeline()
+    if pipeline is None:
+        return EXIT_ERROR
+    print("Ask about the review (Racine et al., Cancers 2025). Empty line or Ctrl-D to quit. "
+          "This reports the review; it is not medical advice.")
+    history: list[str] = []
+    while True:
+        try:
+            question = input("\nyou> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return EXIT_OK
+        if not question.strip():
+            return EXIT_OK
+        try:
+            answer = pipeline.ask(question, history)
+        except InputProblem as exc:
+            print(f"bot> {exc}")
+            continue
+        print("bot> " + render(answer))
+        history.append(question)
+
+
+# ------------------------------------------------------------------------------------------------ flowchart
+def cmd_flowchart(args) -> int:
+    from .flowchart import FlowchartError, load_flowchart, to_dict, to_dot, to_tree_text
+
+    try:
+        chart = load_flowchart(_settings().corpus_dir / "flowchart.json")
+    except FlowchartError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    part = chart.subgraph(args.branch) if args.branch else chart
+    if args.dot:
+        print(to_dot(part, highlight=args.branch))
+    elif args.json:
+        print(json.dumps(to_dict(part), ensure_ascii=False, indent=1))
+    else:
+        print(to_tree_text(part, highlight=args.branch))
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------ ui
+def cmd_ui(args) -> int:
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    argv = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"starting the chat UI on http://{args.address}:{args.port}", file=sys.stderr)
+    os.execv(sys.executable, argv)
+    return EXIT_OK  # pragma: no cover
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ascc-bot", description="Answers questions about Racine et al. (Cancers "
+                                     "2025) from the review's own text, with verbatim quotes and its references.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="build the index incrementally, or --check whether it is fresh")
+    p.add_argument("--check", action="store_true", help="report fresh/stale; exit code 0 when fresh, 1 otherwise")
+    p.add_argument("--force", action="store_true", help="re-embed everything")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("ask", help="answer one question (or JSON lines on stdin with --jsonl)")
+    p.add_argument("question", nargs="*")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="print one JSON object")
+    g.add_argument("--jsonl", action="store_true", help="read JSON lines on stdin, write one JSON line each")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", help="terminal chat with history")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("flowchart", help="print the management pathway reconstructed from the review's text")
+    p.add_argument("--branch", help="only one branch (e.g. systemic, local_salvage)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--dot", action="store_true", help="Graphviz DOT source")
+    g.add_argument("--json", action="store_true", help="the flowchart as JSON")
+    p.set_defaults(func=cmd_flowchart)
+    p = sub.add_parser("ui", help="start the Streamlit chat app")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1")
+    p.set_defaults(func=cmd_ui)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

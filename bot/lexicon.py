@@ -1,0 +1,158 @@
+"""What a question asks, in words the document uses: abbreviations, a small clinical thesaurus, answer types.
+
+A question is turned into *concepts*: each of its words with the alternatives that mean the same thing ("NCCN" or
+"National Comprehensive Cancer Network"; "concurrent" or "concomitant"). Coverage of a sentence is then the
+IDF-weighted share of concepts it expresses, so an abbreviation's expansion counts once, not as extra words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import fold, tokens
+
+# Common oncology abbreviations a reader types but a document may only spell out (or the reverse). Abbreviations
+# the document defines itself ("overall survival (OS)") are added at load time.
+GLOSSARY = {
+    "nccn": "national comprehensive cancer network", "esmo": "european society for medical oncology",
+    "asco": "american society of clinical oncology", "os": "overall survival", "pfs": "progression-free survival",
+    "dfs": "disease-free survival", "rfs": "recurrence-free survival", "orr": "objective response rate",
+    "crt": "chemoradiotherapy", "rct": "radiochemotherapy", "rt": "radiotherapy", "apr": "abdominoperineal resection",
+    "iort": "intraoperative radiotherapy", "ici": "immune checkpoint inhibitor", "hpv": "human papillomavirus",
+    "scc": "squamous cell carcinoma", "ascc": "assc", "scca": "ascc", "qol": "quality of life",
+    "5-fu": "fluorouracil", "mmc": "mitomycin", "chemo": "chemotherapy", "reirradiation": "re-radiation",
+    "re-irradiation": "re-radiation", "pd-l1": "pdl1", "pd-1": "pd1", "lvi": "lymphovascular invasion",
+    "ae": "adverse event", "aes": "adverse events",
+}
+
+# Words that stand for one another in this field (each line is one group; compared after tokens()).
+SYNONYMS = [
+    "concurrent concurrently concomitant simultaneous",
+    "usual usually generally typically commonly",
+    "radiotherapy radiation irradiation",
+    "chemoradiotherapy chemoradiation radiochemotherapy",
+    "toxicity toxicities adverse complication morbidity side",
+    "groin inguinal",
+    "operation surgery resection",
+    "death mortality",
+    "advantage benefit",
+    "oneyear 1year 12month", "twoyear 2year 24month", "threeyear 3year", "fiveyear 5year",
+    "arm group", "cohort series study",
+    "commonest common frequent",
+    "inoperable unresectable", "metastasis metastatic metastase",
+]
+
+PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
+
+# Questions about the article itself (who wrote it, where it was published) may use its front matter.
+ARTICLE_WORDS = re.compile(r"\b(review|article|paper|authors?|wrote|written|journal|published|publication|doi|"
+                           r"licen[cs]e|copyright|keywords?|fund\w*|abstract|summary|title|conflicts?|editors?|"
+                           r"correspond\w*|received|accepted|revised|affiliat\w*|hospital|cite|citation)\b")
+
+# Metadata fields → words a question uses for them (a front-matter line containing the value gets these words).
+METADATA_HINTS = {"authors": "author authors wrote written by", "journal": "journal published",
+                  "doi": "doi identifier link", "license": "licence license reuse copyright open access",
+                  "title": "title called", "year": "year published"}
+
+# What kind of answer a question wants, and how to recognise it in a sentence. The first entry (doses) is also a
+# scope check: the review must give that kind of value for the question's subject.
+ANSWER_TYPES = [
+    (re.compile(r"\b(dose|doses|dosage|dosing|mg|how much .* given)\b"), re.compile(r"\bmg\b|mg/m|\bgy\b")),
+    (re.compile(r"\b(percent|percentage|proportion|share|fraction|rate|rates|how likely|likelihood|how common|"
+                r"how often|survival|response|incidence|risk|chance)\b"), re.compile(r"\d\s?%")),
+    (re.compile(r"\b(how long|median time|duration|follow-up|follow up|followed up)\b"),
+     re.compile(r"\d+(\.\d+)?\s*(months?|years?|y\b)|Months\)")),
+    (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
+    (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
+]
+# "What did X find / report / show?" prefers sentences with results (numbers), without requiring them.
+FINDINGS = re.compile(r"\b(find|found|findings|show|showed|shown|report|reported|results?|outcomes?|effect)\b")
+NUMBERS = re.compile(r"\d(\.\d+)?\s?(%|months?)")
+
+
+@dataclass
+class Concept:
+    word: str
+    weight: float
+    alternatives: list[tuple[str, ...]]
+
+
+@dataclass
+class Query:
+    question: str
+    concepts: list[Concept]
+    lexical: list[str]                      # BM25 tokens: question, expansions, synonyms, conversation
+    wants: list[re.Pattern] = field(default_factory=list)
+    findings: bool = False
+    about_article: bool = False
+    named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
+
+
+class Lexicon:
+    """Built once per index: the glossary (built-in + the corpus's own definitions), synonym groups, IDF."""
+
+    def __init__(self, glossary: dict[str, str], idf: dict[str, float], max_idf: float):
+        self.glossary = glossary
+        self.idf = idf
+        self.max_idf = max_idf
+        self.synonyms: dict[str, set[str]] = {}
+        for line in SYNONYMS:
+            group = {t for w in line.split() for t in tokens(w)}
+            for t in group:
+                self.synonyms.setdefault(t, set()).update(group - {t})
+        self._abbr_res = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), a, long) for a, long in glossary.items()]
+
+    def expansions(self, text: str) -> list[str]:
+        """Long forms of the abbreviations `text` uses, and abbreviations of the long forms it spells out."""
+        low = fold(text)
+        out = []
+        for rx, abbr, long in self._abbr_res:
+            if rx.search(low):
+                out.append(long)
+            elif len(long) > 6 and long.lower() in low:
+                out.append(abbr)
+        return out
+
+    def expand(self, text: str) -> str:
+        extra = self.expansions(text)
+        return text + (" (" + "; ".join(extra) + ")" if extra else "")
+
+    def query(self, question: str, extra_text: str = "", named: list[str] | None = None) -> Query:
+        folded = fold(question)
+        concepts: list[Concept] = []
+        abbr_alts: dict[str, list[tuple[str, ...]]] = {}
+        for rx, abbr, long in self._abbr_res:
+            if rx.search(folded):
+                for t in tokens(abbr):
+                    abbr_alts.setdefault(t, []).append(tuple(tokens(long)))
+        for t in dict.fromkeys(tokens(question)):
+            alts = [(t,)] + [(s,) for s in sorted(self.synonyms.get(t, ()))] + abbr_alts.get(t, [])
+            known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]
+            weight = self.idf.get(t) or (max(known) if known else self.max_idf)
+            concepts.append(Concept(t, weight, alts))
+        lexical = [t for c in concepts for alt in c.alternatives for t in alt]
+        lexical += tokens(extra_text)
+        return Query(
+            question=question, concepts=concepts, lexical=list(dict.fromkeys(lexical)),
+            wants=[pat for ask, pat in ANSWER_TYPES if ask.search(folded)],
+            findings=bool(FINDINGS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
+            named=[tuple(tokens(n)) for n in (named or [])])
+
+    def coverage(self, query: Query, have: set[str], prefixes: set[str]) -> float:
+        """IDF-weighted share of the question's concepts that a token set expresses."""
+        total = sum(c.weight for c in query.concepts)
+        if not total:
+            return 0.0
+        got = 0.0
+        for c in query.concepts:
+            if any(all(t in have for t in alt) for alt in c.alternatives):
+                got += c.weight
+            elif len(c.word) >= PREFIX_MIN and (c.word in prefixes or any(
+                    c.word[:k] in have for k in range(PREFIX_MIN, len(c.word)))):
+                got += 0.5 * c.weight
+        return got / total
+
+
+def prefixes_of(toks: set[str]) -> set[str]:
+    """Every prefix of at least PREFIX_MIN letters of the words in a sentence (for partial matches)."""
+    return {t[:k] for t in toks for k in range(PREFIX_MIN, len(t) + 1)}

@@ -1,0 +1,213 @@
+"""The library API: load once, then `ask`. The CLI and the Streamlit app are thin shells around this.
+
+    pipeline = Pipeline.load(Settings.from_env())
+    answer = pipeline.ask("What did Kitaguchi et al. find?", history=[])
+
+Order of decisions for each question: validate input → guard (a request for a patient-specific recommendation is
+deferred to the flowchart; small talk is declined) → bibliography look-up ("What is reference 27?") → hybrid
+retrieval → scope check (does any retrieved sentence actually answer it?) → extractive answer.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import index as index_mod
+from .answer import abstain, bibliography, citation_for, compose, fmt_refs, select
+from .embed import Embedder
+from .retrieve import Retriever
+from .scope import judge
+from .settings import Settings
+from .text import fold, tokens
+from .types import Answer, Citation
+
+
+class InputProblem(ValueError):
+    """A question the bot refuses to process, with a message for the user."""
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    index: index_mod.LoadedIndex
+    embedder: Embedder
+    retriever: Retriever
+    warnings: list[str] = field(default_factory=list)
+    _flowchart: object = None
+
+    # ------------------------------------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None, build_missing: bool = True,
+             progress: Callable[[str, int, int], None] | None = None) -> "Pipeline":
+        """Load the index (building it first if there is none) and warn when it is stale."""
+        warnings = []
+        fresh = index_mod.check(settings)
+        embedder = embedder or Embedder(settings.model_path)
+        if fresh.status == "missing" and build_missing:
+            index_mod.build(settings, embedder=embedder, progress=progress)
+        elif fresh.status == "stale":
+            warnings.append("the index is stale (" + "; ".join(fresh.reasons[:3]) +
+                            "): answers come from the last build; run `ascc-bot index` to update it.")
+        loaded = index_mod.load(settings)
+        return cls(settings, loaded, embedder, Retriever(loaded, settings), warnings)
+
+    def reload(self) -> None:
+        """Pick up a rebuilt index without reloading the model."""
+        self.index = index_mod.load(self.settings)
+        self.retriever = Retriever(self.index, self.settings)
+        self.warnings = []
+
+    @property
+    def flowchart(self):
+        if self._flowchart is None:
+            from .flowchart import load_flowchart
+            self._flowchart = load_flowchart(self.settings.corpus_dir / "flowchart.json")
+        return self._flowchart
+
+    # ------------------------------------------------------------------------------------------- asking
+    def validate(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise InputProblem("the question must be text.")
+        q = question.strip()
+        if not q:
+            raise InputProblem("the question is empty: type a question about the review.")
+        if len(q) > self.settings.max_question_chars:
+            raise InputProblem(f"the question is {len(q):,} characters long; the limit is "
+                               f"{self.settings.max_question_chars:,}. Ask something shorter.")
+        return q
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        q = self.validate(question)
+        history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
+        from .guard import classify_intent
+
+        intent = classify_intent(q, history)
+        if intent.kind == "recommendation":
+            return self._defer(q, history, intent.reason)
+        if intent.kind == "off_topic":
+            return abstain(q, [], self.index.documents, "off topic: " + intent.reason)
+        ref_answer = self._reference_answer(q)
+        if ref_answer:
+            return ref_answer
+        dense_text, context = self.contextual_query(q, history)
+        qvec = self.embedder.encode_query(self.retriever.expand(dense_text))
+        ranking = self.retriever.search(self.retriever.make_query(q, context), qvec)
+        verdict = judge(q, ranking, self.retriever)
+        if not verdict.covered:
+            return abstain(q, ranking.hits, self.index.documents, verdict.reason)
+        chosen = select(ranking, self.retriever, self.settings)
+        answer = compose(q, chosen, self.index.documents, self.settings)
+        answer.warnings = list(self.warnings)
+        return answer
+
+    # ------------------------------------------------------------------------------------------- conversation
+    _ELLIPTIC = re.compile(r"^(and|but|or|also|what about|how about|and what|same|what of|then)\b", re.I)
+    _PRONOUN = re.compile(r"\b(it|its|they|their|them|this|that|these|those|the study|the trial|the same)\b", re.I)
+
+    def contextual_query(self, q: str, history: Sequence[str]) -> tuple[str, str | None]:
+        """Resolve a follow-up against the conversation: an elliptical question ("And for persistent disease?")
+        is read together with the previous question; a question that names no study while the conversation did
+        inherits that study's name. A question that names its own study stands alone."""
+        if not history:
+            return q, None
+        last = history[-1]
+        if self._ELLIPTIC.match(q) or len(tokens(q)) <= 3:
+            return f"{last} {q}", last
+        if self.retriever.anchors_in(q):
+            return q, None
+        for turn in reversed(history):
+            names = self.retriever.anchors_in(turn)
+            if names:
+                prefix = " ".join(names)
+                return f"{prefix}: {q}", prefix
+        if self._PRONOUN.search(q):
+            return f"{last} {q}", last
+        return q, None
+
+    # ------------------------------------------------------------------------------------------- bibliography
+    _REF_Q = re.compile(r"\b(?:ref(?:erence)?s?|citations?|cited (?:work|paper|study)|bibliography(?: entry)?)"
+                        r"\s*(?:no\.?|number|num\.?|#)?\s*\[?(\d{1,3})\]?|\[(\d{1,3})\]", re.I)
+
+    def _reference_answer(self, q: str) -> Answer | None:
+        """"What is reference 27?" is answered from the bibliography, with the sentence that cites it."""
+        nums = [int(a or b) for a, b in self._REF_Q.findall(q)]
+        if not nums:
+            return None
+        docs = self.index.documents
+        citations, lines = [], []
+        for n in dict.fromkeys(nums):
+            for doc in docs.values():
+                ref = doc.references.get(n)
+                if not ref:
+                    continue
+                start = doc.text.find(ref.text)
+                citations.append(Citation(doc.doc_id, "References", ref.text, start, start + len(ref.text), [n]))
+                lines.append(f"Reference [{n}]: \u201c{ref.text}\u201d")
+                citing = [s for s in doc.sentences if n in s.refs and s.kind == "text"]
+                if citing:
+                    s = citing[0]
+                    c = citation_for(s, doc, q)
+                    citations.append(c)
+                    lines.append(f"It is cited in {s.section}: \u201c{s.text}\u201d")
+                break
+        if not citations:
+            known = sorted({n for d in docs.values() for n in d.references})
+            return Answer(q, "abstained", f"The review has no reference {', '.join(map(str, nums))}"
+                          + (f"; its references are numbered {known[0]}–{known[-1]}." if known else "."),
+                          reason="unknown reference number")
+        text = "\n".join(lines)
+        if len(text) > self.settings.answer_chars:
+            text = "\n".join(lines[::2])  # entries only; the citing sentences stay in the citations
+        refs = sorted({n for c in citations for n in c.refs})
+        return Answer(q, "answer", text, citations, refs, bibliography(refs, docs, [c.doc for c in citations]))
+
+    # ------------------------------------------------------------------------------------------- deferral
+    def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
+        from .flowchart import match_branch, to_dict, to_tree_text
+
+        chart = self.flowchart
+        branch = match_branch(" ".join([*history, q]))
+        part = chart.subgraph(branch)
+        citations = []
+        seen = set()
+        for node in part.nodes:
+            for sup in node.support:
+                if sup.quote in seen:
+                    continue
+                seen.add(sup.quote)
+                citations.append(Citation(self._main_doc(), sup.section, sup.quote, -1, -1, list(sup.refs)))
+        where = f"the part of it that matches the situation described ({branch.replace('_', ' ')})" if branch \
+            else "the whole pathway"
+        text = (
+            "I can't recommend a treatment for a particular person: the review reports evidence, and a decision "
+            "for an individual depends on details it cannot weigh. That decision belongs to the treating "
+            "multidisciplinary team.\n\n"
+            f"The review ends with a suggested management flowchart (its Figure 1). Below is {where}, "
+            "reconstructed from the review's text (not a copy of Figure 1), with the quotes that support each step:"
+            "\n\n" + to_tree_text(part, highlight=branch))
+        refs = sorted({n for c in citations for n in c.refs})
+        return Answer(q, "deferred", text, citations, refs, bibliography(refs, self.index.documents,
+                                                                          [self._main_doc()]),
+                      flowchart={"branch": branch, **to_dict(part)}, reason=reason)
+
+    def _main_doc(self) -> str:
+        return next(iter(self.index.documents), "")
+
+
+def describe_index(settings: Settings) -> dict:
+    """Status for the UI sidebar and `ascc-bot index --check`: no model, no vectors loaded."""
+    fresh = index_mod.check(settings)
+    try:
+        manifest = index_mod.read_manifest(settings)
+    except index_mod.IndexProblem:
+        manifest = {}
+    return {"status": fresh.status, "reasons": fresh.reasons, "built_at": manifest.get("built_at"),
+            "model": manifest.get("model_name"), "counts": manifest.get("counts", {}),
+            "documents": manifest.get("documents", {})}
+
+
+def warn(msg: str) -> None:
+    print(f"warning: {msg}", file=sys.stderr)

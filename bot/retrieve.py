@@ -1,0 +1,193 @@
+"""Hybrid retrieval: dense (FAISS vectors) + lexical (BM25) over chunks, fused by reciprocal rank, then sentences.
+
+Chunks find the right neighbourhood; sentences are what an answer quotes. A sentence is scored by its own
+similarity to the question, its chunk's fused rank, and how much of the question's vocabulary it expresses —
+counting the study it reports: a sentence that inherits [24] from its paragraph also matches "Hagemans".
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from .index import LoadedIndex
+from .lexicon import GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, prefixes_of
+from .settings import Settings
+from .text import abbreviations, fold, tokens
+from .types import Reference, Sentence
+
+# Capitalised words in reference titles that are not names of studies.
+GENERIC_CAPS = {"ASCC", "HPV", "HIV", "SCC", "SCCA", "USA", "CTLA", "JAMA", "RCT"}
+
+
+@dataclass
+class Hit:
+    sentence: Sentence
+    score: float
+    dense: float
+    coverage: float
+    chunk: float
+
+
+@dataclass
+class Ranking:
+    query: Query
+    hits: list[Hit]            # best first
+    by_id: dict[str, Hit]      # every sentence's hit, for looking at neighbours
+
+
+def ref_anchors(ref: Reference) -> list[str]:
+    """Words a question may use for a cited study: its first author, year and trial acronyms in its title."""
+    acronyms = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", ref.text)
+                if (sum(ch.isupper() for ch in w) >= 3 and not w.isupper()) or re.search(r"[A-Z]+-\d", w)
+                or (w.isupper() and len(w) >= 4 and w not in GENERIC_CAPS)]
+    words = [ref.first_author] + ([str(ref.year)] if ref.year else []) + acronyms
+    return tokens(" ".join(words))
+
+
+class Retriever:
+    """Built once per loaded index (BM25 tables, lexicon, sentence maps); `search` takes a few milliseconds."""
+
+    def __init__(self, index: LoadedIndex, settings: Settings):
+        self.index = index
+        self.settings = settings
+        self.sentences = index.sentences
+        self.position = {s.id: i for i, s in enumerate(self.sentences)}
+        self.sentence_matrix = index.sentence_vectors.reconstruct_n(0, index.sentence_vectors.ntotal)
+        self.chunk_matrix = index.chunk_vectors.reconstruct_n(0, index.chunk_vectors.ntotal)
+        anchors = {(d.doc_id, n): ref_anchors(r) for d in index.documents.values() for n, r in d.references.items()}
+        self.anchor_words = self._anchor_words(index)
+        # Long names match in any case ("kitaguchi"); short ones only capitalised ("Fields", not "fields").
+        alternatives = sorted((re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})" for w in self.anchor_words),
+                              key=len, reverse=True)
+        self._anchor_re = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])") \
+            if self.anchor_words else None
+
+        docs_tokens = []
+        self.sentence_tokens: list[set[str]] = []
+        for s in self.sentences:
+            toks = tokens(s.text) + tokens(s.section)
+            for n in s.refs + s.context_refs:
+                toks += anchors.get((s.doc_id, n), [])
+            toks += self._metadata_hints(s, index.documents[s.doc_id].metadata)
+            docs_tokens.append(toks)
+            self.sentence_tokens.append(set(toks))
+        self.sentence_prefixes = [prefixes_of(t) for t in self.sentence_tokens]
+        self.sentence_bm25 = BM25Okapi(docs_tokens) if docs_tokens else None
+        self.chunk_bm25 = BM25Okapi([tokens(c.embed_text) + [a for n in c.refs for a in anchors.get((c.doc_id, n), [])]
+                                     for c in index.chunks]) if index.chunks else None
+        self.vocabulary = set().union(*self.sentence_tokens) if self.sentence_tokens else set()
+        for doc in index.documents.values():
+            for ref in doc.references.values():
+                self.vocabulary.update(tokens(ref.text))
+        self.vocab_list = sorted(self.vocabulary)
+        df = Counter(t for toks in self.sentence_tokens for t in toks)
+        n = max(len(self.sentence_tokens), 1)
+        idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        glossary = dict(GLOSSARY)
+        for doc in index.documents.values():
+            for abbr, long in abbreviations(doc.text).items():
+                glossary.setdefault(abbr, long)
+        self.lexicon = Lexicon(glossary, idf, math.log(1 + n))
+        self.chunk_of: dict[str, list[int]] = {}
+        for ci, c in enumerate(index.chunks):
+            for sid in c.sentence_ids:
+                self.chunk_of.setdefault(sid, []).append(ci)
+
+    # ----------------------------------------------------------------------------------- study names
+    @staticmethod
+    def _anchor_words(index: LoadedIndex) -> set[str]:
+        """Names of studies as a reader types them: first authors, trial acronyms (KEYNOTE-158, InterAACT)."""
+        words: set[str] = set()
+        for doc in index.documents.values():
+            for ref in doc.references.values():
+                if len(ref.first_author) >= 3 and re.fullmatch(r"[A-Z][\w'-]+", ref.first_author):
+                    words.add(ref.first_author)
+                words.update(w for w in re.findall(r"(?<![\w-])[A-Z]{4,}(?![\w-])", ref.text)
+                             if w not in GENERIC_CAPS)  # trial names in titles: SCARCE, PRODIGE, ACCORD
+            words.update(re.findall(r"(?<![\w-])(?:[A-Z]{3,}-\d+|[A-Z][a-z]+[A-Z]{2,}[A-Za-z]*|[A-Z][a-z]+-[A-Z]+\d+)"
+                                    r"(?![\w-])", doc.text))
+        return words
+
+    def anchors_in(self, text: str) -> list[str]:
+        """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""
+        if not self._anchor_re:
+            return []
+        return list(dict.fromkeys(m.group(1) for m in self._anchor_re.finditer(text)))
+
+    @staticmethod
+    def _metadata_hints(s: Sentence, metadata: dict) -> list[str]:
+        """Front-matter lines answer questions in words they do not contain ('Who wrote it?', 'the DOI', 'which
+        journal'): a line that contains a metadata value gets that field's words."""
+        if s.kind != "front" or not metadata:
+            return []
+        hints = []
+        low = fold(s.text)
+        for key, words in METADATA_HINTS.items():
+            values = metadata.get(key)
+            values = values if isinstance(values, list) else [values]
+            if any(v and fold(str(v)) in low for v in values):
+                hints += tokens(words)
+        return hints
+
+    # ----------------------------------------------------------------------------------- search
+    def expand(self, text: str) -> str:
+        return self.lexicon.expand(text)
+
+    def make_query(self, question: str, context: str | None = None) -> Query:
+        """The question's concepts; `context` (earlier turns) adds words to the lexical side and study names."""
+        named = self.anchors_in(question) or (self.anchors_in(context) if context else [])
+        return self.lexicon.query(question, extra_text=context or "", named=named)
+
+    def coverage_of(self, query: Query, positions: list[int]) -> float:
+        have = set().union(*(self.sentence_tokens[i] for i in positions))
+        pre = set().union(*(self.sentence_prefixes[i] for i in positions))
+        return self.lexicon.coverage(query, have, pre)
+
+    def search(self, query: Query, qvec: np.ndarray) -> Ranking:
+        """Score every sentence for a question; `qvec` is the embedding of the (expanded) question."""
+        if not self.sentences:
+            return Ranking(query, [], {})
+        qtoks = query.lexical
+        chunk_dense = self.chunk_matrix @ qvec[0]
+        chunk_lex = np.asarray(self.chunk_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(chunk_dense))
+        rrf = np.zeros(len(chunk_dense))
+        for scores in (chunk_dense, chunk_lex):
+            order = np.argsort(-scores)
+            rrf[order] += 1.0 / (self.settings.rrf_k + np.arange(1, len(order) + 1))
+        top = set(np.argsort(-rrf)[: self.settings.top_chunks].tolist())
+        rrf_norm = rrf / rrf.max()
+
+        sent_dense = self.sentence_matrix @ qvec[0]
+        sent_lex = np.asarray(self.sentence_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(sent_dense))
+        lex_norm = sent_lex / sent_lex.max() if sent_lex.max() > 0 else sent_lex
+        hits = []
+        for i, s in enumerate(self.sentences):
+            chunks = self.chunk_of.get(s.id, [])
+            chunk_score = max((float(rrf_norm[c]) for c in chunks), default=0.0)
+            cov = self.lexicon.coverage(query, self.sentence_tokens[i], self.sentence_prefixes[i])
+            score = 0.40 * float(sent_dense[i]) + 0.30 * cov + 0.10 * float(lex_norm[i]) + 0.20 * chunk_score
+            score += self._adjust(query, i, s, any(c in top for c in chunks))
+            hits.append(Hit(s, score, float(sent_dense[i]), cov, chunk_score))
+        by_id = {h.sentence.id: h for h in hits}
+        hits.sort(key=lambda h: -h.score)
+        return Ranking(query, hits, by_id)
+
+    def _adjust(self, query: Query, i: int, s: Sentence, in_top_chunk: bool) -> float:
+        """Priors that are not similarity: the kind of value asked for, the study named, the kind of passage."""
+        adj = 0.0 if in_top_chunk else -0.05
+        if query.wants:  # a sentence without the kind of value asked for rarely answers
+            adj += 0.05 if all(p.search(s.text) for p in query.wants) else -0.05
+        elif query.findings and NUMBERS.search(s.text):
+            adj += 0.03
+        if query.named and not any(all(t in self.sentence_tokens[i] for t in name) for name in query.named):
+            adj -= 0.15  # the question names a study; this sentence is about another one
+        if s.kind == "caption":
+            adj -= 0.10
+        elif s.kind == "front" and not query.about_article:
+            adj -= 0.08  # summaries and front matter restate the body without its references
+        return adj

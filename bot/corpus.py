@@ -307,3 +307,32 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 16), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 2_000_000,
+                 suffixes: tuple[str, ...] = (".txt", ".md")) -> Path:
+    """Save an uploaded document into the corpus after checking it; on any problem nothing is written.
+
+    The file is written to a temporary name and renamed, so a crash never leaves half a document behind."""
+    name = Path(filename or "").name
+    if not name or name.startswith(".") or name != filename.replace("\\", "/").split("/")[-1]:
+        raise CorpusError(f"'{filename}' is not a plain file name.")
+    if Path(name).suffix.lower() not in suffixes:
+        raise CorpusError(f"{name}: only {', '.join(suffixes)} documents can be added.")
+    if not data or not data.strip():
+        raise CorpusError(f"{name}: the file is empty.")
+    if len(data) > max_bytes:
+        raise CorpusError(f"{name}: {len(data):,} bytes is over the {max_bytes:,}-byte limit for a document.")
+    if b"\x00" in data:
+        raise CorpusError(f"{name}: looks like a binary file (it contains NUL bytes); only UTF-8 text can be added.")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again.") from exc
+    target = corpus_dir / name
+    if target.exists():
+        raise CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new document.")
+    tmp = corpus_dir / f".{name}.part"
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target

@@ -103,6 +103,19 @@ class Pipeline:
         answer.warnings = list(self.warnings)
         return answer
 
+    def passage_context(self, citation: Citation) -> tuple[str, int, int]:
+        """The paragraph around a quote and the quote's span inside it, so a reader can check the quote in
+        place. Table quotes (selected cells) highlight their whole record."""
+        doc = self.index.documents.get(citation.doc)
+        if doc is None or citation.start < 0:
+            return citation.quote, 0, len(citation.quote)
+        text = doc.text
+        para_start = text.rfind("\n\n", 0, citation.start)
+        para_start = 0 if para_start < 0 else para_start + 2
+        para_end = text.find("\n\n", citation.end)
+        para_end = len(text) if para_end < 0 else para_end
+        return text[para_start:para_end], citation.start - para_start, citation.end - para_start
+
     # ------------------------------------------------------------------------------------------- conversation
     _ELLIPTIC = re.compile(r"^(and|but|or|also|what about|how about|and what|same|what of|then)\b", re.I)
     _PRONOUN = re.compile(r"\b(it|its|they|their|them|this|that|these|those|the study|the trial|the same)\b", re.I)
@@ -173,12 +186,15 @@ class Pipeline:
         part = chart.subgraph(branch)
         citations = []
         seen = set()
+        doc = self.index.documents.get(self._main_doc())
         for node in part.nodes:
             for sup in node.support:
                 if sup.quote in seen:
                     continue
                 seen.add(sup.quote)
-                citations.append(Citation(self._main_doc(), sup.section, sup.quote, -1, -1, list(sup.refs)))
+                start = doc.text.find(sup.quote) if doc else -1
+                citations.append(Citation(self._main_doc(), sup.section, sup.quote, start,
+                                          start + len(sup.quote) if start >= 0 else -1, list(sup.refs)))
         where = f"the part of it that matches the situation described ({branch.replace('_', ' ')})" if branch \
             else "the whole pathway"
         text = (

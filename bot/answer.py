@@ -10,7 +10,7 @@ import re
 
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
-from .text import citations_in, tokens
+from .text import citations_in, table_cells, tokens
 from .types import Answer, Citation, Document, Sentence
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
@@ -33,37 +33,13 @@ def fmt_refs(refs) -> str:
     return "[" + ",".join(runs) + "]"
 
 
-def table_cells(s: Sentence, question: str, keep_all: bool = False) -> list[tuple[str, str]]:
-    """The cells of a table record worth showing: the study (first cell) and the columns the question names."""
-    cells = _merge_split_cells(s.text)
-    if keep_all or len(cells) <= 2:
-        return cells
-    q = set(tokens(question))
-    scored = [(len(q & set(tokens(label))) + 0.5 * len(q & set(tokens(value))), i) for i, (label, value) in
-              enumerate(cells[1:], 1)]
-    best = max((sc for sc, _ in scored), default=0)
-    if best == 0:
-        return cells
-    chosen = [i for sc, i in scored if sc >= max(1.0, best - 0.5)]
-    return [cells[0]] + [cells[i] for i in chosen]
-
-
-def _merge_split_cells(text: str) -> list[tuple[str, str]]:
-    """Split 'Label: value; Label: value' where a value may itself contain '; ' (e.g. '27.1 (early); 26.6 (late)')."""
-    out: list[list[str]] = []
-    for part in text.split("; "):
-        if ": " in part and re.match(r"^[A-Z0-9][^:]{1,80}: ", part):
-            label, value = part.split(": ", 1)
-            out.append([label, value])
-        elif out:
-            out[-1][1] += "; " + part
-    return [(a, b) for a, b in out]
-
-
-def citation_for(s: Sentence, doc: Document, question: str) -> Citation:
+def citation_for(s: Sentence, cells: tuple[int, ...] | None = None) -> Citation:
+    """A sentence as a citation. A table record is quoted as the labelled cells that answer (always with the
+    study's cell), which the document's table contains cell by cell."""
     if s.kind == "table_record":
-        cells = table_cells(s, question)
-        quote = "; ".join(f"{a}: {b}" for a, b in cells)
+        all_cells = table_cells(s.text)
+        keep = [all_cells[i] for i in cells] if cells else all_cells
+        quote = "; ".join(f"{a}: {b}" for a, b in keep)
         refs = citations_in(quote) or list(s.refs)
     else:
         quote, refs = s.text, list(s.refs)
@@ -115,15 +91,19 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             nxt = window[-1]
             if len(window) > 1 and nxt.start > seed.sentence.start and ranking.by_id[nxt.id].coverage >= 0.25 \
                     and ranking.by_id[nxt.id].score >= 0.5 * seed.score:
-                val += 0.02  # the next sentence continues the same point
+                val += 0.03  # the next sentence continues the same point
             if val > best_val:
                 best_val, best_window = val, members
     chosen = list(best_window)
     used = sum(len(h.sentence.text) + 12 for h in chosen)
     top = max(h.score for h in chosen)
+    para = chosen[0].sentence.paragraph
     for h in hits:
-        if len(chosen) >= settings.max_sentences or h.score < top * 0.92:
+        if len(chosen) >= settings.max_sentences or h.score < top * 0.80:
             break
+        same_para = h.sentence.paragraph == para and h.sentence.doc_id == chosen[0].sentence.doc_id
+        if h.score < top * (0.80 if same_para else 0.92):
+            continue  # the rest of the best passage's paragraph may add results; elsewhere only close seconds
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
         if used + len(h.sentence.text) + 12 > budget:
@@ -147,7 +127,7 @@ def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
 
 def compose(question: str, chosen: list[Hit], documents: dict[str, Document], settings: Settings) -> Answer:
     """Quotes in reading order, each followed by its section; inherited reference numbers after the quote."""
-    citations = [citation_for(h.sentence, documents[h.sentence.doc_id], question) for h in chosen]
+    citations = [citation_for(h.sentence, h.cells) for h in chosen]
     lines = []
     for c in citations:
         extra = fmt_refs(c.context_refs)
@@ -171,7 +151,7 @@ def bibliography(refs, documents: dict[str, Document], doc_ids) -> dict[int, str
 
 def abstain(question: str, hits: list[Hit], documents: dict[str, Document], reason: str) -> Answer:
     """Say the review does not cover it; show the nearest passages labelled as not answering."""
-    nearest = [citation_for(h.sentence, documents[h.sentence.doc_id], question) for h in hits[:2]]
+    nearest = [citation_for(h.sentence, h.cells) for h in hits[:2]]
     lines = [f"- ({c.section}) \u201c{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}\u201d" for c in nearest]
     text = ABSTAIN_TEXT + ("\n" + "\n".join(lines) if lines else " (none)")
     return Answer(question=question, mode="abstained", text=text, nearest=nearest, reason=reason)

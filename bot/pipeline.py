@@ -162,7 +162,7 @@ class Pipeline:
                 citing = [s for s in doc.sentences if n in s.refs and s.kind == "text"]
                 if citing:
                     s = citing[0]
-                    c = citation_for(s, doc, q)
+                    c = citation_for(s)
                     citations.append(c)
                     lines.append(f"It is cited in {s.section}: \u201c{s.text}\u201d")
                 break

@@ -17,7 +17,7 @@ from rank_bm25 import BM25Okapi
 from .index import LoadedIndex
 from .lexicon import GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, prefixes_of
 from .settings import Settings
-from .text import abbreviations, fold, tokens
+from .text import abbreviations, fold, table_cells, tokens
 from .types import Reference, Sentence
 
 # Capitalised words in reference titles that are not names of studies.
@@ -31,6 +31,7 @@ class Hit:
     dense: float
     coverage: float
     chunk: float
+    cells: tuple[int, ...] | None = None  # table records: the cells that answer (0 = the study's cell)
 
 
 @dataclass
@@ -69,13 +70,16 @@ class Retriever:
 
         docs_tokens = []
         self.sentence_tokens: list[set[str]] = []
-        for s in self.sentences:
+        self.cell_tokens: dict[int, list[tuple[set[str], set[str]]]] = {}
+        for i, s in enumerate(self.sentences):
             toks = tokens(s.text) + tokens(s.section)
             for n in s.refs + s.context_refs:
                 toks += anchors.get((s.doc_id, n), [])
             toks += self._metadata_hints(s, index.documents[s.doc_id].metadata)
             docs_tokens.append(toks)
             self.sentence_tokens.append(set(toks))
+            if s.kind == "table_record":
+                self.cell_tokens[i] = self._cells(s, set(toks) - set(tokens(s.text)))
         self.sentence_prefixes = [prefixes_of(t) for t in self.sentence_tokens]
         self.sentence_bm25 = BM25Okapi(docs_tokens) if docs_tokens else None
         self.chunk_bm25 = BM25Okapi([tokens(c.embed_text) + [a for n in c.refs for a in anchors.get((c.doc_id, n), [])]
@@ -112,6 +116,30 @@ class Retriever:
             words.update(re.findall(r"(?<![\w-])(?:[A-Z]{3,}-\d+|[A-Z][a-z]+[A-Z]{2,}[A-Za-z]*|[A-Z][a-z]+-[A-Z]+\d+)"
                                     r"(?![\w-])", doc.text))
         return words
+
+    @staticmethod
+    def _cells(s: Sentence, context: set[str]) -> list[tuple[set[str], set[str]]]:
+        """Token sets of a record's cells, each with the study's cell and the record's context (caption, study
+        names): a record answers a question when one of its cells does, not because its labels cover many words."""
+        cells = table_cells(s.text)
+        if not cells:
+            return []
+        base = context | set(tokens(f"{cells[0][0]} {cells[0][1]}"))
+        out = [(base, prefixes_of(base))]
+        for label, value in cells[1:]:
+            toks = base | set(tokens(f"{label} {value}"))
+            out.append((toks, prefixes_of(toks)))
+        return out
+
+    def _table_coverage(self, query: Query, i: int) -> tuple[float, tuple[int, ...] | None]:
+        cells = self.cell_tokens.get(i)
+        if not cells:
+            return 0.0, None
+        covs = [self.lexicon.coverage(query, toks, pre) for toks, pre in cells]
+        key, best = covs[0], max(covs[1:], default=covs[0])
+        if best <= key:
+            return key, None  # no column is asked about: show the whole record
+        return best, (0,) + tuple(j for j in range(1, len(covs)) if covs[j] > key and covs[j] >= best - 0.1)
 
     def anchors_in(self, text: str) -> list[str]:
         """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""
@@ -169,10 +197,14 @@ class Retriever:
         for i, s in enumerate(self.sentences):
             chunks = self.chunk_of.get(s.id, [])
             chunk_score = max((float(rrf_norm[c]) for c in chunks), default=0.0)
-            cov = self.lexicon.coverage(query, self.sentence_tokens[i], self.sentence_prefixes[i])
+            cells = None
+            if i in self.cell_tokens:
+                cov, cells = self._table_coverage(query, i)
+            else:
+                cov = self.lexicon.coverage(query, self.sentence_tokens[i], self.sentence_prefixes[i])
             score = 0.40 * float(sent_dense[i]) + 0.30 * cov + 0.10 * float(lex_norm[i]) + 0.20 * chunk_score
             score += self._adjust(query, i, s, any(c in top for c in chunks))
-            hits.append(Hit(s, score, float(sent_dense[i]), cov, chunk_score))
+            hits.append(Hit(s, score, float(sent_dense[i]), cov, chunk_score, cells))
         by_id = {h.sentence.id: h for h in hits}
         hits.sort(key=lambda h: -h.score)
         return Ranking(query, hits, by_id)

@@ -59,6 +59,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(a + (len(text[a:b]) - len(text[a:b].lstrip())), b) for a, b in spans if text[a:b].strip()]
 
 
+# ---------------------------------------------------------------- table records: "Label: value; Label: value"
+def table_cells(record: str) -> list[tuple[str, str]]:
+    """Cells of a rebuilt table record. A value may itself contain '; ' ('27.1 (early); 26.6 (late)'), so a part
+    only starts a new cell when it looks like 'Label: value'."""
+    out: list[list[str]] = []
+    for part in record.split("; "):
+        if re.match(r"^[A-Z0-9][^:]{1,80}: ", part):
+            label, value = part.split(": ", 1)
+            out.append([label, value])
+        elif out:
+            out[-1][1] += "; " + part
+    return [(a, b) for a, b in out]
+
+
 # ---------------------------------------------------------------- lexical tokens for BM25 and cue matching
 STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has have having he her

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import index as index_mod
-from .answer import abstain, bibliography, citation_for, compose, fmt_refs, select
+from .answer import abstain, bibliography, citation_for, compose, select
+from .bibliography import Bibliography, asks_about_reference, entry_citation, numbered_refs
 from .embed import Embedder
 from .retrieve import Retriever
 from .scope import judge
 from .settings import Settings
-from .text import fold, tokens
+from .text import tokens
 from .types import Answer, Citation
 
 
@@ -35,6 +36,7 @@ class Pipeline:
     index: index_mod.LoadedIndex
     embedder: Embedder
     retriever: Retriever
+    bibliography: Bibliography
     warnings: list[str] = field(default_factory=list)
     _flowchart: object = None
 
@@ -52,12 +54,13 @@ class Pipeline:
             warnings.append("the index is stale (" + "; ".join(fresh.reasons[:3]) +
                             "): answers come from the last build; run `ascc-bot index` to update it.")
         loaded = index_mod.load(settings)
-        return cls(settings, loaded, embedder, Retriever(loaded, settings), warnings)
+        return cls(settings, loaded, embedder, Retriever(loaded, settings), Bibliography(loaded.documents), warnings)
 
     def reload(self) -> None:
         """Pick up a rebuilt index without reloading the model."""
         self.index = index_mod.load(self.settings)
         self.retriever = Retriever(self.index, self.settings)
+        self.bibliography = Bibliography(self.index.documents)
         self.warnings = []
 
     @property
@@ -89,7 +92,7 @@ class Pipeline:
             return self._defer(q, history, intent.reason)
         if intent.kind == "off_topic":
             return abstain(q, [], self.index.documents, "off topic: " + intent.reason)
-        ref_answer = self._reference_answer(q)
+        ref_answer = self._reference_answer(q, history)
         if ref_answer:
             return ref_answer
         dense_text, context = self.contextual_query(q, history)
@@ -141,39 +144,43 @@ class Pipeline:
         return q, None
 
     # ------------------------------------------------------------------------------------------- bibliography
-    _REF_Q = re.compile(r"\b(?:ref(?:erence)?s?|citations?|cited (?:work|paper|study)|bibliography(?: entry)?)"
-                        r"\s*(?:no\.?|number|num\.?|#)?\s*\[?(\d{1,3})\]?|\[(\d{1,3})\]", re.I)
-
-    def _reference_answer(self, q: str) -> Answer | None:
-        """"What is reference 27?" is answered from the bibliography, with the sentence that cites it."""
-        nums = [int(a or b) for a, b in self._REF_Q.findall(q)]
-        if not nums:
-            return None
+    def _reference_answer(self, q: str, history: Sequence[str]) -> Answer | None:
+        """Questions about a cited publication are answered from the bibliography: the entry, quoted, and a
+        sentence of the review that cites it. Returns None when the question is not about a reference."""
         docs = self.index.documents
+        nums = numbered_refs(q)
+        if nums:
+            entries = [e for n in nums for e in self.bibliography.by_number(n)]
+            if not entries:
+                known = sorted({r.number for _, r in self.bibliography.entries})
+                return Answer(q, "abstained", f"The review has no reference {', '.join(map(str, nums))}"
+                              + (f"; its references are numbered {known[0]}–{known[-1]}." if known else "."),
+                              reason="unknown reference number")
+        else:
+            named = self.retriever.anchors_in(q)
+            if not asks_about_reference(q, named):
+                return None
+            if not named and history and self._PRONOUN.search(q):
+                named = [n for turn in reversed(history) for n in self.retriever.anchors_in(turn)][:2]
+            entries = self.bibliography.by_names(named) if named else []
+            entries = self.bibliography.search(q, entries) if len(entries) > 1 else entries
+            entries = entries or self.bibliography.search(q)
+            if not entries:
+                return None
         citations, lines = [], []
-        for n in dict.fromkeys(nums):
-            for doc in docs.values():
-                ref = doc.references.get(n)
-                if not ref:
-                    continue
-                start = doc.text.find(ref.text)
-                citations.append(Citation(doc.doc_id, "References", ref.text, start, start + len(ref.text), [n]))
-                lines.append(f"Reference [{n}]: \u201c{ref.text}\u201d")
-                citing = [s for s in doc.sentences if n in s.refs and s.kind == "text"]
-                if citing:
-                    s = citing[0]
-                    c = citation_for(s)
-                    citations.append(c)
-                    lines.append(f"It is cited in {s.section}: \u201c{s.text}\u201d")
-                break
-        if not citations:
-            known = sorted({n for d in docs.values() for n in d.references})
-            return Answer(q, "abstained", f"The review has no reference {', '.join(map(str, nums))}"
-                          + (f"; its references are numbered {known[0]}–{known[-1]}." if known else "."),
-                          reason="unknown reference number")
+        qtoks = set(tokens(q))
+        for doc_id, ref in entries[:3]:
+            doc = docs[doc_id]
+            citations.append(entry_citation(doc, ref))
+            lines.append(f"Reference [{ref.number}]: \u201c{ref.text}\u201d")
+            citing = [s for s in doc.sentences if ref.number in s.refs and s.kind == "text"]
+            if citing:
+                s = max(citing, key=lambda x: len(qtoks & set(tokens(x.text))))
+                citations.append(citation_for(s))
+                lines.append(f"The review cites it in {s.section}: \u201c{s.text}\u201d")
         text = "\n".join(lines)
         if len(text) > self.settings.answer_chars:
-            text = "\n".join(lines[::2])  # entries only; the citing sentences stay in the citations
+            text = "\n".join(line for line in lines if line.startswith("Reference"))
         refs = sorted({n for c in citations for n in c.refs})
         return Answer(q, "answer", text, citations, refs, bibliography(refs, docs, [c.doc for c in citations]))
 

@@ -1,0 +1,94 @@
+"""Questions about the review's references: "What is reference 27?", "Who was first author on the ACT I
+follow-up?", "Which journal published the Ajani trial?", "What's the title of that paper?" (after a question about
+a study).
+
+The bibliography is not retrieved as body text (it would outrank the body for many questions); it is consulted
+only when a question asks about a reference, and the answer quotes the entry verbatim together with a sentence of
+the review that cites it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rank_bm25 import BM25Okapi
+
+from .text import fold, tokens
+from .types import Citation, Document, Reference
+
+_NUMBERED = re.compile(r"\b(?:ref(?:erence)?s?|citations?|cited (?:work|paper|study)|bibliography(?: entry)?)"
+                       r"\s*(?:no\.?|number|num\.?|#)?\s*\[?(\d{1,3})\]?|\[(\d{1,3})\]", re.I)
+# Asking *about a publication*: its authors, journal, title, year, or which reference it is.
+_INTENT = re.compile(r"\b(which|what) (reference|ref|citation|paper|article|publication)\b|\breference\b|"
+                     r"\bfirst author\b|\bsenior author\b|\bwho (wrote|authored|led|published)\b|\bauthors? of\b|"
+                     r"\b(which|what) journal\b|\bjournal\b|\bpublished in\b|\bwhere was (it|that|this)\b.*published|"
+                     r"\btitle of\b|\bwhat('s| is) the title\b|\bcited\b")
+# "this review", "the article": the question is about the review itself, answered from its front matter.
+_THE_REVIEW = re.compile(r"\b(this|the|your) (review|article|manuscript|narrative review)\b|\breview's\b")
+_INTENT_WORDS = set(tokens("which what reference ref citation cited paper article publication first senior author "
+                           "authors wrote authored led published journal title who where when year number appear "
+                           "appeared", keep_stopwords=True))
+
+
+def numbered_refs(question: str) -> list[int]:
+    """Reference numbers the question asks about by number ('reference 27', '[12]')."""
+    return list(dict.fromkeys(int(a or b) for a, b in _NUMBERED.findall(question)))
+
+
+def asks_about_reference(question: str, named: Sequence[str]) -> bool:
+    """A question about a cited publication (not about the review itself, unless it names a study)."""
+    folded = fold(question)
+    if not _INTENT.search(folded):
+        return False
+    return bool(named) or not _THE_REVIEW.search(folded)
+
+
+class Bibliography:
+    """All documents' reference lists, searchable by study name and by words of the entry."""
+
+    def __init__(self, documents: dict[str, Document]):
+        self.entries: list[tuple[str, Reference]] = [(d.doc_id, r) for d in documents.values()
+                                                     for r in d.references.values()]
+        self.bm25 = BM25Okapi([tokens(r.text) for _, r in self.entries]) if self.entries else None
+
+    def by_number(self, n: int) -> list[tuple[str, Reference]]:
+        return [(doc, r) for doc, r in self.entries if r.number == n]
+
+    def by_names(self, names: Sequence[str]) -> list[tuple[str, Reference]]:
+        """Entries whose first author or title carries one of the study names (case-insensitive)."""
+        out = []
+        for doc, r in self.entries:
+            for name in names:
+                low = fold(name)
+                if fold(r.first_author) == low or re.search(rf"(?<![\w-]){re.escape(low)}(?![\w-])", fold(r.text)):
+                    out.append((doc, r))
+                    break
+        return out
+
+    def search(self, question: str, candidates: list[tuple[str, Reference]] | None = None,
+               min_margin: float = 1.2) -> list[tuple[str, Reference]]:
+        """The entry whose words best match the question's content words (not its 'which journal…' words). Among
+        `candidates` when given (e.g. two papers by the same author); alone, only a clear winner is returned."""
+        if not self.bm25:
+            return []
+        qt = [t for t in tokens(question) if t not in _INTENT_WORDS]
+        if not qt:
+            return candidates[:1] if candidates else []
+        scores = self.bm25.get_scores(qt)
+        ranked = sorted(range(len(self.entries)), key=lambda i: -scores[i])
+        if candidates:
+            allowed = {id(r) for _, r in candidates}
+            ranked = [i for i in ranked if id(self.entries[i][1]) in allowed]
+            return [self.entries[ranked[0]]] if ranked else []
+        if not ranked or scores[ranked[0]] <= 0:
+            return []
+        second = scores[ranked[1]] if len(ranked) > 1 else 0.0
+        if scores[ranked[0]] < min_margin * second:
+            return []
+        return [self.entries[ranked[0]]]
+
+
+def entry_citation(doc: Document, ref: Reference) -> Citation:
+    start = doc.text.find(ref.text)
+    return Citation(doc.doc_id, "References", ref.text, start, start + len(ref.text) if start >= 0 else -1,
+                    [ref.number], sentence_id=f"ref-{ref.number}")

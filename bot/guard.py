@@ -1,0 +1,431 @@
+"""First stage of the answer guard: classify the *intent* of a user question.
+
+The bot reports what Racine et al. (Cancers 2025) say about anal SCC after
+failed chemoradiotherapy; it must never turn that into a treatment decision for
+a particular person. This module decides, offline and in microseconds (regexes
+only, no model), whether a question asks for such a decision.
+
+Kinds
+-----
+* ``recommendation`` -- asks what to do for a particular person ("should my
+  father have the APR?", "is it safe for me to skip the MRI?", a described
+  74-year-old + "what now?").
+* ``question`` -- asks what the review / a study / a guideline says, or any
+  other topic question, including general "should patients ..." look-alikes.
+* ``off_topic`` -- small talk or an unrelated request with no medical term.
+
+Cue families
+------------
+All matched on normalised text (NFKC, lowercase, curly quotes and dashes folded,
+whitespace collapsed).
+
+* personal reference: first person ("i", "me", "my"), third person ("he",
+  "her"), a relation ("my patient", "our pt", "his wife", "a friend of mine",
+  "my case"), or a described individual ("a 62-year-old", "74F", "68 yo",
+  "a woman", "i'm 66"). A *case* is a relation / described individual or a
+  pronoun tied to a condition ("i have a recurrence", "my scan", "she had").
+* directive ask: a decision cue bound to that person -- modal + person
+  ("should i", "can my wife", "would he benefit", "do i need", "my sister
+  should"), decision word + "for <person>" ("best for me", "an option for
+  him", "safe for my mum"), possessive ("my options", "his chances"),
+  imperative ("tell me what to do", "advise me"); or an *implicit* ask whose
+  target is the asker's own case: the assistant's opinion ("would you
+  recommend", "what would you do"), a team ask ("should we", "what should we
+  do"), or a bare follow-up ("which one is best?", "what now?").
+* attribution: "according to", "per the review", "does the NCCN recommend",
+  "what did Kitaguchi report", "is there evidence"... marks a factual
+  look-alike question.
+* population: "patients", "every", "routinely", "a patient"... marks a general
+  question when no particular person is named.
+
+Precedence (first match wins)
+-----------------------------
+1. Empty / whitespace / punctuation-only text -> ``off_topic`` (documented
+   choice: there is nothing to answer; the bot replies with its scope message).
+2. No medical/review term in this turn, and an unrelated-content cue (joke,
+   poem, weather, capital of, code, trivia...) or pure small talk ("hi",
+   "thanks") -> ``off_topic``. Exception: a personal ask after medical history
+   ("can I go on holiday first?") falls through to rule 3.
+3. A directive ask bound to a person named in this turn -> ``recommendation``.
+   Attribution does NOT override it ("according to ESMO, should I ...").
+4. A case described in this turn + a decision word (should, recommend, best,
+   options, safe, need, too risky, "X or Y?") or an assistant-opinion ask ->
+   ``recommendation``. Attribution does not override strong decision words
+   ("my mother relapsed; what does the NCCN recommend?"); weak ones
+   ("which treatment", "possible", "necessary") count only without a source.
+5. No attribution and no population cue in this turn, and an implicit ask
+   (assistant opinion, "we" ask, decision word, "they/the patient" actor,
+   "and for him?", "... then?"):
+   -> ``recommendation`` if one of the last ``HISTORY_WINDOW`` (3) history turns
+      described a case; otherwise only assistant-opinion and "we" asks count
+      ("what would you do?", "should we operate?") -- fail-safe, since their
+      only possible target is the asker's own case.
+6. Otherwise -> ``question`` (the reason says whether a source or a general
+   population was named). Anything with a medical term is never ``off_topic``;
+   a later stage judges whether the review covers it.
+
+Embedded instructions ("ignore previous instructions", "SYSTEM: ...") carry no
+authority here: the text is classified like any other.
+
+Known limits (regexes, not understanding): any "should I ..." is treated as
+personal even when it is not clinical ("should I bring a jacket to the
+hospital?"), and "he/she" about a trial participant counts as a person; negation
+and hypotheticals are not parsed ("not asking for my father, just the review");
+English only; cost grows linearly with length (~50 us for a chat question,
+~1 ms per 1,500 characters of pasted text).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+IntentKind = Literal["recommendation", "question", "off_topic"]
+
+#: How many trailing history turns may supply the "particular person" context.
+HISTORY_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Result of :func:`classify_intent`; frozen so callers can cache/log it."""
+
+    kind: IntentKind
+    reason: str
+    cues: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# Normalisation
+# --------------------------------------------------------------------------
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u00b4": "'", "`": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
+})
+
+
+def normalise(text: str) -> str:
+    """Fold typography and case so one regex covers copy-pasted and typed text."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_FOLD).lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------
+# Vocabulary (shared fragments)
+# --------------------------------------------------------------------------
+_SHOULD = r"(?:should|shoud|shuold|shud|shld|shd)"
+_PERSON = (
+    r"(?:patients?|pts?|father|dad|daddy|papa|mother|mom|mum|mommy|mummy|husband|"
+    r"wife|partner|spouse|boyfriend|girlfriend|fianc[eé]e?|brother|sister|sibling|"
+    r"son|daughter|uncle|aunt|auntie|grand(?:father|mother|pa|ma|dad|mum|mom)|gran|"
+    r"nan|nana|friend|cousin|nephew|niece|neighbou?r|colleague|client|parents?|"
+    r"child|kid|relative|family member|loved one|mother-in-law|father-in-law)"
+)
+_ADJ = (r"(?:old|elderly|older|young|younger|frail|elder|current|own|dear|best|sick|"
+        r"new|step|\d{1,3}(?:[\s-]*(?:years?|yrs?|y)[\s-]*old)?|[a-z]+-[a-z-]+)")
+_MOD = rf"(?:{_ADJ}\s+){{0,2}}"
+_REL = (rf"(?:(?:my|our|his|her|this|that)\s+{_MOD}{_PERSON}"
+        r"|(?<![\w'-])(?:mum|mom|mommy|mummy|mam|mama|dad|daddy|papa|grandma|grandpa|nana)"
+        r"(?:'s)?(?![\w-])"
+        rf"|(?:my|our|his|her)\s+{_MOD}(?:case|situation|position|shoes)"
+        rf"|(?:a|one)\s+(?:of\s+)?{_PERSON}\s+of\s+(?:mine|ours)"
+        rf"|(?:an?\s+)?(?:{_PERSON}|case|someone|person|people)\s+like\s+(?:mine|ours|me|him|her|us|"
+        rf"(?:my|our)\s+{_PERSON}))")
+_AGE = (r"\d{1,3}[\s-]*(?:years?|yrs?)[\s-]*old"
+        r"|\d{2,3}\s?(?:yo|y/o|y\.o\.?)"
+        r"|(?<!patients )(?<!people )(?<!those )(?<!women )(?<!men )(?:aged?|age of)\s+\d{2,3}"
+        r"|(?:i'm|im|i am|he's|she's|he is|she is|(?:patient|pt) is|turned|turns)\s+\d{2,3}"
+        r"(?!\s*(?:%|months?|weeks?|days?|gy|mg|cm|mm))"
+        r"|in (?:his|her|my|their) (?:early |mid |late )?(?:\d0'?s|[a-z]+ties)"
+        r"|at (?:the )?(?:age (?:of )?)?\d{2,3}(?![\d.,%])"
+        r"(?!\s*-?\s*(?:%|percent|months?|mo|weeks?|wks?|days?|years?|yrs?|gy|mg|cm|mm|patients|"
+        r"centers|centres|sites))")
+_VIGNETTE = (rf"\b(?:{_AGE})\b"
+             rf"|\b(?<!my )(?<!our )(?<!his )(?<!her )(?<!the ){_PERSON}\s*[,(:]?\s*(?:is\s+)?"
+             r"\d{2,3}\b"
+             r"(?!\s*-?\s*(?:%|percent|months?|weeks?|wks?|days?|years?|yrs?|gy|mg|cm|mm|patients|"
+             r"of|out|and|or|to)\b)"
+             r"|(?:^|[\s(:,])\d{2}\s?(?:m|f)(?=[\s,;.)/]|$)"
+             r"|\b(?:a|an|this|that)\s+(?:elderly\s+|older\s+|young\s+|frail\s+)?"
+             r"(?:man|woman|lady|gentleman|gent|guy|male|female)\b")
+_CONDITION = (r"(?:cancer|carcinoma|ascc|scc|tumou?rs?|recurren\w*|relaps\w*|persist\w*|"
+              r"residual|metasta\w*|mets|disease|lesions?|nodes?|mass|stage|diagnos\w*|"
+              r"hiv|hpv|pd-?l1|lump|growth|ulcer|radiation|radiotherapy|chemo\w*|crt|rct|"
+              r"surgery|apr|operation|stoma|colostomy)")
+_MY_THING = (rf"(?:{_CONDITION}|biopsy|scans?|mri|pet|results?|radio\w*|treatment|oncologist|"
+             r"surgeon|doctor|docs?|gp|consultant|care team|mdt|bloods?|wound)")
+_NOT_CASE_WORD = (r"(?!question|query|read|seen|saw|heard|understand|wonder\w*|want\w*|would|"
+                  r"think|know|noticed|found|looked|treat|see|manage|work|teach|study|"
+                  r"research|write|am\b|m\b|a\s+(?:doctor|nurse|student|surgeon|resident|"
+                  r"oncologist|researcher|gp|physician|clinician))")
+_ME_CASE = (rf"\bmy\s+{_MOD}{_MY_THING}\b"
+            rf"|\b(?:i|i've|ive|i'm|im|i am|i was|i had|i have)\s+"
+            rf"(?:{_NOT_CASE_WORD}\S+\s+){{0,3}}"
+            rf"{_CONDITION}\b")
+_THIRD_CASE = (rf"\b(?:he|she)(?:'s| is| has| had| was| got|'d)?\s+(?:\S+\s+){{0,3}}?"
+               rf"{_CONDITION}\b"
+               rf"|\b(?:his|her)\s+{_MOD}{_MY_THING}\b")
+_CASE = re.compile(rf"{_REL}|{_VIGNETTE}|{_ME_CASE}|{_THIRD_CASE}")
+
+_ACTOR = rf"(?:i|he|she|{_REL})"
+_TARGET = (rf"(?:me|him|her|us|myself|someone like me|people like (?:me|him|her|us)|"
+           rf"{_REL}|(?:an?\s+)?(?:{_AGE})|a \d{{2}}\s?(?:m|f)\b)")
+_NONDECISION = (r"(?:not\s+|also\s+|just\s+)?(?:ask|see|read|find|know|check|understand|interpret|"
+                r"cite|quote|download|access|clarify|confirm|say|mention|note|add|report|"
+                r"show|conclude|mean|write|wrote|summari[sz]e|learn|look|explain|share|"
+                r"present|prepare|give a (?:talk|presentation|lecture)|teach|study|revise|review|"
+                r"use this|trust|get (?:a|the) (?:summary|copy|link|reference|list|pdf)|"
+                r"be (?:right|correct|wrong)|right|correct|wrong)\b")
+_WEAK_AUX_VERB = (r"(?:really\s+|still\s+|even\s+)?(?:need|needs|have to|has to|qualify|benefit|"
+                  r"require|get|have|go|take|a (?:good |suitable )?candidate|an? (?:good )?option|"
+                  r"eligible|suitable|fit|too|able|ok|okay|allowed|at risk|likely|going to|"
+                  r"cured|curable|operable|resectable|safe|better off)\b")
+
+# Decision words that can be bound to a target with "... for/with/in <person>".
+_TARGETABLE = (r"(?:best|better|right|appropriate|suitable|indicated|recomm?ended|recomm?end|"
+               r"reccomm?end\w*|options?|alternatives?|choices?|safe|safer|ok|okay|worth\w*|"
+               r"too late|too risky|too old|reasonable|wise|candidate|eligible|benefit|"
+               r"work|help|done|do|plan|prescribe|prescription|regimen|treatment|on the table|"
+               r"possible|safest|ideal|preferable|preferred|most appropriate|point|feasible|"
+               r"realistic|risky|advise|suggest|next step|way to go|choose|pick|good idea)")
+_DECISION = (rf"\b(?:{_SHOULD}|ought|must|recomm?end\w*|reccomm?end\w*|recomend\w*|advis\w*|"
+             r"suggest\w*|best|better|right (?:call|choice|decision|move|option|thing|treatment|"
+             r"approach|plan)|good idea|worth\w*|go ahead|proceed|next steps?|what now|now what|"
+             r"what next|what to do|options?|alternatives?|choices?|choose|pick|decid\w*|"
+             r"prescri\w*|safe|safer|ok to|okay to|fine to|need|needs|candidate|eligible|"
+             r"benefit|wait|skip|avoid|stop|refuse|decline|delay|postpone|go for|opt for|"
+             r"way to go|which one|offer|give|start|try|operate|refer|book|plan|"
+             r"resectable|operable|curable|reasonable|on the table|too (?:late|risky|old|frail|"
+             r"dangerous|sick|weak|much)|risky|dangerous|safest|ideal|preferable|any point|"
+             r"(?:good|bad|better) idea|a mistake|next (?:move|thing|line))\b"
+             r"|\b(?:vs\.?|versus)\b[^.!]{0,60}\?\s*$"
+             r"|\bwould\b[^.?!]{0,30}\b(?:help|work)\b|\bor\b[^.?!]{0,60}\?\s*$")
+
+# Weaker decision wording; it counts only when no source is named ("which treatment?"
+# after a described case is an ask, "which treatment did KEYNOTE-158 test?" is not).
+_WEAK_DECISION_RE = re.compile(
+    r"\b(?:necessary|unavoidable|(?:only|last|other|remaining) options?|next line|"
+    r"(?:second|third|further)[- ]line|which (?:treatment|therapy|drug|regimen|chemo\w*|approach|"
+    r"route|path)|possible|feasible|realistic|appropriate|suitable|indicated|"
+    r"what (?:treatment|therapy|drug|regimen|chemo\w*)(?! (?:did|was|were|is|are)\b)|"
+    r"what (?:happens|will happen) (?:now|next))\b")
+
+_PERSONAL_ASK = re.compile("|".join([
+    # modal + person: "should i", "can my wife", "would he"
+    rf"\b(?:{_SHOULD}|shall|must|ought|could|can|may|might|would|wud|will|need|needs)"
+    rf"\s+(?P<w1>{_ACTOR})\b(?!\s+{_NONDECISION})",
+    # weak auxiliary + person + decision verb: "do i need", "is my patient a candidate"
+    rf"\b(?:do|does|did|am|is)\s+(?P<w2>{_ACTOR})\s+{_WEAK_AUX_VERB}",
+    # wh-question + "do i / does she" + verb: "which regimen do i start"
+    rf"\b(?:what|which|how|when|where)\b[^.?!]{{0,40}}?\b(?:do (?P<w11>i)|does (?P<w12>he|she|{_REL}))"
+    rf"\s+(?!{_NONDECISION})[a-z]+",
+    # "anything else i can try", "what my dad could do"
+    rf"\b(?:anything|something|what|which|options?)\b[^.?!]{{0,30}}?"
+    rf"\b(?P<w16>i|we|he|she|{_REL})\s+"
+    rf"(?:can|could|might|may)\s+(?!{_NONDECISION})[a-z]+",
+    # person + modal: "my sister should", "i need to"
+    rf"\b(?P<w3>{_ACTOR})\s+(?:really\s+|still\s+|now\s+)?(?:{_SHOULD}|must|ought to|needs? to|"
+    rf"has to|have to|had better)\b(?!\s+{_NONDECISION})",
+    # decision word ... for <person>: "best for me", "an option for my dad"
+    rf"\b{_TARGETABLE}\b[^.?!;]{{0,40}}?\b(?:for|with|in)\s+(?P<w4>{_TARGET})(?![\w-])"
+    rf"(?!\s+to\s+{_NONDECISION}|\s+to\s+(?:download|open|print|access|get a copy))",
+    # possessive decision nouns: "my options", "his chances"
+    rf"\b(?P<w5>my|his|her|our|(?:my|our|his|her)\s+{_MOD}{_PERSON}'s)\s+{_MOD}(?:options|choices|"
+    r"chances|odds|prognosis|(?:only|best|last|other|remaining|real) (?:options?|bet|choices?|hope)|"
+    r"next steps?|treatment plan|life expectancy)\b",
+    # personal prognosis / fate: "what happens to me now"
+    rf"\bwhat (?:happens|will happen|would happen|is going to happen) (?:to|for|with) "
+    rf"(?P<w13>{_TARGET})\b",
+    # imperatives addressed on someone's behalf
+    r"\btell (?P<w6>me|us|him|her) (?:what|which|whether|if|how)\b[^.?!]{0,40}?"
+    r"\b(?:to|should|i|we|he|she)\b",
+    r"\b(?:decide|choose|pick|select) for (?P<w7>me|us|him|her)\b",
+    # "would help me most", "suits him best"
+    rf"\b(?:would|will|most|best|more)\b[^.?!]{{0,25}}?\b(?:help|suit|benefit)s?\s+"
+    rf"(?P<w14>me|him|her|us|{_REL})\b",
+    rf"\b(?:help|suit|benefit)s?\s+(?P<w15>me|him|her|us|{_REL})\s+(?:most|more|best)\b",
+    r"\b(?:recomm?end|reccomm?end|prescribe|suggest|advise)\s+(?P<w8>me|us|him|her)\b",
+    r"\bgive (?P<w9>me|us|him|her) (?:a |an |the |your |some )?(?:recommendation|treatment|"
+    r"plan|regimen|prescription|dose|advice|drug|therapy|chemo\w*|option)",
+    r"\bif (?:you|u) were (?P<w10>me|him|her|in my)\b",
+]))
+
+_ADVISOR = re.compile(
+    r"\b(?:would|wud|will|do|did|can|could)\s+(?:you|u)\s+(?:personally\s+|still\s+|really\s+|"
+    r"also\s+)?(?:recomm?end|reccomm?end|recomend|advise|suggest|prescribe|go (?:with|for)|"
+    r"choose|pick|opt)\b"
+    r"|\b(?:would|wud|will)\s+(?:you|u)\s+(?:personally\s+)?(?:offer|give|use|try|do|start|"
+    r"operate|treat)\b"
+    r"|\bwhat (?:would|wud|will) (?:you|u) (?:do|choose|pick|go with|go for|try)\b"
+    r"|\bwhat(?:'s| is)? (?:do|does|would|should) (?:you|u) (?:suggest|advise|recomm?end)\b"
+    r"|\bwhat do (?:you|u) think (?:i|we|he|she|they) should\b"
+    r"|\b(?:your|ur) (?:advice|recommendation|suggestion|pick|choice|call)\b"
+    r"|\b(?:your |any )?(?:thoughts|opinion|advice|input|suggestions?)\s*\??\s*$")
+_WE_ASK = re.compile(
+    rf"(?:^|[.?!;:,]\s*|\b(?:so|then|and|but|ok|okay|now|well|hmm|also)\s+)"
+    rf"(?:{_SHOULD}|shall|must|can|could|would)\s+we\b(?!\s+{_NONDECISION})"
+    r"|(?:^|[.?!;:,]\s*|\b(?:so|then|and|but|ok|okay|now|well)\s+)do we (?:really |still )?"
+    r"(?:need|have to|operate|wait|go|proceed|offer|give|start|stop|treat|book|refer|continue)\b"
+    rf"|\b(?:what|which)\b[^.?!]{{0,40}}?\b(?:{_SHOULD}|shall|must|would|could|can|do)\s+we\s+"
+    r"(?:\w+\s+)?(?:do|give|offer|try|use|choose|pick|start|go|recommend|proceed|plan|book|"
+    r"schedule|operate|treat)\b"
+    r"|\bhow (?:should|shall|do) (?:we|i) proceed\b|\bare we (?:better off|going to|ok to|safe to)\b")
+_FOLLOWUP_ACTOR = re.compile(
+    rf"\b(?:{_SHOULD}|shall|must|can|could|would|will|do|does|is)\s+(?:they|the (?:patient|pt))\b")
+_DECISION_RE = re.compile(_DECISION)
+# "and for him?", "what about my mum?" -- points a follow-up at a person.
+_FOLLOWUP_TARGET = re.compile(
+    r"\bthen\s*\?\s*$"
+    rf"|\b(?:and|what about|how about|same for|for|in)\s+(?:for\s+)?{_TARGET}(?![\w-])")
+_POPULATION = re.compile(
+    r"\b(?:patients|people|persons|individuals|those|anyone|anybody|everyone|everybody|"
+    r"every|routinely|generally|in general|typically|usually|a patient|cases|someone|"
+    r"somebody|whom|clinicians|surgeons|oncologists)\b")
+
+_SOURCE = (r"(?:review|paper|article|authors?|racine|stud(?:y|ies)|trials?|guidelines?|esmo|"
+           r"nccn|asco|evidence|literature|data|table|figure|flowchart|meta-analys[ie]s|"
+           r"cohort|series|interaact|keynote(?:-?158)?|scarce|epitopes(?:-hpv02)?|prodige|"
+           r"[a-z]+ et al\.?|kitaguchi|rosen|hagemans|fields|damron|hallemeier|marabelle|ott|ko|"
+           r"kim|lin|section|it|they)")
+_ATTRIBUTION = re.compile(
+    r"\baccording to\b|\bper (?:the |this )?(?:review|paper|authors|guidelines?|esmo|nccn|evidence)\b"
+    r"|\bbased on (?:the |this )?(?:review|evidence|data|literature|studies|study|guidelines?|trials?)\b"
+    r"|\b(?:in|from|by|within) (?:the |this )?(?:review|paper|article|(?:esmo|nccn|asco) guidelines?|"
+    r"guidelines?|literature|authors|flowchart|table \d|figure \d|section [\d.]+)\b"
+    r"|\b(?:the|this) (?:review|paper|authors?)(?:'s?)?\b|\bet al\b"
+    rf"|\b(?:does|do|did|is|are|was|were|what|which|how|has|have)\b[^.?!]{{0,50}}?\b{_SOURCE}\b"
+    r"[^.?!]{0,30}?\b(?:say|said|state|recomm?end|suggest|report|find|found|show|conclud|"
+    r"mention|propose|advise|indicate|describe|discuss|support|favou?r|prefer|consider|list|"
+    r"define|compare|note)\w*"
+    r"|\b(?:esmo|nccn|asco)\b|\bis there (?:any |good |strong |enough )?(?:evidence|data)\b"
+    r"|\bwhat (?:is|are) the (?:evidence|data)\b")
+
+_DOMAIN = re.compile(
+    r"\b(?:anal|anus|ascc|scca?|squamous|carcinoma|cancer\w*|tumou?r\w*|oncolog\w*|malignan\w*|"
+    r"chemo\w*|radio\w*|radiation|irradiat\w*|re-?irradiat\w*|re-?radiat\w*|rert|iort|ebrt|"
+    r"proton|brachy\w*|surg\w*|salvage|apr|abdominoperineal|resect\w*|excision|flaps?|vram|tram|"
+    r"stoma|colostomy|exenteration|recurr\w*|relaps\w*|persist\w*|residual|metasta\w*|mets|"
+    r"unresectable|inguinal|groin|lymph\w*|nodes?|nodal|carboplatin|paclitaxel|cisplatin|5-?fu|"
+    r"fluorouracil|mitomycin|docetaxel|m?dcf|pembro\w*|keytruda|nivolumab|atezolizumab|"
+    r"retifanlimab|ipilimumab|immuno\w*|checkpoint|pd-?l?1|ctla-?4|cryo\w*|hpv|hiv|biops\w*|mri|"
+    r"pet|scans?|imaging|survival|prognos\w*|response|remission|morbidity|mortality|"
+    r"complications?|side effects?|toxicit\w*|treat\w*|therap\w*|drugs?|medication|dose|"
+    r"doctor|patients?|diseases?|diagnos\w*|esmo|nccn|asco|guidelines?|review|stud(?:y|ies)|"
+    r"trials?|paper|article|authors?|evidence|table|figure|flowchart|racine|interaact|keynote|"
+    r"epitopes|scarce|prodige|medical|health|hospital|clinic\w*|pain|bleed\w*|symptoms?|wound|"
+    r"perineal|pelvi\w*|follow-?up|reassess\w*|surveillance|gy|nurse|mdt|ecog|stag(?:e|ing)|"
+    r"cur(?:e|ed|able)|operable|rectal|rectum|bowel|anorectal)\b")
+_UNRELATED = re.compile(
+    r"\b(?:jokes?|poems?|poetry|haiku|limerick|songs?|lyrics|rap|story|stories|recipes?|cook\w*|"
+    r"bake|baking|lasagn\w*|pizza|restaurant|weather|forecast|rain\w*|umbrella|capital of|"
+    r"world cup|football|soccer|basketball|baseball|tennis|nba|nfl|super bowl|movies?|films?|"
+    r"netflix|tv show|stocks?|bitcoin|crypto\w*|python|javascript|sql|code|coding|script|"
+    r"programming|translate|translation|holiday|vacation|horoscope|riddle|tallest|highest mountain|"
+    r"longest river|president of|prime minister|who invented|population of|sonnet|ode|essay|"
+    r"novel|beach|funny|laugh|squared|cubed|square root|what time is it|time zone|fun fact|"
+    r"trivia|favou?rite (?:colou?r|food|movie|song|animal|book|team))\b"
+    r"|\b\d+\s*[+*/\u00d7x]\s*\d+\b")
+_SMALL_TALK = re.compile(
+    r"(?:(?:hi|hello|hey|heya|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening|night)|"
+    r"thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|cheers|bye|goodbye|see you|ok(?:ay)?|cool|"
+    r"great|nice|perfect|got it|that'?s all|how are you(?: doing)?(?: today)?|how'?s it going|"
+    r"who are you|what are you|what'?s up|sup|what can you do|what is your name|what'?s your name|"
+    r"nice to meet you|are you (?:a bot|human|there|real)|can i ask (?:you )?(?:a question|something)|"
+    r"can you help(?: me)?|help|test(?:ing)?)(?: there| bot| again| everyone| all)?\s*)+")
+
+
+# --------------------------------------------------------------------------
+# Classifier
+# --------------------------------------------------------------------------
+def _who(m: re.Match[str]) -> str:
+    """The person a personal ask is bound to (the first named group that matched)."""
+    for value in m.groupdict().values():
+        if value:
+            return value.strip()
+    return m.group(0).strip()
+
+
+def _history_case(history: Sequence[str]) -> re.Match[str] | None:
+    """A particular person described in one of the last few user turns, if any."""
+    for turn in reversed(list(history)[-HISTORY_WINDOW:]):
+        text = normalise(turn)
+        m = _CASE.search(text) or _PERSONAL_ASK.search(text)
+        if m:
+            return m
+    return None
+
+
+def classify_intent(question: str, history: Sequence[str] = ()) -> Intent:
+    """Classify one user turn; ``history`` holds the user's previous turns, oldest first.
+
+    Only the user's own earlier turns should be passed: they are what can
+    introduce "my patient is 70 ..." before a bare "so what should we do?".
+    See the module docstring for the precedence of the rules.
+    """
+    text = normalise(question)
+    if not re.search(r"\w", text):
+        return Intent("off_topic", "empty question", ())
+
+    domain = _DOMAIN.search(text)
+    ask = _PERSONAL_ASK.search(text)
+    if domain is None:
+        unrelated = _UNRELATED.search(text)
+        recent = list(history)[-HISTORY_WINDOW:]
+        medical_history = any(_DOMAIN.search(normalise(h)) for h in recent)
+        if unrelated and not (ask and medical_history):
+            return Intent("off_topic", f'unrelated request ("{unrelated.group(0)}") with no '
+                          "medical term", (unrelated.group(0),))
+        bare = re.sub(r"[^\w\s']", " ", text).strip()
+        if _SMALL_TALK.fullmatch(re.sub(r"\s+", " ", bare) + " "):
+            return Intent("off_topic", "small talk with no medical term", (bare,))
+
+    if ask:
+        who = _who(ask)
+        return Intent("recommendation", f'asks what to do for "{who}"',
+                      (ask.group(0).strip(),))
+
+    case = _CASE.search(text)
+    attribution = _ATTRIBUTION.search(text)
+    decision = _DECISION_RE.search(text) or (None if attribution else
+                                              _WEAK_DECISION_RE.search(text))
+    advisor = _ADVISOR.search(text)
+    if case and (decision or advisor):
+        cue = (decision or advisor).group(0).strip()  # type: ignore[union-attr]
+        return Intent("recommendation",
+                      f'describes a particular person ("{case.group(0).strip()}") and asks '
+                      f'"{cue}"', (case.group(0).strip(), cue))
+
+    population = _POPULATION.search(text)
+    we_ask = _WE_ASK.search(text)
+    if not attribution and not population:
+        past = _history_case(history)
+        implicit = (advisor or we_ask or decision or _FOLLOWUP_ACTOR.search(text)
+                    or _FOLLOWUP_TARGET.search(text))
+        if past and implicit:
+            return Intent("recommendation",
+                          f'follow-up "{implicit.group(0).strip()}" about the person described '
+                          f'earlier ("{past.group(0).strip()}")',
+                          (implicit.group(0).strip(), past.group(0).strip()))
+        if advisor or we_ask:
+            m = advisor or we_ask
+            assert m is not None
+            return Intent("recommendation",
+                          f'asks for a decision ("{m.group(0).strip()}") about the asker\'s own '
+                          "case; no source or general population named", (m.group(0).strip(),))
+
+    if attribution:
+        return Intent("question", f'asks what a source says ("{attribution.group(0).strip()}")',
+                      (attribution.group(0).strip(),))
+    if population and (decision or advisor or we_ask):
+        return Intent("question", f'general question about "{population.group(0)}", no '
+                      "particular person", (population.group(0),))
+    cues = tuple(m.group(0) for m in (domain,) if m)
+    return Intent("question", "no directive ask about a particular person", cues)
+
+
+__all__ = ["Intent", "IntentKind", "classify_intent", "normalise", "HISTORY_WINDOW"]

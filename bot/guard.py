@@ -373,10 +373,10 @@ def classify_intent(question: str, history: Sequence[str] = ()) -> Intent:
 
     domain = _DOMAIN.search(text)
     ask = _PERSONAL_ASK.search(text)
+    recent = list(history)[-HISTORY_WINDOW:]
+    medical_history = any(_DOMAIN.search(normalise(h)) for h in recent)
     if domain is None:
         unrelated = _UNRELATED.search(text)
-        recent = list(history)[-HISTORY_WINDOW:]
-        medical_history = any(_DOMAIN.search(normalise(h)) for h in recent)
         if unrelated and not (ask and medical_history):
             return Intent("off_topic", f'unrelated request ("{unrelated.group(0)}") with no '
                           "medical term", (unrelated.group(0),))
@@ -384,7 +384,7 @@ def classify_intent(question: str, history: Sequence[str] = ()) -> Intent:
         if _SMALL_TALK.fullmatch(re.sub(r"\s+", " ", bare) + " "):
             return Intent("off_topic", "small talk with no medical term", (bare,))
 
-    if ask:
+    if ask and (domain or medical_history):  # "can I reuse the figures?" asks nothing medical
         who = _who(ask)
         return Intent("recommendation", f'asks what to do for "{who}"',
                       (ask.group(0).strip(),))

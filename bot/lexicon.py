@@ -37,7 +37,7 @@ SYNONYMS = [
     "death mortality",
     "advantage benefit",
     "oneyear 1year 12month", "twoyear 2year 24month", "threeyear 3year", "fiveyear 5year",
-    "arm group", "cohort series study",
+    "arm group", "cohort series study", "big large size",
     "commonest common frequent",
     "inoperable unresectable", "metastasis metastatic metastase",
 ]
@@ -45,7 +45,7 @@ SYNONYMS = [
 PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
 
 # Questions about the article itself (who wrote it, where it was published) may use its front matter.
-ARTICLE_WORDS = re.compile(r"\b(review|article|paper|authors?|wrote|written|journal|published|publication|doi|"
+ARTICLE_WORDS = re.compile(r"\b(authors?|wrote|written|journal|published|publication|doi|date|"
                            r"licen[cs]e|copyright|keywords?|fund\w*|abstract|summary|title|conflicts?|editors?|"
                            r"correspond\w*|received|accepted|revised|affiliat\w*|hospital|cite|citation)\b")
 
@@ -65,6 +65,21 @@ ANSWER_TYPES = [
     (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
 ]
+# Scope check (bot.scope): the kinds of value whose absence means the review does not answer. Stricter than
+# ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
+VALUE_EVIDENCE = [
+    ("dose", ANSWER_TYPES[0][0], ANSWER_TYPES[0][1]),
+    ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|what (\w+[ -]){0,2}rates?|"
+                              r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
+     re.compile(r"\d\s?%")),
+    ("duration", re.compile(r"\b(how long|how many (months|years)|in months|median time|duration)\b"),
+     re.compile(r"\d+(\.\d+)?\s*(months?|years?)\b|\(Months\): \d")),
+    ("count", re.compile(r"\b(how many|number of)\b(?! (months|years))"),
+     re.compile(r"\b(\d+|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Tt]welve|"
+                r"[Tt]wenty[- ]?\w*|[Tt]hirty[- ]?\w*)\s+(\(\d+%\)\s+)?(\w+[ -]){0,3}(patients|participants|"
+                r"cases|people|subjects|APRs|centers|centres|studies|series|trials)\b|Number of Patients\): \d|\bn ?= ?\d")),
+]
+
 # "What did X find / report / show?" prefers sentences with results (numbers), without requiring them.
 FINDINGS = re.compile(r"\b(find|found|findings|show|showed|shown|report|reported|results?|outcomes?|effect)\b")
 NUMBERS = re.compile(r"\d(\.\d+)?\s?(%|months?)")

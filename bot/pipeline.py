@@ -20,7 +20,7 @@ from .answer import abstain, bibliography, citation_for, compose, select
 from .bibliography import Bibliography, asks_about_reference, entry_citation, numbered_refs
 from .embed import Embedder
 from .retrieve import Retriever
-from .scope import judge
+from .scope import foreign_topics, judge
 from .settings import Settings
 from .text import tokens
 from .types import Answer, Citation
@@ -87,6 +87,9 @@ class Pipeline:
         history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
         from .guard import classify_intent
 
+        foreign = foreign_topics(q, self.retriever)
+        if foreign:  # a question about another disease is declined, not deferred to this review's flowchart
+            return abstain(q, [], self.index.documents, "the review does not discuss " + ", ".join(foreign))
         intent = classify_intent(q, history)
         if intent.kind == "recommendation":
             return self._defer(q, history, intent.reason)

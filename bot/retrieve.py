@@ -220,6 +220,8 @@ class Retriever:
             adj -= 0.15  # the question names a study; this sentence is about another one
         if s.kind == "caption":
             adj -= 0.10
-        elif s.kind == "front" and not query.about_article:
-            adj -= 0.08  # summaries and front matter restate the body without its references
+        elif s.kind == "front":
+            # Front matter answers questions about the article itself; otherwise summaries and front matter
+            # only restate the body, without its references.
+            adj += 0.10 if query.about_article else -0.08
         return adj

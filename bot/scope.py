@@ -1,22 +1,33 @@
 """Is the question covered by the review? Decided from what retrieval already computed, in well under a millisecond.
 
-Three checks, any of which declines the question:
-1. nothing retrieved is close enough (dense similarity and vocabulary overlap both low);
-2. the question names something the corpus never mentions — a capitalised name, an acronym, a drug-like word
-   ("CAR-T", "France", "nivolumab"-style) — that is not a spelling variant of a word it does mention;
-3. the question asks for a specific kind of value (a dose, a percentage, a duration, a year, a count) and no
-   retrieved sentence gives that kind of value next to the question's main subject ("What dose of pembrolizumab…?":
-   the review gives DCF doses, never a pembrolizumab dose).
+Four checks, any of which declines the question:
+1. it is about a disease, organ or intervention the corpus never mentions ("colorectal liver metastases",
+   "HPV vaccination") — checked before the guard, so such a question is declined rather than deferred;
+2. nothing retrieved is close enough (dense similarity and vocabulary overlap both low);
+3. the question names something the corpus never mentions — a capitalised name, an acronym, a drug-like word
+   ("CAR-T", "France") — that is not a spelling variant of a word it does mention;
+4. the question asks for a kind of value (a dose, a percentage, a duration, a count) and no top-ranked sentence
+   gives that kind of value about the question's subject ("What dose of pembrolizumab…?": the review gives DCF
+   doses, never a pembrolizumab dose; "median survival in Damron's group": it gives only 5-year rates).
 """
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .lexicon import ANSWER_TYPES
+from .lexicon import VALUE_EVIDENCE
 from .retrieve import Ranking, Retriever
 from .text import STOPWORDS, fold, tokens
+
+# Diseases, organs and interventions a question may be *about*. If the corpus never uses the word, the question
+# is about something else, even when the rest of it ("5-year survival", "best treatment") matches well.
+TOPIC_WORDS = re.compile(
+    r"\b(adenocarcinoma|melanoma|lymphoma|leuka?emia|myeloma|sarcoma|glioma|carcinoid|neuroendocrine|mesothelioma|"
+    r"colorectal|colon|liver|hepatic|lung|breast|pancreas|pancreatic|gastric|stomach|o?esophag\w*|cervical|ovarian|"
+    r"endometrial|uterine|kidney|renal|brain|thyroid|head and neck|oral|skin cancer|prostate cancer|bladder cancer|"
+    r"vaccin\w*|screening|diet\w*|smoking|alcohol|covid\w*|diabetes|pregnan\w*|fertility|cannabis|acupuncture|"
+    r"homeopath\w*|supplements?|vitamins?|\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty)\b")
 
 MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
@@ -28,7 +39,8 @@ QUESTION_WORDS = set(tokens("""what which how many much long likely common often
 rate rates dose doses dosage given use used report reported find found show showed study studies trial trials
 patient patients result results outcome outcomes value number median mean year years month months time per
 effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
-is are was were say says mention mentions describe discuss discussed give gives""", keep_stopwords=True))
+is are was were say says mention mentions describe discuss discussed give gives one two three four five six
+single first second ii iii phase group groups arm arms""", keep_stopwords=True))
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,18 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
     return out
 
 
+def foreign_topics(question: str, retriever: Retriever) -> list[str]:
+    """Disease/organ/intervention words of the question that the corpus never uses (nor a close spelling)."""
+    out = []
+    for m in TOPIC_WORDS.finditer(fold(question)):
+        toks = [t for t in tokens(m.group(0)) if t not in STOPWORDS]
+        known = all(t in retriever.vocabulary or difflib.get_close_matches(t, retriever.vocab_list, n=1, cutoff=0.88)
+                    for t in toks)
+        if toks and not known:
+            out.append(m.group(0))
+    return out
+
+
 def focus_terms(question: str, retriever: Retriever) -> list[str]:
     """The question's subject words: known to the corpus, not question words, rarest first."""
     idf = retriever.lexicon.idf
@@ -79,21 +103,41 @@ def judge(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
     hits = ranking.hits
     if not hits:
         return Verdict(False, "the corpus is empty")
+    foreign = foreign_topics(question, retriever)
+    if foreign:
+        return Verdict(False, "the review does not discuss " + ", ".join(f"'{f}'" for f in foreign))
     best = hits[0]
-    if best.score < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE):
+    article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
+    if not article_line and (best.score < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
         return Verdict(False, f"no passage is close to the question (best similarity {best.dense:.2f}, "
                               f"vocabulary overlap {best.coverage:.2f})")
     missing = unknown_names(question, retriever)
     if missing:
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in missing))
+    return _value_check(question, ranking, retriever)
+
+
+def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
+    """When the question asks for a kind of value, some top sentence must give one about its subject: the study
+    it names, else its rarest subject word."""
     q = fold(question)
-    wanted = [pat for ask, pat in ANSWER_TYPES[:1] if ask.search(q)]  # doses: the kind of value that must match
-    if wanted:
-        focus = focus_terms(question, retriever)[:1]
-        for h in hits[:TYPE_WINDOW]:
-            toks = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-            if all(p.search(h.sentence.text) for p in wanted) and all(f in toks for f in focus):
-                break
-        else:
-            return Verdict(False, f"the review gives no such value for {', '.join(focus) or 'this'}")
-    return Verdict(True, "")
+    wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
+    if not wanted:
+        return Verdict(True, "")
+    query = ranking.query
+    focus = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:1]
+    top = ranking.hits[:TYPE_WINDOW]
+    concepts = [c for c in query.concepts if c.word in focus]
+
+    def about(h) -> bool:
+        i = retriever.position[h.sentence.id]
+        return retriever.lexicon.coverage(replace(query, concepts=concepts), retriever.sentence_tokens[i],
+                                          retriever.sentence_prefixes[i]) >= 0.5 if concepts else True
+
+    if not any(about(h) for h in top):
+        concepts = []  # the subject word is in none of the top passages: judge by the value alone
+    for h in top:
+        if all(ev.search(h.sentence.text) for _, ev in wanted) and about(h):
+            return Verdict(True, "")
+    kinds = " and ".join(kind for kind, _ in wanted)
+    return Verdict(False, f"the review gives no {kinds} for {', '.join(focus) or 'this'}")

@@ -83,14 +83,14 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             if length > budget and len(window) > 1:
                 continue
             members = [ranking.by_id[w.id] for w in window]
-            gain = retriever.coverage_of(query, [retriever.position[w.id] for w in window]) - seed.coverage
+            gain = retriever.coverage_of(query, [retriever.position[w.id] for w in window]) - \
+                max(m.coverage for m in members)
             val = seed.score + 0.3 * gain - 0.02 * (len(window) - 1)
             if query.wants and not all(p.search(seed.sentence.text) for p in query.wants) and \
                     any(all(p.search(m.sentence.text) for p in query.wants) for m in members):
                 val += 0.05  # a neighbour supplies the kind of value asked for
             nxt = window[-1]
-            if len(window) > 1 and nxt.start > seed.sentence.start and ranking.by_id[nxt.id].coverage >= 0.25 \
-                    and ranking.by_id[nxt.id].score >= 0.5 * seed.score:
+            if len(window) > 1 and nxt.start > seed.sentence.start and _continues(ranking.by_id[nxt.id], seed):
                 val += 0.03  # the next sentence continues the same point
             if val > best_val:
                 best_val, best_window = val, members
@@ -113,6 +113,18 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     first = chosen[0].sentence
     chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
     return chosen
+
+
+_ANAPHOR = re.compile(r"^(This|These|That|Those|Such|It|Its|They|Their|In this|In these|In that|Of these|Among "
+                     r"these|Within this)\b")
+
+
+def _continues(nxt: Hit, seed: Hit) -> bool:
+    """The next sentence carries on the seed's point: it is relevant in its own right, or it refers back to it
+    ("In this subgroup, the treatment was more effective (PFS 70%)")."""
+    if nxt.score < 0.4 * seed.score:
+        return False
+    return (nxt.coverage >= 0.25 and nxt.score >= 0.5 * seed.score) or bool(_ANAPHOR.match(nxt.sentence.text))
 
 
 def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:

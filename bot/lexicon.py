@@ -100,6 +100,7 @@ class Query:
     wants: list[re.Pattern] = field(default_factory=list)
     findings: bool = False
     about_article: bool = False
+    tables: bool = False                    # the question asks about a table
     named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
 
 
@@ -133,7 +134,10 @@ class Lexicon:
         return text + (" (" + "; ".join(extra) + ")" if extra else "")
 
     def query(self, question: str, extra_text: str = "", named: list[str] | None = None) -> Query:
+        """`extra_text` is the conversation a follow-up relies on: its words join the lexical side, and what it
+        asked for ("What did the Damron study find…?") carries over to an elliptical "What about X?"."""
         folded = fold(question)
+        asked = fold(question + " " + extra_text)
         concepts: list[Concept] = []
         abbr_alts: dict[str, list[tuple[str, ...]]] = {}
         for rx, abbr, long in self._abbr_res:
@@ -149,8 +153,9 @@ class Lexicon:
         lexical += tokens(extra_text)
         return Query(
             question=question, concepts=concepts, lexical=list(dict.fromkeys(lexical)),
-            wants=[pat for ask, pat in ANSWER_TYPES if ask.search(folded)],
-            findings=bool(FINDINGS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
+            wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
+            findings=bool(FINDINGS.search(asked)), about_article=bool(ARTICLE_WORDS.search(folded)),
+            tables=bool(re.search(r"\btables?\b", folded)),
             named=[tuple(tokens(n)) for n in (named or [])])
 
     def coverage(self, query: Query, have: set[str], prefixes: set[str]) -> float:

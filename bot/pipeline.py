@@ -127,23 +127,25 @@ class Pipeline:
     _PRONOUN = re.compile(r"\b(it|its|they|their|them|this|that|these|those|the study|the trial|the same)\b", re.I)
 
     def contextual_query(self, q: str, history: Sequence[str]) -> tuple[str, str | None]:
-        """Resolve a follow-up against the conversation: an elliptical question ("And for persistent disease?")
-        is read together with the previous question; a question that names no study while the conversation did
-        inherits that study's name. A question that names its own study stands alone."""
-        if not history:
+        """Resolve a follow-up against the conversation. Returns the text to embed and the context words for the
+        lexical side (None when the question stands alone).
+
+        A question that names its own study stands alone. An elliptical one ("And for persistent disease?") is
+        read with the previous question; one that refers back ("their cohort", "that study") or names no study
+        while the conversation did inherits the most recent study named."""
+        if not history or self.retriever.anchors_in(q):
             return q, None
         last = history[-1]
+        names = next((n for turn in reversed(history) for n in [self.retriever.anchors_in(turn)] if n), [])
+        prefix = " ".join(names)
         if self._ELLIPTIC.match(q) or len(tokens(q)) <= 3:
-            return f"{last} {q}", last
-        if self.retriever.anchors_in(q):
-            return q, None
-        for turn in reversed(history):
-            names = self.retriever.anchors_in(turn)
-            if names:
-                prefix = " ".join(names)
-                return f"{prefix}: {q}", prefix
+            dense = f"{prefix} {last} {q}".strip()
+            return dense, " ".join([prefix, *history[-2:]]).strip()
         if self._PRONOUN.search(q):
-            return f"{last} {q}", last
+            context = f"{prefix} {last}".strip() if not names else prefix
+            return f"{context}: {q}", context
+        if names:
+            return f"{prefix}: {q}", prefix
         return q, None
 
     # ------------------------------------------------------------------------------------------- bibliography
@@ -163,9 +165,12 @@ class Pipeline:
             named = self.retriever.anchors_in(q)
             if not asks_about_reference(q, named):
                 return None
-            if not named and history and self._PRONOUN.search(q):
+            earlier: list = []
+            if not named and history and self._PRONOUN.search(q):  # "the title of that paper"
                 named = [n for turn in reversed(history) for n in self.retriever.anchors_in(turn)][:2]
-            entries = self.bibliography.by_names(named) if named else []
+                earlier = [e for turn in reversed(history) for n in numbered_refs(turn)
+                           for e in self.bibliography.by_number(n)][:1]
+            entries = earlier or (self.bibliography.by_names(named) if named else [])
             entries = self.bibliography.search(q, entries) if len(entries) > 1 else entries
             entries = entries or self.bibliography.search(q)
             if not entries:
@@ -176,9 +181,9 @@ class Pipeline:
             doc = docs[doc_id]
             citations.append(entry_citation(doc, ref))
             lines.append(f"Reference [{ref.number}]: \u201c{ref.text}\u201d")
-            citing = [s for s in doc.sentences if ref.number in s.refs and s.kind == "text"]
+            citing = [s for s in doc.sentences if s.kind == "text" and ref.number in s.refs + s.context_refs]
             if citing:
-                s = max(citing, key=lambda x: len(qtoks & set(tokens(x.text))))
+                s = max(citing, key=lambda x: (len(qtoks & set(tokens(x.text))), ref.number in x.refs))
                 citations.append(citation_for(s))
                 lines.append(f"The review cites it in {s.section}: \u201c{s.text}\u201d")
         text = "\n".join(lines)

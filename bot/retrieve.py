@@ -139,7 +139,8 @@ class Retriever:
         key, best = covs[0], max(covs[1:], default=covs[0])
         if best <= key:
             return key, None  # no column is asked about: show the whole record
-        return best, (0,) + tuple(j for j in range(1, len(covs)) if covs[j] > key and covs[j] >= best - 0.1)
+        # every column that adds at least half of what the best one adds ("how many patients and what follow-up")
+        return best, (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.5 * (best - key))
 
     def anchors_in(self, text: str) -> list[str]:
         """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""
@@ -218,6 +219,8 @@ class Retriever:
             adj += 0.03
         if query.named and not any(all(t in self.sentence_tokens[i] for t in name) for name in query.named):
             adj -= 0.15  # the question names a study; this sentence is about another one
+        if query.tables and s.kind == "table_record":
+            adj += 0.08  # "in the table", "Table 2 shows…"
         if s.kind == "caption":
             adj -= 0.10
         elif s.kind == "front":

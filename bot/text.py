@@ -121,6 +121,8 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
             if not re.fullmatch(r"[0-9.]+", tok):
                 out.append("".join(parts))
         out.extend(parts if len(parts) > 1 else [tok])
+    # "12 months" also as "12month", so it meets "12-month" and the thesaurus's "one-year"
+    out.extend(f"{n}{unit}" for n, unit in re.findall(r"\b(\d+)[ -](month|year|week|day)s?\b", fold(text)))
     if not keep_stopwords:
         out = [t for t in out if t not in STOPWORDS]
     return [_stem(t) for t in out]

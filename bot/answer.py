@@ -110,9 +110,30 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             continue
         chosen.append(h)
         used += len(h.sentence.text) + 12
+    _add_body_source(ranking, retriever, chosen, budget - used, settings)
     first = chosen[0].sentence
     chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
     return chosen
+
+
+def _add_body_source(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int,
+                     settings: Settings) -> None:
+    """An abstract or summary sentence restates the body without references: add the body sentence that says
+    the same thing (closest in meaning among the top hits), so the point can be checked against its sources."""
+    if ranking.query.about_article or len(chosen) >= settings.max_sentences + 1:
+        return
+    for h in list(chosen):
+        if h.sentence.kind != "front":
+            continue
+        v = retriever.sentence_matrix[retriever.position[h.sentence.id]]
+        body = [b for b in ranking.hits[:15] if b.sentence.kind == "text" and b not in chosen
+                and (b.sentence.refs or b.sentence.context_refs) and len(b.sentence.text) + 12 <= room]
+        if not body:
+            continue
+        twin = max(body, key=lambda b: float(v @ retriever.sentence_matrix[retriever.position[b.sentence.id]]))
+        if float(v @ retriever.sentence_matrix[retriever.position[twin.sentence.id]]) >= 0.6:
+            chosen.append(twin)
+            room -= len(twin.sentence.text) + 12
 
 
 _ANAPHOR = re.compile(r"^(This|These|That|Those|Such|It|Its|They|Their|In this|In these|In that|Of these|Among "

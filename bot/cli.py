@@ -90,8 +90,8 @@ def render(answer) -> str:
         out.append("\nSources:")
         for i, c in enumerate(answer.citations, 1):
             refs = ", ".join(map(str, c.refs + c.context_refs))
-            out.append(f"  [{i}] {c.doc} — {c.section} (characters {c.start}–{c.end})" + (f"; cites {refs}" if refs
-                                                                                            else ""))
+            where = f" (characters {c.start}–{c.end})" if c.start >= 0 else ""
+            out.append(f"  [{i}] {c.doc} — {c.section}{where}" + (f"; cites {refs}" if refs else ""))
     if answer.bibliography:
         out.append("\nReferences cited:")
         for n, entry in sorted(answer.bibliography.items()):

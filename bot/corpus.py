@@ -18,7 +18,7 @@ from .text import citations_in, split_sentences
 from .types import Document, Reference, Section, Sentence, content_id
 
 
-PARSER_VERSION = 1  # bump when cleaning or sentence splitting changes: every document is then re-parsed
+PARSER_VERSION = 2  # bump when cleaning or sentence splitting changes: every document is then re-parsed
 
 
 class CorpusError(Exception):
@@ -164,7 +164,8 @@ def _blocks(text: str) -> list[_Block]:
             lines = [ln for ln in b.splitlines() if ln.strip()]
             if all(_REF_ENTRY.match(ln) for ln in lines):
                 for ln in lines:
-                    out.append(_Block("reference", ln.strip(), section, skind))
+                    m = _REF_ENTRY.match(ln.strip())
+                    out.append(_Block("reference", f"{m.group(1)}. {_strip_markdown(m.group(2))}", section, skind))
                 continue
             section, skind = "Back matter", "back"
         lab = _LABELLED.match(b.strip())
@@ -190,7 +191,8 @@ def parse_reference(line: str) -> Reference:
     m = _REF_ENTRY.match(line)
     assert m, line
     body = m.group(2)
-    year_m = re.search(r"\*\*((?:19|20)\d\d)\*\*", body) or re.search(r"\b((?:19|20)\d\d)\b", body)
+    year_m = re.search(r"\*\*((?:19|20)\d\d)\*\*", body) or re.search(r"\.\s((?:19|20)\d\d),", body) \
+        or re.search(r"\b((?:19|20)\d\d)\b", body)
     text = _strip_markdown(body)
     author = re.split(r"[,.;]", text, maxsplit=1)[0].strip()
     return Reference(int(m.group(1)), text, author, int(year_m.group(1)) if year_m else None)

@@ -186,7 +186,9 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
                 chunks.extend(chunk_document(doc, count, settings.max_tokens, settings.chunk_tokens))
             sentences.extend(doc.sentences)
 
-        cache = _vector_cache(old) if old and old_same_params else {}
+        # Vectors depend only on the text and the model: reuse them even when parsing or chunking changed.
+        same_model = old is not None and old.manifest.get("model_fingerprint") == expected["model_fingerprint"]
+        cache = _vector_cache(old) if same_model else {}
         embedder = embedder or Embedder(settings.model_path)
         chunk_vecs, n_new = _vectors([c.embed_text for c in chunks], cache, embedder, count, settings, note, "chunks")
         report.embedded_chunks, report.reused_chunks = n_new, len(chunks) - n_new

@@ -108,6 +108,8 @@ def _ask_one(pipeline, question: str, history) -> dict:
         return pipeline.ask(question, history).to_dict()
     except InputProblem as exc:
         return {"error": str(exc)}
+    except Exception as exc:  # one failing question must not lose the answers to the others
+        return {"error": f"internal error while answering ({exc.__class__.__name__}: {exc})"}
 
 
 def cmd_ask(args) -> int:

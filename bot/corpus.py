@@ -18,7 +18,7 @@ from .text import citations_in, split_sentences
 from .types import Document, Reference, Section, Sentence, content_id
 
 
-PARSER_VERSION = 2  # bump when cleaning or sentence splitting changes: every document is then re-parsed
+PARSER_VERSION = 3  # bump when cleaning or sentence splitting changes: every document is then re-parsed
 
 
 class CorpusError(Exception):
@@ -52,6 +52,8 @@ def read_text(path: Path, max_bytes: int) -> str:
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{path.name}: not valid UTF-8 (byte {exc.start}); convert it with e.g. "
                           f"`iconv -f latin1 -t utf-8`.") from exc
+    if not text.strip():
+        raise CorpusError(f"{path.name}: the file has no text; remove it or add text.")
     return unicodedata.normalize("NFC", text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -92,6 +94,10 @@ def _raw_blocks(text: str) -> list[str]:
 
 
 def _continues(prev: str, nxt: str) -> bool:
+    p = prev.strip()
+    if "\n" not in p and ((_NUMBERED_HEADER.match(p) and not p.endswith(".")) or _MD_HEADER.match(p)
+                          or p in ("References", "Bibliography", "References:")):
+        return False  # a heading, even when the paragraph after it starts in lower case
     last = prev.rstrip().splitlines()[-1]
     if "\t" in last or "\t" in nxt or not nxt[:1].islower():
         return False
@@ -316,8 +322,8 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
     """Save an uploaded document into the corpus after checking it; on any problem nothing is written.
 
     The file is written to a temporary name and renamed, so a crash never leaves half a document behind."""
-    name = Path(filename or "").name
-    if not name or name.startswith(".") or name != filename.replace("\\", "/").split("/")[-1]:
+    name = filename or ""
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name:
         raise CorpusError(f"'{filename}' is not a plain file name.")
     if Path(name).suffix.lower() not in suffixes:
         raise CorpusError(f"{name}: only {', '.join(suffixes)} documents can be added.")

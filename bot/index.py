@@ -85,7 +85,13 @@ def _current_dir(index_dir: Path) -> Path | None:
     pointer = index_dir / "CURRENT"
     if not pointer.exists():
         return None
-    build = pointer.read_text(encoding="utf-8").strip()
+    try:
+        build = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexProblem(f"the index pointer {pointer} is unreadable ({exc.__class__.__name__}): "
+                           "rebuild with `ascc-bot index --force`.") from exc
+    if "/" in build or build.startswith("."):
+        raise IndexProblem(f"the index pointer {pointer} is invalid: rebuild with `ascc-bot index --force`.")
     return index_dir / "builds" / build if build else None
 
 
@@ -99,10 +105,13 @@ def read_manifest(settings: Settings) -> dict:
     if build is None:
         raise IndexProblem(f"no index in {settings.index_dir}: build it with `ascc-bot index`.")
     try:
-        return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexProblem(f"the index manifest in {build} is unreadable ({exc.__class__.__name__}): "
                            "rebuild with `ascc-bot index --force`.") from exc
+    if not isinstance(manifest, dict):
+        raise IndexProblem(f"the index manifest in {build} is not an object: rebuild with `ascc-bot index --force`.")
+    return manifest
 
 
 def check(settings: Settings) -> Freshness:

@@ -50,6 +50,10 @@ class Pipeline:
         embedder = embedder or Embedder(settings.model_path)
         if fresh.status == "missing" and build_missing:
             index_mod.build(settings, embedder=embedder, progress=progress)
+        elif fresh.status == "stale" and any(r.startswith("model_fingerprint") for r in fresh.reasons):
+            raise index_mod.IndexProblem("the index was built with a different embedding model than the one "
+                                         "configured, so its vectors cannot be compared: rebuild it with "
+                                         "`ascc-bot index`.")
         elif fresh.status == "stale":
             warnings.append("the index is stale (" + "; ".join(fresh.reasons[:3]) +
                             "): answers come from the last build; run `ascc-bot index` to update it.")

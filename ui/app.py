@@ -1,0 +1,351 @@
+"""Streamlit chat window over the `bot` library (started by `ascc-bot ui`).
+
+The app holds no pipeline logic. It loads the pipeline once per process (`st.cache_resource`, keyed by the corpus,
+index and model paths so tests and users with several corpora never share one by mistake), asks it questions with
+the conversation's earlier questions as history, and shows what it returns so that every quote can be checked in
+place: each quoted passage highlighted inside its paragraph, its section, and the full reference-list entries.
+
+Everything a user or a document supplies is shown escaped (see ui/render.py): no HTML from a question or a document
+is ever rendered as HTML.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from bot import index as index_mod  # noqa: E402
+from bot.corpus import CorpusError, add_document  # noqa: E402
+from bot.embed import Embedder  # noqa: E402
+from bot.flowchart import Flowchart, FlowchartError, to_dot, to_tree_text  # noqa: E402
+from bot.pipeline import InputProblem, Pipeline, describe_index  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.types import Answer  # noqa: E402
+from ui.render import (STYLE, bibliography_block, citation_heading, esc, legend_block, md,  # noqa: E402
+                       passage_block, refs_label, split_tree, text_block)
+
+DISCLAIMER = ("This chatbot reports what one review says (Racine et al., Cancers 2025), quoting it verbatim. "
+              "It does not give medical advice: decisions for a patient belong to the treating multidisciplinary "
+              "team.")
+EXAMPLES = ("What did Kitaguchi et al. find?", "What is the role of re-irradiation after failed chemoradiotherapy?",
+            "What is reference 27?")
+
+
+# ------------------------------------------------------------------------------------------------ resources
+@st.cache_resource(show_spinner=False)
+def load_embedder(model_path: str) -> Embedder:
+    """One model per process: rebuilding or switching corpus never loads it again."""
+    return Embedder(model_path)
+
+
+@st.cache_resource(show_spinner=False)
+def load_pipeline(corpus_dir: str, index_dir: str, model_path: str) -> Pipeline:
+    """Load (building a missing index) and warm up once, so the first question is as fast as the later ones."""
+    settings = Settings.from_env(corpus_dir=Path(corpus_dir), index_dir=Path(index_dir), model_path=model_path)
+    pipeline = Pipeline.load(settings, embedder=load_embedder(model_path))
+    pipeline.ask("What is the role of salvage surgery?")  # loads the model and every lazy part of the pipeline
+    return pipeline
+
+
+@st.cache_resource(show_spinner=False)
+def pipeline_lock(index_dir: str) -> threading.RLock:
+    """Sessions share one pipeline: `reload()` swaps its index, so asks and reloads must not interleave."""
+    return threading.RLock()
+
+
+def current_settings() -> Settings:
+    return Settings.from_env()  # cheap: reads ASCC_BOT_* variables; the heavy part is cached above
+
+
+def get_pipeline(settings: Settings) -> Pipeline | None:
+    try:
+        with st.spinner("Loading the model and the index (building the index if there is none)…"):
+            pipeline = load_pipeline(str(settings.corpus_dir), str(settings.index_dir), settings.model_path)
+    except (CorpusError, index_mod.IndexProblem, FlowchartError, OSError) as exc:
+        st.error(md(f"The chatbot cannot start: {exc}"))
+        return None
+    follow_rebuilds(pipeline)
+    return pipeline
+
+
+def follow_rebuilds(pipeline: Pipeline) -> None:
+    """If the index was rebuilt elsewhere (`ascc-bot index`, another session), pick it up without the model."""
+    try:
+        on_disk = index_mod.read_manifest(pipeline.settings).get("files")
+    except index_mod.IndexProblem:
+        return
+    if on_disk and on_disk != pipeline.index.manifest.get("files"):
+        with pipeline_lock(str(pipeline.settings.index_dir)):
+            try:
+                pipeline.reload()
+            except index_mod.IndexProblem as exc:
+                st.warning(md(f"The rebuilt index could not be loaded; answers use the previous one: {exc}"))
+                return
+        st.toast("Loaded the rebuilt index.")
+
+
+# ------------------------------------------------------------------------------------------------ asking
+def ask(pipeline: Pipeline, question: str, history: list[str]) -> dict[str, Any]:
+    """Ask, time it, and freeze everything the message needs (passage contexts, diagram) so that redrawing the
+    conversation later calls nothing in the pipeline and survives a rebuilt index."""
+    t0 = time.perf_counter()
+    try:
+        with pipeline_lock(str(pipeline.settings.index_dir)):
+            answer = pipeline.ask(question, history)
+            shown: dict[str, Any] = {
+                "role": "assistant", "answer": answer,
+                "contexts": [pipeline.passage_context(c) for c in answer.citations],
+                "nearest": [pipeline.passage_context(c) for c in answer.nearest],
+            }
+            if answer.mode == "deferred":
+                shown.update(deferred_view(pipeline.flowchart, answer))
+    except InputProblem as exc:
+        return {"role": "assistant", "problem": str(exc)}
+    except (FlowchartError, index_mod.IndexProblem) as exc:
+        return {"role": "assistant", "error": str(exc)}
+    shown["seconds"] = time.perf_counter() - t0
+    return shown
+
+
+def deferred_view(chart: Flowchart, answer: Answer) -> dict[str, Any]:
+    branch = (answer.flowchart or {}).get("branch")
+    part = chart.subgraph(branch)
+    prose, tree = split_tree(answer.text, to_tree_text(part, highlight=branch))
+    return {"branch": branch, "dot": to_dot(part, highlight=branch), "prose": prose, "tree": tree,
+            "footnotes": dict(chart.footnotes), "notice": chart.notice}
+
+
+def history_of(messages: list[dict[str, Any]]) -> list[str]:
+    """Earlier questions that were answered (a refused one, e.g. empty, is not part of the conversation)."""
+    return [m["content"] for m in messages if m["role"] == "user" and m.get("accepted")]
+
+
+# ------------------------------------------------------------------------------------------------ drawing
+def draw_sources(answer: Answer, contexts: list[tuple[str, int, int]]) -> None:
+    for i, (c, (para, start, end)) in enumerate(zip(answer.citations, contexts), 1):
+        st.html(citation_heading(i, c.section, c.doc, c.refs, c.context_refs)
+                + passage_block(para, start, end))
+        if para[start:end] != c.quote:  # a table record: the quote is the selected cells of the highlighted row
+            st.html(f'<div class="ascc-meta">Quoted cells: {esc(c.quote)}</div>')
+    if answer.bibliography:
+        st.markdown("**References cited** (from the review's reference list)")
+        st.html(bibliography_block(answer.bibliography))
+
+
+def draw_answer(msg: dict[str, Any]) -> None:
+    if "problem" in msg:
+        st.warning(md(f"Not asked: {msg['problem']}"))
+        return
+    if "error" in msg:
+        st.error(md(msg["error"]))
+        return
+    answer: Answer = msg["answer"]
+    if answer.mode == "deferred":
+        st.html(text_block(msg["prose"]))
+        st.graphviz_chart(msg["dot"], width="stretch")
+        if msg["branch"]:
+            st.caption(md(f"Highlighted: the branch that matches the situation described ({msg['branch']})."))
+        st.html(legend_block(msg["footnotes"], msg["notice"]))
+        if msg["tree"]:
+            with st.expander("Text version of the flowchart"):
+                st.code(msg["tree"], language=None)
+        with st.expander(f"Sources — the review's quotes behind each step ({len(answer.citations)})"):
+            draw_sources(answer, msg["contexts"])
+    elif answer.mode == "abstained":
+        st.html(text_block(answer.text))
+        if answer.nearest:
+            with st.expander("Closest passages in context — these do NOT answer the question"):
+                for i, (c, (para, start, end)) in enumerate(zip(answer.nearest, msg["nearest"]), 1):
+                    st.html(citation_heading(i, c.section, c.doc, c.refs) + passage_block(para, start, end))
+    else:
+        st.html(text_block(answer.text))
+        with st.expander(f"Sources — {len(answer.citations)} quoted passage(s) in context, references "
+                         f"{md(refs_label(answer.refs)) or 'none'}", expanded=True):
+            draw_sources(answer, msg["contexts"])
+    for w in answer.warnings:
+        st.warning(md(w))
+    st.caption(f"Answered in {msg['seconds']:.2f} s")
+
+
+def draw_conversation(messages: list[dict[str, Any]]) -> None:
+    for msg in messages:
+        with st.chat_message(msg["role"]):
+            if msg["role"] == "user":
+                st.html(text_block(msg["content"]))
+            else:
+                draw_answer(msg)
+
+
+def draw_flowchart_view(pipeline: Pipeline) -> None:
+    """The whole pathway on its own, with the quotes behind every step."""
+    try:
+        chart = pipeline.flowchart
+    except FlowchartError as exc:
+        st.error(md(str(exc)))
+        return
+    st.subheader("Management flowchart")
+    st.html(text_block(chart.title))
+    branch = st.selectbox("Highlight the steps for a situation", [None, *chart.branches], key="branch",
+                          format_func=lambda b: "none" if b is None else b.replace("_", " "))
+    st.graphviz_chart(to_dot(chart, highlight=branch), width="stretch")
+    st.html(legend_block(chart.footnotes, chart.notice))
+    with st.expander("Text version of the flowchart"):
+        st.code(to_tree_text(chart), language=None)
+    with st.expander("The review's quotes behind each step"):
+        for node in chart.nodes:
+            mark = f" [{node.footnote}]" if node.footnote else ""
+            st.html(f"<div><b>{esc(node.label + mark)}</b></div>")
+            for sup in node.support:
+                st.html(citation_heading(None, sup.section, "", sup.refs)
+                        + text_block(f"\u201c{sup.quote}\u201d", "ascc-passage"))
+
+
+# ------------------------------------------------------------------------------------------------ sidebar
+def rebuild(settings: Settings, pipeline: Pipeline | None) -> tuple[index_mod.BuildReport | None, str]:
+    """Incremental rebuild with a progress display; then the live pipeline switches to the new index."""
+    embedder = pipeline.embedder if pipeline else load_embedder(settings.model_path)
+    with st.status("Rebuilding the index…", expanded=True) as status:
+        bar = st.progress(0.0, text="starting")
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{stage}: {done}/{total}")
+
+        try:
+            report = index_mod.build(settings, embedder=embedder, progress=progress)
+        except (CorpusError, index_mod.IndexProblem) as exc:
+            status.update(label="Rebuild failed", state="error")
+            return None, str(exc)
+        status.update(label="Index rebuilt" if report.wrote else "Index already up to date", state="complete",
+                      expanded=False)
+    if pipeline is None:
+        load_pipeline.clear()  # the app could not start before: the next run loads the new index
+    elif report.wrote:
+        with pipeline_lock(str(settings.index_dir)):
+            try:
+                pipeline.reload()
+            except index_mod.IndexProblem as exc:  # the next run retries (follow_rebuilds)
+                st.warning(md(f"The new index could not be loaded yet: {exc}"))
+    return report, ""
+
+
+def draw_index_status(settings: Settings) -> None:
+    info = describe_index(settings)
+    status = info["status"]
+    badge = {"fresh": ":green[:material/check_circle: fresh]",
+             "stale": ":orange[:material/warning: stale] (rebuild to include the changes)",
+             "missing": ":red[:material/error: missing]", "broken": ":red[:material/error: broken]"}.get(status, status)
+    st.markdown(f"**Status:** {badge}")
+    for reason in info["reasons"][:5]:
+        st.caption(md(reason))
+    counts = info["counts"] or {}
+    docs = info["documents"] or {}
+    rows = [f"<li>{esc(name)}: {esc(d.get('title', ''))} ({int(d.get('chunks', 0))} chunks)</li>"
+            for name, d in docs.items()]
+    st.html(f'<div class="ascc-bib"><b>Documents ({len(docs)})</b><ul>{"".join(rows)}</ul>'
+            f'<b>Chunks:</b> {int(counts.get("chunks", 0))} · <b>Sentences:</b> {int(counts.get("sentences", 0))}'
+            f'<br><b>Embedding model:</b> {esc(info["model"] or "unknown")}'
+            f'<br><b>Built:</b> {esc(info["built_at"] or "never")}</div>')
+
+
+def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> str:
+    state = st.session_state
+    sb = st.sidebar
+    view = sb.radio("View", ["Chat", "Whole flowchart"], key="view",
+                    help="The whole management pathway, reconstructed from the review's text, on its own.")
+    if sb.button("Clear the conversation", disabled=not state.messages):
+        state.messages = []
+    sb.divider()
+    sb.subheader("Index")
+    status_box = sb.container()  # filled last, so it shows the state after a rebuild or an upload
+    with sb:
+        if st.button("Rebuild index", help="Re-index changed, added or removed documents; unchanged text is reused."):
+            report, error = rebuild(settings, pipeline)
+            state.index_message = ("error", f"The index was not rebuilt: {error}") if report is None \
+                else ("success", report.summary())
+        limit = settings.max_document_bytes
+        upload = st.file_uploader(f"Add a document (.txt or .md, UTF-8, at most {limit // 1_000_000} MB)",
+                                  type=["txt", "md"], key=f"upload-{state.upload_round}",
+                                  max_upload_size=max(1, -(-limit // 2**20)))  # the browser's cap, in MiB
+        if st.button("Add to the corpus and index", disabled=upload is None) and upload is not None:
+            add_uploaded(settings, pipeline, upload.name, upload.getvalue())
+        if state.index_message:
+            kind, text = state.index_message
+            (st.success if kind == "success" else st.error)(md(text))
+    with status_box:
+        draw_index_status(settings)
+    return view
+
+
+def add_uploaded(settings: Settings, pipeline: Pipeline | None, name: str, data: bytes) -> None:
+    """Save (the library refuses bad files and then writes nothing), then index it; a document that cannot be
+    indexed is taken out again, so a bad upload changes nothing."""
+    state = st.session_state
+    try:
+        path = add_document(settings.corpus_dir, name, data, settings.max_document_bytes)
+    except CorpusError as exc:
+        state.index_message = ("error", f"Not added: {exc}")
+        return
+    except OSError as exc:  # e.g. the corpus folder is missing or read-only
+        state.index_message = ("error", f"Not added: cannot write to {settings.corpus_dir} ({exc.strerror}).")
+        return
+    report, error = rebuild(settings, pipeline)
+    if report is None:
+        path.unlink(missing_ok=True)
+        state.index_message = ("error", f"Not added: {name} could not be indexed ({error}).")
+        return
+    state.index_message = ("success", f"Added {path.name}. {report.summary()}")
+    state.upload_round += 1  # a fresh uploader on the next run
+
+
+# ------------------------------------------------------------------------------------------------ page
+def main() -> None:
+    state = st.session_state
+    wide = state.get("view") == "Whole flowchart"  # the whole chart is ~1,600 px wide: give it the page
+    st.set_page_config(page_title="ASCC review chatbot", page_icon=":material/description:",
+                       layout="wide" if wide else "centered")
+    st.html(STYLE)
+    state.setdefault("messages", [])
+    state.setdefault("upload_round", 0)
+    state.setdefault("index_message", None)
+
+    st.title("ASCC review chatbot")
+    st.caption("Answers from one narrative review, Racine et al., Cancers 2025: anal squamous cell carcinoma after "
+               "failed chemoradiotherapy. Every answer quotes the review verbatim, with its own reference numbers.")
+    st.info(DISCLAIMER, icon=":material/info:")
+
+    settings = current_settings()
+    pipeline = get_pipeline(settings)
+    view = draw_sidebar(settings, pipeline)
+    if pipeline is None:
+        return
+    if view != "Chat":
+        draw_flowchart_view(pipeline)
+        return
+    if not state.messages:
+        st.markdown("Try: " + " · ".join(f"*{md(q)}*" for q in EXAMPLES))
+    draw_conversation(state.messages)
+    question = st.chat_input("Ask a question about the review…")
+    if question is None:
+        return
+    user = {"role": "user", "content": question, "accepted": False}
+    history = history_of(state.messages)
+    state.messages.append(user)
+    with st.chat_message("user"):
+        st.html(text_block(question))
+    with st.chat_message("assistant"):
+        with st.spinner("Searching the review…"):
+            reply = ask(pipeline, question, history)
+        user["accepted"] = "answer" in reply  # refused (empty, too long) or failed questions are not history
+        state.messages.append(reply)
+        draw_answer(reply)
+
+
+main()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -225,12 +224,26 @@ def cmd_flowchart(args) -> int:
 
 # ------------------------------------------------------------------------------------------------ ui
 def cmd_ui(args) -> int:
+    """Run the Streamlit server in this process. While it starts, a background thread imports the embedding
+    stack (~5 s), so the first page load only has to load the model and the index."""
+    import threading
+
+    from streamlit.web import bootstrap
+
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    argv = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-            "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    flags = {"server.port": args.port, "server.address": args.address, "server.headless": True,
+             "browser.gatherUsageStats": False, "client.toolbarMode": "minimal"}
+    threading.Thread(target=_warm_imports, daemon=True).start()
     print(f"starting the chat UI on http://{args.address}:{args.port}", file=sys.stderr)
-    os.execv(sys.executable, argv)
-    return EXIT_OK  # pragma: no cover
+    bootstrap.load_config_options(flag_options=flags)
+    bootstrap.run(str(app), False, [], flags)
+    return EXIT_OK
+
+
+def _warm_imports() -> None:
+    import sentence_transformers  # noqa: F401  (the slow import the first page load would otherwise wait for)
+
+    from . import pipeline  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

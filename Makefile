@@ -1,0 +1,89 @@
+# ascc-bot: two commands for everything.
+#   make run    create .venv, install, build the index if missing, start the chat UI on 127.0.0.1:8501
+#   make test   create/update .venv, run the whole test suite
+# Everything runs through .venv/bin/...; no activated venv is needed.
+
+SHELL   := /bin/bash
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+# A plain or open-ended torch requirement pulls a multi-GB CUDA build: pin the CPU wheel and install it first.
+TORCH   := torch==2.13.0
+PIP     := $(BIN)/python -m pip --disable-pip-version-check
+INDEX_DIR := $(or $(ASCC_BOT_INDEX),index)
+UI_ADDRESS ?= 127.0.0.1
+UI_PORT    ?= 8501
+SHARED_EVAL := ../shared/eval/run_eval.py
+BENCH_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test bench eval index clean distclean
+
+help:
+	@echo "make run        install (once), build the index if missing, start the chat UI on http://$(UI_ADDRESS):$(UI_PORT)"
+	@echo "make test       install (once), run the whole test suite"
+	@echo "make index      build or update the index (incremental)"
+	@echo "make eval       score the bot on ../shared/eval cases and eval/dev_questions.jsonl"
+	@echo "make bench      benchmark against the floor of the stack (model load, one query embedding)"
+	@echo "make clean      remove the install stamp, index builds and caches (keeps .venv and corpus/)"
+	@echo "make distclean  clean, and remove .venv"
+
+# ------------------------------------------------------------------ environment (idempotent)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-run only when pyproject.toml changes (or after `make clean`).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) install "$(TORCH)"
+	$(PIP) install -e ".[test]"
+	touch $@
+
+install: $(STAMP)
+
+# ------------------------------------------------------------------ index
+# `make run` builds the index only when it is missing; `make index` and `make eval` always run the incremental
+# build (a no-op rebuild takes well under a second), so an evaluation never scores a stale index.
+$(INDEX_DIR)/CURRENT: | $(STAMP)
+	$(BIN)/ascc-bot index
+
+index: $(STAMP)
+	$(BIN)/ascc-bot index
+
+# ------------------------------------------------------------------ the two commands
+run: $(STAMP) $(INDEX_DIR)/CURRENT
+	@if [ -f ui/app.py ]; then \
+		$(BIN)/ascc-bot ui --address $(UI_ADDRESS) --port $(UI_PORT); \
+	else \
+		echo "ui/app.py not found: starting the terminal chat instead"; \
+		$(BIN)/ascc-bot chat; \
+	fi
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# ------------------------------------------------------------------ measurement
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py --json artifacts/bench.json $(BENCH_ARGS)
+
+eval: index
+	@if [ -f $(SHARED_EVAL) ]; then \
+		rc=0; \
+		echo "== public cases (../shared/eval/questions.jsonl)"; \
+		$(BIN)/python $(SHARED_EVAL) --cmd "$(BIN)/ascc-bot ask --jsonl" || rc=1; \
+		echo "== dev cases (eval/dev_questions.jsonl)"; \
+		$(BIN)/python $(SHARED_EVAL) --cmd "$(BIN)/ascc-bot ask --jsonl" --cases eval/dev_questions.jsonl || rc=1; \
+		exit $$rc; \
+	else \
+		echo "$(SHARED_EVAL) not found: the scorer lives in ../shared; nothing to run"; \
+	fi
+
+# ------------------------------------------------------------------ cleaning (never touches corpus/)
+clean:
+	rm -f $(STAMP)
+	rm -rf index/builds index/CURRENT index/.lock index/.CURRENT-*
+	rm -rf .pytest_cache *.egg-info build artifacts
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

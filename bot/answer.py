@@ -82,7 +82,7 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             length = sum(len(w.text) + 12 for w in window)
             if length > budget and len(window) > 1:
                 continue
-            members = [ranking.by_id[w.id] for w in window]
+            members = [ranking.hit(w.id) for w in window]
             gain = retriever.coverage_of(query, [retriever.position[w.id] for w in window]) - \
                 max(m.coverage for m in members)
             val = seed.score + 0.3 * gain - 0.02 * (len(window) - 1)
@@ -90,7 +90,7 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
                     any(all(p.search(m.sentence.text) for p in query.wants) for m in members):
                 val += 0.05  # a neighbour supplies the kind of value asked for
             nxt = window[-1]
-            if len(window) > 1 and nxt.start > seed.sentence.start and _continues(ranking.by_id[nxt.id], seed):
+            if len(window) > 1 and nxt.start > seed.sentence.start and _continues(ranking.hit(nxt.id), seed):
                 val += 0.03  # the next sentence continues the same point
             if val > best_val:
                 best_val, best_window = val, members

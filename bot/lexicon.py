@@ -7,7 +7,10 @@ IDF-weighted share of concepts it expresses, so an abbreviation's expansion coun
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .text import fold, tokens
 
@@ -176,3 +179,53 @@ class Lexicon:
 def prefixes_of(toks: set[str]) -> set[str]:
     """Every prefix of at least PREFIX_MIN letters of the words in a sentence (for partial matches)."""
     return {t[:k] for t in toks for k in range(PREFIX_MIN, len(t) + 1)}
+
+
+class TokenIndex:
+    """Which units (sentences, table cells) contain each word and each word prefix: coverage of a question is then
+    computed for all units at once with a few array operations, instead of a Python loop per sentence."""
+
+    def __init__(self, token_sets: list[set[str]]):
+        self.n = len(token_sets)
+        post: dict[str, list[int]] = defaultdict(list)
+        pre: dict[str, set[int]] = defaultdict(set)
+        for i, toks in enumerate(token_sets):
+            for t in toks:
+                post[t].append(i)
+                for k in range(PREFIX_MIN, len(t) + 1):
+                    pre[t[:k]].add(i)
+        self._tokens = {t: np.array(v, dtype=np.int32) for t, v in post.items()}
+        self._prefixes = {t: np.fromiter(v, dtype=np.int32) for t, v in pre.items()}
+
+    def has(self, token: str) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        idx = self._tokens.get(token)
+        if idx is not None:
+            out[idx] = True
+        return out
+
+    def has_all(self, toks) -> np.ndarray:
+        out = np.ones(self.n, dtype=bool)
+        for t in toks:
+            out &= self.has(t)
+        return out
+
+    def coverage(self, query: Query) -> np.ndarray:
+        """Lexicon.coverage for every unit: full credit for a concept expressed, half for a prefix match."""
+        total = sum(c.weight for c in query.concepts)
+        got = np.zeros(self.n)
+        if not total:
+            return got
+        for c in query.concepts:
+            full = np.zeros(self.n, dtype=bool)
+            for alt in c.alternatives:
+                full |= self.has_all(alt)
+            partial = np.zeros(self.n, dtype=bool)
+            if len(c.word) >= PREFIX_MIN:
+                idx = self._prefixes.get(c.word)
+                if idx is not None:
+                    partial[idx] = True
+                for k in range(PREFIX_MIN, len(c.word)):
+                    partial |= self.has(c.word[:k])
+            got += c.weight * (full + 0.5 * (partial & ~full))
+        return got / total

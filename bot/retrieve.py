@@ -15,7 +15,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from .index import LoadedIndex
-from .lexicon import GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, prefixes_of
+from .lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, TokenIndex, prefixes_of
 from .settings import Settings
 from .text import abbreviations, fold, table_cells, tokens
 from .types import Reference, Sentence
@@ -36,9 +36,17 @@ class Hit:
 
 @dataclass
 class Ranking:
+    """Scores for every sentence; `hits` holds the best ones, `hit(id)` any other (e.g. a neighbour)."""
     query: Query
     hits: list[Hit]            # best first
-    by_id: dict[str, Hit]      # every sentence's hit, for looking at neighbours
+    _make: object = None       # position -> Hit, for sentences outside `hits`
+    _position: dict | None = None
+
+    def hit(self, sentence_id: str) -> Hit:
+        for h in self.hits:
+            if h.sentence.id == sentence_id:
+                return h
+        return self._make(self._position[sentence_id])
 
 
 def ref_anchors(ref: Reference) -> list[str]:
@@ -81,6 +89,15 @@ class Retriever:
             if s.kind == "table_record":
                 self.cell_tokens[i] = self._cells(s, set(toks) - set(tokens(s.text)))
         self.sentence_prefixes = [prefixes_of(t) for t in self.sentence_tokens]
+        self.token_index = TokenIndex(self.sentence_tokens)
+        # Table cells, as units of their own: (record position, cell number) for each.
+        self.cell_owner = [(i, j) for i, cells in self.cell_tokens.items() for j in range(len(cells))]
+        self.cell_index = TokenIndex([self.cell_tokens[i][j][0] for i, j in self.cell_owner])
+        kinds = np.array([s.kind for s in self.sentences])
+        self.is_front, self.is_caption = kinds == "front", kinds == "caption"
+        self.is_table = kinds == "table_record"
+        self.pattern_hits = {id(p): np.array([bool(p.search(s.text)) for s in self.sentences])
+                             for _, p in ANSWER_TYPES + [(None, NUMBERS)]}
         self.sentence_bm25 = BM25Okapi(docs_tokens) if docs_tokens else None
         self.chunk_bm25 = BM25Okapi([tokens(c.embed_text) + [a for n in c.refs for a in anchors.get((c.doc_id, n), [])]
                                      for c in index.chunks]) if index.chunks else None
@@ -97,10 +114,13 @@ class Retriever:
             for abbr, long in abbreviations(doc.text).items():
                 glossary.setdefault(abbr, long)
         self.lexicon = Lexicon(glossary, idf, math.log(1 + n))
-        self.chunk_of: dict[str, list[int]] = {}
+        chunk_of: dict[str, list[int]] = {}
         for ci, c in enumerate(index.chunks):
             for sid in c.sentence_ids:
-                self.chunk_of.setdefault(sid, []).append(ci)
+                chunk_of.setdefault(sid, []).append(ci)
+        # Each sentence is in one or two chunks (neighbouring chunks share a sentence): -1 pads the second.
+        self.sentence_chunks = np.array([(chunk_of.get(s.id, [-1]) + [-1])[:2] for s in self.sentences],
+                                        dtype=np.int64).reshape(-1, 2)
 
     # ----------------------------------------------------------------------------------- study names
     @staticmethod
@@ -130,17 +150,6 @@ class Retriever:
             toks = base | set(tokens(f"{label} {value}"))
             out.append((toks, prefixes_of(toks)))
         return out
-
-    def _table_coverage(self, query: Query, i: int) -> tuple[float, tuple[int, ...] | None]:
-        cells = self.cell_tokens.get(i)
-        if not cells:
-            return 0.0, None
-        covs = [self.lexicon.coverage(query, toks, pre) for toks, pre in cells]
-        key, best = covs[0], max(covs[1:], default=covs[0])
-        if best <= key:
-            return key, None  # no column is asked about: show the whole record
-        # every column that adds at least half of what the best one adds ("how many patients and what follow-up")
-        return best, (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.5 * (best - key))
 
     def anchors_in(self, text: str) -> list[str]:
         """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""
@@ -177,54 +186,70 @@ class Retriever:
         pre = set().union(*(self.sentence_prefixes[i] for i in positions))
         return self.lexicon.coverage(query, have, pre)
 
-    def search(self, query: Query, qvec: np.ndarray) -> Ranking:
+    def search(self, query: Query, qvec: np.ndarray, limit: int = 40) -> Ranking:
         """Score every sentence for a question; `qvec` is the embedding of the (expanded) question."""
         if not self.sentences:
-            return Ranking(query, [], {})
+            return Ranking(query, [])
         qtoks = query.lexical
         chunk_dense = self.chunk_matrix @ qvec[0]
         chunk_lex = np.asarray(self.chunk_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(chunk_dense))
-        rrf = np.zeros(len(chunk_dense))
+        rrf = np.zeros(len(chunk_dense) + 1)  # the extra last slot stands for "no chunk" (-1)
         for scores in (chunk_dense, chunk_lex):
             order = np.argsort(-scores)
             rrf[order] += 1.0 / (self.settings.rrf_k + np.arange(1, len(order) + 1))
-        top = set(np.argsort(-rrf)[: self.settings.top_chunks].tolist())
         rrf_norm = rrf / rrf.max()
+        top = np.zeros(len(rrf), dtype=bool)
+        top[np.argsort(-rrf[:-1])[: self.settings.top_chunks]] = True
+        chunk_score = rrf_norm[self.sentence_chunks].max(axis=1)
+        in_top = top[self.sentence_chunks].any(axis=1)
 
-        sent_dense = self.sentence_matrix @ qvec[0]
-        sent_lex = np.asarray(self.sentence_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(sent_dense))
-        lex_norm = sent_lex / sent_lex.max() if sent_lex.max() > 0 else sent_lex
-        hits = []
-        for i, s in enumerate(self.sentences):
-            chunks = self.chunk_of.get(s.id, [])
-            chunk_score = max((float(rrf_norm[c]) for c in chunks), default=0.0)
-            cells = None
-            if i in self.cell_tokens:
-                cov, cells = self._table_coverage(query, i)
-            else:
-                cov = self.lexicon.coverage(query, self.sentence_tokens[i], self.sentence_prefixes[i])
-            score = 0.40 * float(sent_dense[i]) + 0.30 * cov + 0.10 * float(lex_norm[i]) + 0.20 * chunk_score
-            score += self._adjust(query, i, s, any(c in top for c in chunks))
-            hits.append(Hit(s, score, float(sent_dense[i]), cov, chunk_score, cells))
-        by_id = {h.sentence.id: h for h in hits}
-        hits.sort(key=lambda h: -h.score)
-        return Ranking(query, hits, by_id)
+        dense = self.sentence_matrix @ qvec[0]
+        lex = np.asarray(self.sentence_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(dense))
+        lex = lex / lex.max() if lex.max() > 0 else lex
+        coverage = self.token_index.coverage(query)
+        cells = self._table_cells(query, coverage)
+        score = 0.40 * dense + 0.30 * coverage + 0.10 * lex + 0.20 * chunk_score + self._adjust(query, in_top)
 
-    def _adjust(self, query: Query, i: int, s: Sentence, in_top_chunk: bool) -> float:
+        def make(i: int) -> Hit:
+            return Hit(self.sentences[i], float(score[i]), float(dense[i]), float(coverage[i]), float(chunk_score[i]),
+                       cells.get(i))
+
+        order = np.argsort(-score, kind="stable")[:limit]
+        return Ranking(query, [make(int(i)) for i in order], make, self.position)
+
+    def _table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:
+        """A table record's coverage is that of its best cell (with the study's cell); the cells kept for the
+        quote are every column that adds at least half of what the best one adds ("how many patients and what
+        follow-up"). Updates `coverage` in place for records."""
+        if not self.cell_owner:
+            return {}
+        cell_cov = self.cell_index.coverage(query)
+        out: dict[int, tuple[int, ...] | None] = {}
+        start = 0
+        for i, cells in self.cell_tokens.items():
+            covs = cell_cov[start:start + len(cells)]
+            start += len(cells)
+            key, best = float(covs[0]), float(covs[1:].max()) if len(covs) > 1 else float(covs[0])
+            coverage[i] = max(key, best)
+            out[i] = None if best <= key else \
+                (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.5 * (best - key))
+        return out
+
+    def _adjust(self, query: Query, in_top_chunk: np.ndarray) -> np.ndarray:
         """Priors that are not similarity: the kind of value asked for, the study named, the kind of passage."""
-        adj = 0.0 if in_top_chunk else -0.05
+        adj = np.where(in_top_chunk, 0.0, -0.05)
         if query.wants:  # a sentence without the kind of value asked for rarely answers
-            adj += 0.05 if all(p.search(s.text) for p in query.wants) else -0.05
-        elif query.findings and NUMBERS.search(s.text):
-            adj += 0.03
-        if query.named and not any(all(t in self.sentence_tokens[i] for t in name) for name in query.named):
-            adj -= 0.15  # the question names a study; this sentence is about another one
-        if query.tables and s.kind == "table_record":
-            adj += 0.08  # "in the table", "Table 2 shows…"
-        if s.kind == "caption":
-            adj -= 0.10
-        elif s.kind == "front":
-            # Front matter answers questions about the article itself; otherwise summaries and front matter
-            # only restate the body, without its references.
-            adj += 0.10 if query.about_article else -0.08
+            has = np.logical_and.reduce([self.pattern_hits[id(p)] for p in query.wants])
+            adj += np.where(has, 0.05, -0.05)
+        elif query.findings:
+            adj += 0.03 * self.pattern_hits[id(NUMBERS)]
+        if query.named:  # the question names a study; sentences about other studies step back
+            about = np.logical_or.reduce([self.token_index.has_all(name) for name in query.named])
+            adj -= 0.15 * ~about
+        if query.tables:
+            adj += 0.08 * self.is_table  # "in the table", "Table 2 shows…"
+        adj -= 0.10 * self.is_caption
+        # Front matter answers questions about the article itself; otherwise summaries and front matter only
+        # restate the body, without its references.
+        adj += (0.10 if query.about_article else -0.08) * self.is_front
         return adj

@@ -273,7 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--address", default="127.0.0.1")
     p.set_defaults(func=cmd_ui)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `ascc-bot flowchart | head`: the reader left; not an error worth a traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -320,6 +320,8 @@ _DOMAIN = re.compile(
     r"epitopes|scarce|prodige|medical|health|hospital|clinic\w*|pain|bleed\w*|symptoms?|wound|"
     r"perineal|pelvi\w*|follow-?up|reassess\w*|surveillance|gy|nurse|mdt|ecog|stag(?:e|ing)|"
     r"cur(?:e|ed|able)|operable|rectal|rectum|bowel|anorectal)\b")
+# Words of _DOMAIN that are about the publication, not about a patient's care.
+_NOT_CLINICAL = re.compile(r"\b(?:review|stud(?:y|ies)|paper|article|authors?|tables?|figures?|flowchart|racine)\b")
 _UNRELATED = re.compile(
     r"\b(?:jokes?|poems?|poetry|haiku|limerick|songs?|lyrics|rap|story|stories|recipes?|cook\w*|"
     r"bake|baking|lasagn\w*|pizza|restaurant|weather|forecast|rain\w*|umbrella|capital of|"
@@ -384,7 +386,8 @@ def classify_intent(question: str, history: Sequence[str] = ()) -> Intent:
         if _SMALL_TALK.fullmatch(re.sub(r"\s+", " ", bare) + " "):
             return Intent("off_topic", "small talk with no medical term", (bare,))
 
-    if ask and (domain or medical_history):  # "can I reuse the figures?" asks nothing medical
+    clinical = _DOMAIN.search(_NOT_CLINICAL.sub(" ", text))
+    if ask and (clinical or medical_history):  # "can I reuse the figures of the article?" asks nothing medical
         who = _who(ask)
         return Intent("recommendation", f'asks what to do for "{who}"',
                       (ask.group(0).strip(),))

@@ -152,6 +152,9 @@ class Lexicon:
             known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]
             weight = self.idf.get(t) or (max(known) if known else self.max_idf)
             concepts.append(Concept(t, weight, alts))
+        if re.search(r"\bhow many\b", folded) and concepts:  # "how many patients" ↔ "number of patients", "sample size"
+            weight = sorted(c.weight for c in concepts)[len(concepts) // 2]
+            concepts.append(Concept("number", weight, [("number",), ("total",), ("size",)]))
         lexical = [t for c in concepts for alt in c.alternatives for t in alt]
         lexical += tokens(extra_text)
         return Query(

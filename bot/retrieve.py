@@ -20,6 +20,10 @@ from .settings import Settings
 from .text import abbreviations, fold, table_cells, tokens
 from .types import Reference, Sentence
 
+# How a sentence's score mixes its evidence: its own meaning (cosine to the question), the share of the question's
+# concepts it expresses, its BM25 score (normalised to the best), and the fused rank of its chunk.
+W_DENSE, W_COVERAGE, W_BM25, W_CHUNK = 0.45, 0.25, 0.10, 0.20
+
 # Capitalised words in reference titles that are not names of studies.
 GENERIC_CAPS = {"ASCC", "HPV", "HIV", "SCC", "SCCA", "USA", "CTLA", "JAMA", "RCT"}
 
@@ -208,7 +212,8 @@ class Retriever:
         lex = lex / lex.max() if lex.max() > 0 else lex
         coverage = self.token_index.coverage(query)
         cells = self._table_cells(query, coverage)
-        score = 0.40 * dense + 0.30 * coverage + 0.10 * lex + 0.20 * chunk_score + self._adjust(query, in_top)
+        score = W_DENSE * dense + W_COVERAGE * coverage + W_BM25 * lex + W_CHUNK * chunk_score + \
+            self._adjust(query, in_top)
 
         def make(i: int) -> Hit:
             return Hit(self.sentences[i], float(score[i]), float(dense[i]), float(coverage[i]), float(chunk_score[i]),
@@ -219,7 +224,7 @@ class Retriever:
 
     def _table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:
         """A table record's coverage is that of its best cell (with the study's cell); the cells kept for the
-        quote are every column that adds at least half of what the best one adds ("how many patients and what
+        quote are every column the question touches at all ("how many patients and what
         follow-up"). Updates `coverage` in place for records."""
         if not self.cell_owner:
             return {}
@@ -232,7 +237,7 @@ class Retriever:
             key, best = float(covs[0]), float(covs[1:].max()) if len(covs) > 1 else float(covs[0])
             coverage[i] = max(key, best)
             out[i] = None if best <= key else \
-                (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.5 * (best - key))
+                (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.15 * (best - key))
         return out
 
     def _adjust(self, query: Query, in_top_chunk: np.ndarray) -> np.ndarray:

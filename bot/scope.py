@@ -125,19 +125,24 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     if not wanted:
         return Verdict(True, "")
     query = ranking.query
-    focus = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:1]
     top = ranking.hits[:TYPE_WINDOW]
-    concepts = [c for c in query.concepts if c.word in focus]
+
+    def mentions(h, word: str) -> bool:
+        i = retriever.position[h.sentence.id]
+        concept = [c for c in query.concepts if c.word == word]
+        return not concept or retriever.lexicon.coverage(replace(query, concepts=concept), retriever.sentence_tokens[i],
+                                                         retriever.sentence_prefixes[i]) >= 0.5
+
+    # The subject: the study the question names, else its rarest subject word that the top passages use at all
+    # (the rarest may be filler the review words differently, like "current" where it says "actual").
+    candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
+    focus = next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
     def about(h) -> bool:
-        i = retriever.position[h.sentence.id]
-        return retriever.lexicon.coverage(replace(query, concepts=concepts), retriever.sentence_tokens[i],
-                                          retriever.sentence_prefixes[i]) >= 0.5 if concepts else True
+        return focus is None or mentions(h, focus)
 
-    if not any(about(h) for h in top):
-        concepts = []  # the subject word is in none of the top passages: judge by the value alone
     for h in top:
         if all(ev.search(h.sentence.text) for _, ev in wanted) and about(h):
             return Verdict(True, "")
     kinds = " and ".join(kind for kind, _ in wanted)
-    return Verdict(False, f"the review gives no {kinds} for {', '.join(focus) or 'this'}")
+    return Verdict(False, f"the review gives no {kinds} for {focus or 'this'}")

@@ -52,12 +52,7 @@ index: $(STAMP)
 
 # ------------------------------------------------------------------ the two commands
 run: $(STAMP) $(INDEX_DIR)/CURRENT
-	@if [ -f ui/app.py ]; then \
-		$(BIN)/ascc-bot ui --address $(UI_ADDRESS) --port $(UI_PORT); \
-	else \
-		echo "ui/app.py not found: starting the terminal chat instead"; \
-		$(BIN)/ascc-bot chat; \
-	fi
+	$(BIN)/ascc-bot ui --address $(UI_ADDRESS) --port $(UI_PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -198,9 +198,14 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
-        from .flowchart import match_branch, to_dict, to_tree_text
+        from .flowchart import FlowchartError, match_branch, to_dict, to_tree_text
 
-        chart = self.flowchart
+        try:
+            chart = self.flowchart
+        except FlowchartError as exc:  # still no recommendation, only without the chart
+            return Answer(q, "deferred", "I can't recommend a treatment for a particular person; that decision "
+                          "belongs to the treating multidisciplinary team. (The review's management flowchart "
+                          f"cannot be shown: {exc})", reason=reason, warnings=[str(exc)])
         branch = match_branch(" ".join([*history, q]))
         part = chart.subgraph(branch)
         citations = []

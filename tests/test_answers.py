@@ -167,3 +167,19 @@ def test_bad_questions_raise_input_problem(pipeline, question):
     with pytest.raises(InputProblem) as exc:
         pipeline.ask(question, [])
     assert str(exc.value)  # a message for the user
+
+
+def test_a_recommendation_is_still_refused_when_the_flowchart_file_is_missing(pipeline, tmp_path):
+    """Deferral must not depend on the chart: without corpus/flowchart.json the reply still refuses to
+    recommend, points to the treating team, and says why the chart is not shown."""
+    import dataclasses
+
+    from bot.pipeline import Pipeline
+
+    settings = dataclasses.replace(pipeline.settings, corpus_dir=tmp_path)  # an empty folder: no flowchart.json
+    bare = Pipeline(settings, pipeline.index, pipeline.embedder, pipeline.retriever, pipeline.bibliography)
+    answer = bare.ask("What treatment should I give my 62-year-old patient with metastatic anal cancer?")
+    assert answer.mode == "deferred"
+    assert answer.flowchart is None
+    assert "multidisciplinary team" in answer.text
+    assert "flowchart.json" in answer.text

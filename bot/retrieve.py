@@ -94,6 +94,15 @@ class Retriever:
                 self.cell_tokens[i] = self._cells(s, set(toks) - set(tokens(s.text)))
         self.sentence_prefixes = [prefixes_of(t) for t in self.sentence_tokens]
         self.token_index = TokenIndex(self.sentence_tokens)
+        # The study a paragraph is about: the references of its first citing sentence. "Unlike the Kitaguchi et
+        # al. study [12], …" sits in a paragraph about Rosen [23]; it mentions Kitaguchi but does not report it.
+        lead: dict[tuple[str, int], tuple[int, ...]] = {}
+        for s in self.sentences:
+            if s.refs and (s.doc_id, s.paragraph) not in lead:
+                lead[(s.doc_id, s.paragraph)] = s.refs
+        self.primary_index = TokenIndex([
+            {a for n in lead.get((s.doc_id, s.paragraph), s.refs) for a in anchors.get((s.doc_id, n), [])}
+            for s in self.sentences])
         # Table cells, as units of their own: (record position, cell number) for each.
         self.cell_owner = [(i, j) for i, cells in self.cell_tokens.items() for j in range(len(cells))]
         self.cell_index = TokenIndex([self.cell_tokens[i][j][0] for i, j in self.cell_owner])
@@ -250,7 +259,9 @@ class Retriever:
             adj += 0.03 * self.pattern_hits[id(NUMBERS)]
         if query.named:  # the question names a study; sentences about other studies step back
             about = np.logical_or.reduce([self.token_index.has_all(name) for name in query.named])
+            reports = np.logical_or.reduce([self.primary_index.has_all(name) for name in query.named])
             adj -= 0.15 * ~about
+            adj += 0.05 * reports  # … and those in the paragraph that reports it come first
         if query.tables:
             adj += 0.08 * self.is_table  # "in the table", "Table 2 shows…"
         adj -= 0.10 * self.is_caption

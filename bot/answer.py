@@ -47,6 +47,21 @@ def citation_for(s: Sentence, cells: tuple[int, ...] | None = None) -> Citation:
                     context_refs=[n for n in s.context_refs if n not in refs], sentence_id=s.id)
 
 
+INTRO = "The review says:\n"
+
+
+def _line(c: Citation) -> str:
+    """One quote as shown: the quote, inherited reference numbers after the closing mark, the section."""
+    extra = fmt_refs(c.context_refs)
+    where = c.section.rstrip(".") if c.section.startswith("Table") else c.section
+    return f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})"
+
+
+def _shown_length(s: Sentence) -> int:
+    """Characters a sentence takes in the answer (a table record at most its full length), with its line."""
+    return len(_line(citation_for(s))) + 1
+
+
 def _window_candidates(seed: Sentence, retriever: Retriever) -> list[list[Sentence]]:
     """The seed alone, with its previous and/or next sentence of the same paragraph (text only)."""
     if seed.kind != "text":
@@ -75,11 +90,11 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     if not hits:
         return []
     query = ranking.query
-    budget = settings.answer_chars - 40
+    budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
     best_val, best_window = float("-inf"), [hits[0]]
     for seed in hits[:seeds]:
         for window in _window_candidates(seed.sentence, retriever):
-            length = sum(len(w.text) + 12 for w in window)
+            length = sum(_shown_length(w) for w in window)
             if length > budget and len(window) > 1:
                 continue
             members = [ranking.hit(w.id) for w in window]
@@ -95,7 +110,7 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             if val > best_val:
                 best_val, best_window = val, members
     chosen = list(best_window)
-    used = sum(len(h.sentence.text) + 12 for h in chosen)
+    used = sum(_shown_length(h.sentence) for h in chosen)
     top = max(h.score for h in chosen)
     para = chosen[0].sentence.paragraph
     for h in hits:
@@ -106,10 +121,10 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             continue  # the rest of the best passage's paragraph may add results; elsewhere only close seconds
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
-        if used + len(h.sentence.text) + 12 > budget:
+        if used + _shown_length(h.sentence) > budget:
             continue
         chosen.append(h)
-        used += len(h.sentence.text) + 12
+        used += _shown_length(h.sentence)
     _add_body_source(ranking, retriever, chosen, budget - used, settings)
     first = chosen[0].sentence
     chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
@@ -127,13 +142,13 @@ def _add_body_source(ranking: Ranking, retriever: Retriever, chosen: list[Hit], 
             continue
         v = retriever.sentence_matrix[retriever.position[h.sentence.id]]
         body = [b for b in ranking.hits[:15] if b.sentence.kind == "text" and b not in chosen
-                and (b.sentence.refs or b.sentence.context_refs) and len(b.sentence.text) + 12 <= room]
+                and (b.sentence.refs or b.sentence.context_refs) and _shown_length(b.sentence) <= room]
         if not body:
             continue
         twin = max(body, key=lambda b: float(v @ retriever.sentence_matrix[retriever.position[b.sentence.id]]))
         if float(v @ retriever.sentence_matrix[retriever.position[twin.sentence.id]]) >= 0.6:
             chosen.append(twin)
-            room -= len(twin.sentence.text) + 12
+            room -= _shown_length(twin.sentence)
 
 
 _ANAPHOR = re.compile(r"^(This|These|That|Those|Such|It|Its|They|Their|In this|In these|In that|Of these|Among "
@@ -158,15 +173,10 @@ def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
     return False
 
 
-def compose(question: str, chosen: list[Hit], documents: dict[str, Document], settings: Settings) -> Answer:
+def compose(question: str, chosen: list[Hit], documents: dict[str, Document]) -> Answer:
     """Quotes in reading order, each followed by its section; inherited reference numbers after the quote."""
     citations = [citation_for(h.sentence, h.cells) for h in chosen]
-    lines = []
-    for c in citations:
-        extra = fmt_refs(c.context_refs)
-        where = c.section if not c.section.startswith("Table") else c.section.rstrip(".")
-        lines.append(f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})")
-    text = "The review says:\n" + "\n".join(lines)
+    text = INTRO + "\n".join(_line(c) for c in citations)
     refs = sorted({n for c in citations for n in c.refs + c.context_refs})
     bib = bibliography(refs, documents, [c.doc for c in citations])
     return Answer(question=question, mode="answer", text=text, citations=citations, refs=refs, bibliography=bib)
@@ -182,7 +192,7 @@ def bibliography(refs, documents: dict[str, Document], doc_ids) -> dict[int, str
     return out
 
 
-def abstain(question: str, hits: list[Hit], documents: dict[str, Document], reason: str) -> Answer:
+def abstain(question: str, hits: list[Hit], reason: str) -> Answer:
     """Say the review does not cover it; show the nearest passages labelled as not answering."""
     nearest = [citation_for(h.sentence, h.cells) for h in hits[:2]]
     lines = [f"- ({c.section}) \u201c{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}\u201d" for c in nearest]

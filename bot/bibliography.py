@@ -17,7 +17,7 @@ from .text import fold, tokens
 from .types import Citation, Document, Reference
 
 _NUMBERED = re.compile(r"\b(?:ref(?:erence)?s?|citations?|cited (?:work|paper|study)|bibliography(?: entry)?)"
-                       r"\s*(?:no\.?|number|num\.?|#)?\s*\[?(\d{1,3})\]?|\[(\d{1,3})\]", re.I)
+                       r"\s*(?:no\.?|number|num\.?|#)?\s*\[?(\d{1,3})(?!\d)\]?|\[(\d{1,3})\]", re.I)
 # Asking *about a publication*: its authors, journal, title, year, or which reference it is.
 _INTENT = re.compile(r"\b(which|what) (reference|ref|citation|paper|article|publication)\b|\breference\b|"
                      r"\bfirst author\b|\bsenior author\b|\bwho (wrote|authored|led|published)\b|\bauthors? of\b|"

@@ -20,9 +20,16 @@ from pathlib import Path
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STALE = 0, 1, 2, 1
 
 
+class _Unusable(Exception):
+    """Settings that cannot work (e.g. the model package is missing); the message says what to do."""
+
+
 def _settings():
     from .settings import Settings
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except RuntimeError as exc:
+        raise _Unusable(str(exc)) from exc
 
 
 def _err(msg: str) -> None:
@@ -115,7 +122,7 @@ def cmd_ask(args) -> int:
     from .pipeline import InputProblem
 
     if args.jsonl:
-        return _ask_jsonl(args)
+        return _ask_jsonl()
     question = " ".join(args.question)
     if not question.strip():
         _err("the question is empty: ascc-bot ask \"What did Kitaguchi et al. find?\"")
@@ -128,6 +135,9 @@ def cmd_ask(args) -> int:
     except InputProblem as exc:
         _err(str(exc))
         return EXIT_USAGE
+    except Exception as exc:  # a bug must still end in a message, not a traceback
+        _err(f"internal error while answering ({exc.__class__.__name__}: {exc})")
+        return EXIT_ERROR
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
@@ -146,7 +156,7 @@ def _history(raw) -> list[str]:
     return out
 
 
-def _ask_jsonl(args) -> int:
+def _ask_jsonl() -> int:
     """One JSON object per input line, in order; a broken line gets an error object and the rest continue."""
     pipeline = _load_pipeline()
     if pipeline is None:
@@ -159,7 +169,7 @@ def _ask_jsonl(args) -> int:
             item = json.loads(line)
             if not isinstance(item, dict):
                 raise ValueError("a line must be a JSON object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
             failures += 1
             _err(f"line {lineno}: not a JSON object ({exc}); skipped")
             print(json.dumps({"id": None, "line": lineno, "mode": "error", "error": f"invalid JSON: {exc}"}),
@@ -199,6 +209,9 @@ def cmd_chat(args) -> int:
         except InputProblem as exc:
             print(f"bot> {exc}")
             continue
+        except Exception as exc:  # keep the conversation going
+            print(f"bot> internal error while answering ({exc.__class__.__name__}: {exc})")
+            continue
         print("bot> " + render(answer))
         history.append(question)
 
@@ -212,6 +225,9 @@ def cmd_flowchart(args) -> int:
     except FlowchartError as exc:
         _err(str(exc))
         return EXIT_ERROR
+    if args.branch and args.branch not in chart.branches:
+        _err(f"no branch '{args.branch}'; the branches are: {', '.join(chart.branches)}")
+        return EXIT_USAGE
     part = chart.subgraph(args.branch) if args.branch else chart
     if args.dot:
         print(to_dot(part, highlight=args.branch))
@@ -232,7 +248,7 @@ def cmd_ui(args) -> int:
 
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
     flags = {"server.port": args.port, "server.address": args.address, "server.headless": True,
-             "browser.gatherUsageStats": False, "client.toolbarMode": "minimal"}
+             "browser.gatherUsageStats": False, "client.toolbarMode": "minimal", "client.showErrorDetails": "none"}
     threading.Thread(target=_warm_imports, daemon=True).start()
     print(f"starting the chat UI on http://{args.address}:{args.port}", file=sys.stderr)
     bootstrap.load_config_options(flag_options=flags)
@@ -275,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except _Unusable as exc:
+        _err(str(exc))
+        return EXIT_ERROR
     except BrokenPipeError:  # `ascc-bot flowchart | head`: the reader left; not an error worth a traceback
         import os
 

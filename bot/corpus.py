@@ -164,14 +164,17 @@ def _blocks(text: str) -> list[_Block]:
         pending_table = None
         if _FIGURE_CAPTION.match(first):
             cap = _strip_markdown(b)
-            out.append(_Block("caption", cap, cap.split(". ")[0] + ". " + cap.split(". ")[1] + ".", "figure"))
+            label = re.match(r"(Figure\s+\d+\.\s+[^.]*\.?)", cap)  # "Figure 1. Suggested management flowchart."
+            out.append(_Block("caption", cap, label.group(1) if label else cap[:80], "figure"))
             continue
         if skind == "references":
             lines = [ln for ln in b.splitlines() if ln.strip()]
             if all(_REF_ENTRY.match(ln) for ln in lines):
                 for ln in lines:
                     m = _REF_ENTRY.match(ln.strip())
-                    out.append(_Block("reference", f"{m.group(1)}. {_strip_markdown(m.group(2))}", section, skind))
+                    entry = _strip_markdown(m.group(2))
+                    if entry:  # a line of link debris only ("1. [[CrossRef](#)]") is not an entry
+                        out.append(_Block("reference", f"{m.group(1)}. {entry}", section, skind))
                 continue
             section, skind = "Back matter", "back"
         lab = _LABELLED.match(b.strip())
@@ -195,7 +198,8 @@ def _blocks(text: str) -> list[_Block]:
 def parse_reference(line: str) -> Reference:
     """'27. Rao, S.; Sclafani, F.; … *J. Clin. Oncol.* **2020**, *38*, …' → Reference(27, text, 'Rao', 2020)."""
     m = _REF_ENTRY.match(line)
-    assert m, line
+    if not m:
+        raise ValueError(f"not a numbered reference entry: {line[:60]!r}")
     body = m.group(2)
     year_m = re.search(r"\*\*((?:19|20)\d\d)\*\*", body) or re.search(r"\.\s((?:19|20)\d\d),", body) \
         or re.search(r"\b((?:19|20)\d\d)\b", body)
@@ -269,7 +273,7 @@ def _with_context_refs(sentences: list[Sentence]) -> list[Sentence]:
     """A sentence without brackets of its own reports the study its paragraph cites: the nearest earlier cited
     sentence of the paragraph, else the nearest later one ("Proton therapy appears… [31]" at the paragraph's end)."""
     out = []
-    for i, s in enumerate(sentences):
+    for s in sentences:
         ctx: tuple[int, ...] = ()
         if not s.refs and s.kind == "text":
             same = [t for t in sentences if t.paragraph == s.paragraph and t.refs]
@@ -289,7 +293,8 @@ def _guess_title(blocks: list[_Block]) -> str:
 
 
 def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:
-    """Load one corpus file (and its optional `<name>.meta.json` sidecar)."""
+    """Load one corpus file (and its optional `<name>.meta.json` sidecar). Its sha256 is that of the file's bytes,
+    which is what freshness checks compare."""
     raw = read_text(path, max_bytes)
     meta_path = path.with_suffix(".meta.json")
     metadata: dict = {}
@@ -298,7 +303,18 @@ def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:
             metadata = json.loads(meta_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorpusError(f"{meta_path.name}: metadata is not valid UTF-8 JSON ({exc}).") from exc
-    return build_document(path.name, raw, str(path), metadata)
+    doc = parse(path.name, raw, str(path), metadata)
+    doc.sha256 = file_sha256(path)
+    return doc
+
+
+def parse(doc_id: str, raw: str, path: str = "", metadata: dict | None = None) -> Document:
+    """build_document, with any parsing failure reported as a CorpusError naming the document."""
+    try:
+        return build_document(doc_id, raw, path, metadata)
+    except Exception as exc:  # a parser bug must name the file, not crash the whole build with a traceback
+        raise CorpusError(f"{doc_id}: could not be parsed ({exc.__class__.__name__}: {exc}); "
+                          "check its structure or remove it from the corpus.") from exc
 
 
 def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md")) -> list[Path]:
@@ -319,9 +335,8 @@ def file_sha256(path: Path) -> str:
 
 def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 2_000_000,
                  suffixes: tuple[str, ...] = (".txt", ".md")) -> Path:
-    """Save an uploaded document into the corpus after checking it; on any problem nothing is written.
-
-    The file is written to a temporary name and renamed, so a crash never leaves half a document behind."""
+    """Save an uploaded document into the corpus after checking it (name, type, size, encoding, and that it
+    parses); on any problem nothing is written."""
     name = filename or ""
     if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name:
         raise CorpusError(f"'{filename}' is not a plain file name.")
@@ -334,13 +349,20 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
     if b"\x00" in data:
         raise CorpusError(f"{name}: looks like a binary file (it contains NUL bytes); only UTF-8 text can be added.")
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again.") from exc
+    parse(name, text)  # a document the parser cannot read is refused now, not at the next rebuild
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     target = corpus_dir / name
-    if target.exists():
-        raise CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new document.")
-    tmp = corpus_dir / f".{name}.part"
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    try:
+        with open(target, "xb") as fh:  # exclusive: two uploads of one name cannot overwrite each other
+            fh.write(data)
+    except FileExistsError as exc:
+        raise CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new "
+                          "document.") from exc
+    except OSError:
+        target.unlink(missing_ok=True)
+        raise
     return target

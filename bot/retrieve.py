@@ -66,7 +66,6 @@ class Retriever:
     """Built once per loaded index (BM25 tables, lexicon, sentence maps); `search` takes a few milliseconds."""
 
     def __init__(self, index: LoadedIndex, settings: Settings):
-        self.index = index
         self.settings = settings
         self.sentences = index.sentences
         self.position = {s.id: i for i, s in enumerate(self.sentences)}
@@ -82,7 +81,7 @@ class Retriever:
 
         docs_tokens = []
         self.sentence_tokens: list[set[str]] = []
-        self.cell_tokens: dict[int, list[tuple[set[str], set[str]]]] = {}
+        self.cell_tokens: dict[int, list[set[str]]] = {}
         for i, s in enumerate(self.sentences):
             toks = tokens(s.text) + tokens(s.section)
             for n in s.refs + s.context_refs:
@@ -90,8 +89,9 @@ class Retriever:
             toks += self._metadata_hints(s, index.documents[s.doc_id].metadata)
             docs_tokens.append(toks)
             self.sentence_tokens.append(set(toks))
-            if s.kind == "table_record":
-                self.cell_tokens[i] = self._cells(s, set(toks) - set(tokens(s.text)))
+            cells = self._cells(s, set(toks) - set(tokens(s.text))) if s.kind == "table_record" else []
+            if cells:  # a record whose cells cannot be read is scored as a plain sentence
+                self.cell_tokens[i] = cells
         self.sentence_prefixes = [prefixes_of(t) for t in self.sentence_tokens]
         self.token_index = TokenIndex(self.sentence_tokens)
         # The study a paragraph is about: the references of its first citing sentence. "Unlike the Kitaguchi et
@@ -105,7 +105,7 @@ class Retriever:
             for s in self.sentences])
         # Table cells, as units of their own: (record position, cell number) for each.
         self.cell_owner = [(i, j) for i, cells in self.cell_tokens.items() for j in range(len(cells))]
-        self.cell_index = TokenIndex([self.cell_tokens[i][j][0] for i, j in self.cell_owner])
+        self.cell_index = TokenIndex([self.cell_tokens[i][j] for i, j in self.cell_owner])
         kinds = np.array([s.kind for s in self.sentences])
         self.is_front, self.is_caption = kinds == "front", kinds == "caption"
         self.is_table = kinds == "table_record"
@@ -151,18 +151,14 @@ class Retriever:
         return words
 
     @staticmethod
-    def _cells(s: Sentence, context: set[str]) -> list[tuple[set[str], set[str]]]:
+    def _cells(s: Sentence, context: set[str]) -> list[set[str]]:
         """Token sets of a record's cells, each with the study's cell and the record's context (caption, study
         names): a record answers a question when one of its cells does, not because its labels cover many words."""
         cells = table_cells(s.text)
         if not cells:
             return []
         base = context | set(tokens(f"{cells[0][0]} {cells[0][1]}"))
-        out = [(base, prefixes_of(base))]
-        for label, value in cells[1:]:
-            toks = base | set(tokens(f"{label} {value}"))
-            out.append((toks, prefixes_of(toks)))
-        return out
+        return [base] + [base | set(tokens(f"{label} {value}")) for label, value in cells[1:]]
 
     def anchors_in(self, text: str) -> list[str]:
         """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""

@@ -1,8 +1,8 @@
 """Is the question covered by the review? Decided from what retrieval already computed, in well under a millisecond.
 
-Four checks, any of which declines the question:
-1. it is about a disease, organ or intervention the corpus never mentions ("colorectal liver metastases",
-   "HPV vaccination") — checked before the guard, so such a question is declined rather than deferred;
+`foreign_topics` runs first, before the guard (so such a question is declined rather than deferred): the question
+is about a disease, organ or intervention the corpus never mentions ("colorectal liver metastases", "HPV
+vaccination"). Then `judge`, after retrieval, declines the question when
 2. nothing retrieved is close enough (dense similarity and vocabulary overlap both low);
 3. the question names something the corpus never mentions — a capitalised name, an acronym, a drug-like word
    ("CAR-T", "France") — that is not a spelling variant of a word it does mention;
@@ -103,9 +103,6 @@ def judge(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
     hits = ranking.hits
     if not hits:
         return Verdict(False, "the corpus is empty")
-    foreign = foreign_topics(question, retriever)
-    if foreign:
-        return Verdict(False, "the review does not discuss " + ", ".join(f"'{f}'" for f in foreign))
     best = hits[0]
     article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
     if not article_line and (best.score < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):

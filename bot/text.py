@@ -65,7 +65,7 @@ def table_cells(record: str) -> list[tuple[str, str]]:
     only starts a new cell when it looks like 'Label: value'."""
     out: list[list[str]] = []
     for part in record.split("; "):
-        if re.match(r"^[A-Z0-9][^:]{1,80}: ", part):
+        if re.match(r"^[^:;]{1,80}: ", part):
             label, value = part.split(": ", 1)
             out.append([label, value])
         elif out:

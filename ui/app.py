@@ -105,12 +105,14 @@ def ask(pipeline: Pipeline, question: str, history: list[str]) -> dict[str, Any]
                 "contexts": [pipeline.passage_context(c) for c in answer.citations],
                 "nearest": [pipeline.passage_context(c) for c in answer.nearest],
             }
-            if answer.mode == "deferred":
+            if answer.mode == "deferred" and answer.flowchart:
                 shown.update(deferred_view(pipeline.flowchart, answer))
     except InputProblem as exc:
         return {"role": "assistant", "problem": str(exc)}
     except (FlowchartError, index_mod.IndexProblem) as exc:
         return {"role": "assistant", "error": str(exc)}
+    except Exception as exc:  # never a traceback on the page
+        return {"role": "assistant", "error": f"Internal error while answering ({exc.__class__.__name__}: {exc})."}
     shown["seconds"] = time.perf_counter() - t0
     return shown
 
@@ -148,7 +150,9 @@ def draw_answer(msg: dict[str, Any]) -> None:
         st.error(md(msg["error"]))
         return
     answer: Answer = msg["answer"]
-    if answer.mode == "deferred":
+    if answer.mode == "deferred" and "dot" not in msg:  # no chart available: the refusal alone
+        st.html(text_block(answer.text))
+    elif answer.mode == "deferred":
         st.html(text_block(msg["prose"]))
         st.graphviz_chart(msg["dot"], width="stretch")
         if msg["branch"]:
@@ -223,6 +227,9 @@ def rebuild(settings: Settings, pipeline: Pipeline | None) -> tuple[index_mod.Bu
         except (CorpusError, index_mod.IndexProblem) as exc:
             status.update(label="Rebuild failed", state="error")
             return None, str(exc)
+        except Exception as exc:  # the previous index stays live (builds are atomic); say what happened
+            status.update(label="Rebuild failed", state="error")
+            return None, f"internal error ({exc.__class__.__name__}: {exc})"
         status.update(label="Index rebuilt" if report.wrote else "Index already up to date", state="complete",
                       expanded=False)
     if pipeline is None:
@@ -271,8 +278,9 @@ def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> str:
             state.index_message = ("error", f"The index was not rebuilt: {error}") if report is None \
                 else ("success", report.summary())
         limit = settings.max_document_bytes
-        upload = st.file_uploader(f"Add a document (.txt or .md, UTF-8, at most {limit // 1_000_000} MB)",
-                                  type=["txt", "md"], key=f"upload-{state.upload_round}",
+        kinds = [x.lstrip(".") for x in settings.document_suffixes]
+        upload = st.file_uploader(f"Add a document ({' or '.join('.' + k for k in kinds)}, UTF-8, at most "
+                                  f"{limit // 1_000_000} MB)", type=kinds, key=f"upload-{state.upload_round}",
                                   max_upload_size=max(1, -(-limit // 2**20)))  # the browser's cap, in MiB
         if st.button("Add to the corpus and index", disabled=upload is None) and upload is not None:
             add_uploaded(settings, pipeline, upload.name, upload.getvalue())
@@ -289,7 +297,8 @@ def add_uploaded(settings: Settings, pipeline: Pipeline | None, name: str, data:
     indexed is taken out again, so a bad upload changes nothing."""
     state = st.session_state
     try:
-        path = add_document(settings.corpus_dir, name, data, settings.max_document_bytes)
+        path = add_document(settings.corpus_dir, name, data, settings.max_document_bytes,
+                            settings.document_suffixes)
     except CorpusError as exc:
         state.index_message = ("error", f"Not added: {exc}")
         return

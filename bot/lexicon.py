@@ -83,6 +83,10 @@ VALUE_EVIDENCE = [
                 r"cases|people|subjects|APRs|centers|centres|studies|series|trials)\b|Number of Patients\): \d|\bn ?= ?\d")),
 ]
 
+# A question may name a part of the article ("what does the discussion say", "the conclusions"): its sentences
+# come first. Each pattern's group is matched against section titles.
+STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|method|result)\w*")
+
 # "What did X find / report / show?" prefers sentences with results (numbers), without requiring them.
 FINDINGS = re.compile(r"\b(find|found|findings|show|showed|shown|report|reported|results?|outcomes?|effect)\b")
 NUMBERS = re.compile(r"\d(\.\d+)?\s?(%|months?)")
@@ -103,6 +107,7 @@ class Query:
     findings: bool = False
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
+    sections: tuple[str, ...] = ()          # structural sections it names: "conclusion", "discussion", …
     named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
 
 
@@ -161,6 +166,7 @@ class Lexicon:
             wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
             findings=bool(FINDINGS.search(asked)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\btables?\b", folded)),
+            sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
             named=[tuple(tokens(n)) for n in (named or [])])
 
     def coverage(self, query: Query, have: set[str], prefixes: set[str]) -> float:
@@ -172,10 +178,16 @@ class Lexicon:
         for c in query.concepts:
             if any(all(t in have for t in alt) for alt in c.alternatives):
                 got += c.weight
-            elif len(c.word) >= PREFIX_MIN and (c.word in prefixes or any(
+            elif len(c.word) >= PREFIX_MIN and (c.word in prefixes or _stem_prefix(c.word) in prefixes or any(
                     c.word[:k] in have for k in range(PREFIX_MIN, len(c.word)))):
                 got += 0.5 * c.weight
         return got / total
+
+
+def _stem_prefix(word: str) -> str:
+    """A long word without its last two letters, so 'conclude' meets 'conclusion' and 'dehiscent' 'dehiscence'
+    (a word shorter than 7 letters keeps itself: short stems collide)."""
+    return word[:-2] if len(word) >= 7 else word
 
 
 def prefixes_of(toks: set[str]) -> set[str]:
@@ -229,5 +241,8 @@ class TokenIndex:
                     partial[idx] = True
                 for k in range(PREFIX_MIN, len(c.word)):
                     partial |= self.has(c.word[:k])
+                idx = self._prefixes.get(_stem_prefix(c.word))
+                if idx is not None:
+                    partial[idx] = True
             got += c.weight * (full + 0.5 * (partial & ~full))
         return got / total

@@ -107,8 +107,11 @@ class Retriever:
         self.cell_owner = [(i, j) for i, cells in self.cell_tokens.items() for j in range(len(cells))]
         self.cell_index = TokenIndex([self.cell_tokens[i][j] for i, j in self.cell_owner])
         kinds = np.array([s.kind for s in self.sentences])
+        # A line of one or two words ("Review", a lone label) quotes nothing useful.
+        self.is_stub = np.array([len(s.text.split()) < 3 for s in self.sentences])
         self.is_front, self.is_caption = kinds == "front", kinds == "caption"
         self.is_table = kinds == "table_record"
+        self.section_titles = [fold(s.section) for s in self.sentences]
         self.pattern_hits = {id(p): np.array([bool(p.search(s.text)) for s in self.sentences])
                              for _, p in ANSWER_TYPES + [(None, NUMBERS)]}
         self.sentence_bm25 = BM25Okapi(docs_tokens) if docs_tokens else None
@@ -260,7 +263,10 @@ class Retriever:
             adj += 0.05 * reports  # … and those in the paragraph that reports it come first
         if query.tables:
             adj += 0.08 * self.is_table  # "in the table", "Table 2 shows…"
+        if query.sections:  # "what do the conclusions say?"
+            adj += 0.10 * np.array([any(p in t for p in query.sections) for t in self.section_titles])
         adj -= 0.10 * self.is_caption
+        adj -= 0.30 * self.is_stub
         # Front matter answers questions about the article itself; otherwise summaries and front matter only
         # restate the body, without its references.
         adj += (0.10 if query.about_article else -0.08) * self.is_front

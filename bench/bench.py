@@ -14,7 +14,7 @@ against a floor measured in the same run, with the runs interleaved:
   cold start           `ascc-bot ask "<question>"` in a fresh process, wall time, vs floor (a) (goal ≤ 1.2×);
   warm latency         Pipeline.load once, then pipeline.ask for every public + dev question, p50/p95, vs
                        floor (b) (goal: p50 ≤ 1.5×);
-  guard                bot.guard.classify_intent, bot.scope.foreign_topics and bot.scope.judge per question
+  guard                bot.guard.intent.classify_intent, bot.guard.scope.foreign_topics and bot.guard.scope.judge per question
                        (goal: a few ms; the table uses ≤ 3 ms for the sum of their p95s);
   stage profile        where a warm question's time goes (guard, embedding, search, scope, answer);
   peak memory          ru_maxrss of the floor (a) and cold-ask processes, and of this process.
@@ -47,7 +47,7 @@ DEV_CASES = ROOT / "eval" / "dev_questions.jsonl"
 PUBLIC_CASES = ROOT.parent / "shared" / "eval" / "questions.jsonl"
 COLD_QUESTION = "What is the standard first-line chemotherapy for metastatic anal cancer?"
 
-# The same offline settings bot.embed.Embedder applies before loading the model: the floor gets them too.
+# The same offline settings bot.index.embed.Embedder applies before loading the model: the floor gets them too.
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
            "TRANSFORMERS_VERBOSITY": "error"}
 
@@ -187,17 +187,17 @@ class StageTimer:
 
 
 def stage_profile(pipeline, cases: list[dict]) -> tuple[dict[str, float], float]:
-    import bot.guard
+    import bot.guard.intent
     import bot.pipeline as bp
 
     timer = StageTimer()
     labels = {"foreign_topics": "scope: foreign_topics", "judge": "scope: judge", "select": "answer: select",
               "compose": "answer: compose", "abstain": "abstain (nearest passages)"}
     saved_mod = {name: getattr(bp, name) for name in labels if hasattr(bp, name)}
-    saved_guard = bot.guard.classify_intent
+    saved_guard = bot.guard.intent.classify_intent
     saved_inst: list[tuple[object, str]] = []
     try:
-        bot.guard.classify_intent = timer.wrap("guard: classify_intent", saved_guard)
+        bot.guard.intent.classify_intent = timer.wrap("guard: classify_intent", saved_guard)
         for name, fn in saved_mod.items():
             setattr(bp, name, timer.wrap(labels[name], fn))
         for obj, name, label in ((pipeline.embedder, "encode_query", "embed the query"),
@@ -218,7 +218,7 @@ def stage_profile(pipeline, cases: list[dict]) -> tuple[dict[str, float], float]
                 pass
         total = time.perf_counter() - t0
     finally:
-        bot.guard.classify_intent = saved_guard
+        bot.guard.intent.classify_intent = saved_guard
         for name, fn in saved_mod.items():
             setattr(bp, name, fn)
         for obj, name in saved_inst:
@@ -355,11 +355,11 @@ def main() -> int:
         res["ask_errors"] = errors // args.reps
 
         # ---- guard cost: intent classification (every question) and scope judgement (retrieved questions)
-        import bot.scope
-        from bot.guard import classify_intent
-        from bot.scope import judge
+        import bot.guard.scope
+        from bot.guard.intent import classify_intent
+        from bot.guard.scope import judge
 
-        foreign_topics = getattr(bot.scope, "foreign_topics", None)
+        foreign_topics = getattr(bot.guard.scope, "foreign_topics", None)
         intent_t, judge_t, foreign_t = [], [], []
         rankings = []
         for c in cases:

@@ -25,7 +25,7 @@ class _Unusable(Exception):
 
 
 def _settings():
-    from .settings import Settings
+    from bot.settings import Settings
     try:
         return Settings.from_env()
     except RuntimeError as exc:
@@ -51,8 +51,8 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 # ------------------------------------------------------------------------------------------------ index
 def cmd_index(args) -> int:
-    from . import index as ix
-    from .corpus import CorpusError
+    from bot.index import store as ix
+    from bot.ingest.corpus import CorpusError
 
     settings = _settings()
     if args.check:
@@ -75,9 +75,9 @@ def cmd_index(args) -> int:
 
 # ------------------------------------------------------------------------------------------------ ask
 def _load_pipeline():
-    from .corpus import CorpusError
-    from .index import IndexProblem
-    from .pipeline import Pipeline
+    from bot.ingest.corpus import CorpusError
+    from bot.index.store import IndexProblem
+    from bot.pipeline import Pipeline
 
     try:
         pipeline = Pipeline.load(_settings(), progress=_progress)
@@ -108,7 +108,7 @@ def render(answer) -> str:
 
 
 def _ask_one(pipeline, question: str, history) -> dict:
-    from .pipeline import InputProblem
+    from bot.pipeline import InputProblem
 
     try:
         return pipeline.ask(question, history).to_dict()
@@ -119,7 +119,7 @@ def _ask_one(pipeline, question: str, history) -> dict:
 
 
 def cmd_ask(args) -> int:
-    from .pipeline import InputProblem
+    from bot.pipeline import InputProblem
 
     if args.jsonl:
         return _ask_jsonl()
@@ -188,7 +188,7 @@ def _ask_jsonl() -> int:
 
 # ------------------------------------------------------------------------------------------------ chat
 def cmd_chat(args) -> int:
-    from .pipeline import InputProblem
+    from bot.pipeline import InputProblem
 
     pipeline = _load_pipeline()
     if pipeline is None:
@@ -218,7 +218,7 @@ def cmd_chat(args) -> int:
 
 # ------------------------------------------------------------------------------------------------ flowchart
 def cmd_flowchart(args) -> int:
-    from .flowchart import FlowchartError, load_flowchart, to_dict, to_dot, to_tree_text
+    from bot.guard.flowchart import FlowchartError, load_flowchart, to_dict, to_dot, to_tree_text
 
     try:
         chart = load_flowchart(_settings().corpus_dir / "flowchart.json")
@@ -259,7 +259,7 @@ def cmd_ui(args) -> int:
 def _warm_imports() -> None:
     import sentence_transformers  # noqa: F401  (the slow import the first page load would otherwise wait for)
 
-    from . import pipeline  # noqa: F401
+    from bot import pipeline  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,15 +14,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from . import index as index_mod
-from .answer import abstain, bibliography, citation_for, compose, select
-from .bibliography import Bibliography, asks_about_reference, entry_citation, numbered_refs
-from .embed import Embedder
-from .retrieve import Retriever
-from .scope import foreign_topics, judge
-from .settings import Settings
-from .text import tokens
-from .types import Answer, Citation
+from bot.index import store as index_mod
+from bot.answer.compose import abstain, bibliography, citation_for, compose, select
+from bot.retrieve.bibliography import Bibliography, asks_about_reference, entry_citation, numbered_refs
+from bot.index.embed import Embedder
+from bot.retrieve.search import Retriever
+from bot.guard.scope import foreign_topics, judge
+from bot.settings import Settings
+from bot.text import tokens
+from bot.types import Answer, Citation
 
 
 class InputProblem(ValueError):
@@ -78,7 +78,7 @@ class Pipeline:
     @property
     def flowchart(self):
         if self._flowchart is None:
-            from .flowchart import load_flowchart
+            from bot.guard.flowchart import load_flowchart
             self._flowchart = load_flowchart(self.settings.corpus_dir / "flowchart.json")
         return self._flowchart
 
@@ -106,7 +106,7 @@ class Pipeline:
 
     def _answer(self, q: str, history: Sequence[str]) -> Answer:
         history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
-        from .guard import classify_intent
+        from bot.guard.intent import classify_intent
 
         foreign = foreign_topics(q, self.retriever)
         if foreign:  # a question about another disease is declined, not deferred to this review's flowchart
@@ -213,7 +213,7 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
-        from .flowchart import FlowchartError, match_branch, to_dict, to_tree_text
+        from bot.guard.flowchart import FlowchartError, match_branch, to_dict, to_tree_text
 
         try:
             chart = self.flowchart

@@ -25,7 +25,7 @@ def _isolated_state(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from bot.embed import Embedder
+    from bot.index.embed import Embedder
 
     return Embedder(Settings.from_env().model_path)
 
@@ -33,7 +33,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def review_settings(tmp_path_factory, embedder) -> Settings:
     """The real review (and its flowchart and metadata) in a temporary corpus, indexed once per session."""
-    from bot import index
+    from bot.index import store as index
 
     root = tmp_path_factory.mktemp("review")
     corpus = root / "corpus"

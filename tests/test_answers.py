@@ -1,4 +1,4 @@
-"""Answers (bot/pipeline.py, bot/answer.py) on the real review with the real model (the session `pipeline`).
+"""Answers (bot/pipeline.py, bot/answer/compose.py) on the real review with the real model (the session `pipeline`).
 
 These check properties every answer must have — extractive, nothing invented, within the reading budget, with its
 bibliography — on a handful of clear questions, plus the special paths (bibliography look-up, follow-up, out of

@@ -1,4 +1,4 @@
-"""Chunking (bot/chunking.py): whole sentences of one section, within all-MiniLM-L6-v2's 256-word-piece window.
+"""Chunking (bot/ingest/chunking.py): whole sentences of one section, within all-MiniLM-L6-v2's 256-word-piece window.
 
 The window is checked with the REAL model's tokenizer (the session `embedder`), special tokens included: the model
 silently drops whatever lies past it, so a chunk over the limit would lose text without any error.
@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from bot.chunking import chunk_document, token_counter
-from bot.corpus import build_document, load_document
+from bot.ingest.chunking import chunk_document, token_counter
+from bot.ingest.corpus import build_document, load_document
 from bot.settings import Settings
 from conftest import REVIEW, small_corpus
 from fixtures.helpers import SpyEmbedder, tiny_docs
@@ -70,7 +70,7 @@ def test_no_review_chunk_exceeds_the_models_window(review_chunks, model_len, emb
 
 
 def test_no_chunk_in_the_built_index_exceeds_the_window(review_settings, model_len, embedder):
-    from bot import index
+    from bot.index import store as index
 
     loaded = index.load(review_settings)
     assert loaded.chunks
@@ -162,7 +162,7 @@ def test_overlong_sentence_is_split_not_truncated(count, model_len, commas):
 
 def test_index_build_never_sends_the_model_more_than_its_window(tmp_path, embedder, model_len):
     """Sentences are embedded too (for quote selection): an over-long one is embedded in pieces."""
-    from bot import index
+    from bot.index import store as index
 
     docs = {"long.txt": f"1. Long\n\n{long_sentence(600)}\n\n2. Short\n\nA short sentence follows [1].\n"}
     settings = Settings.from_env(corpus_dir=small_corpus(tmp_path, docs), index_dir=tmp_path / "index")

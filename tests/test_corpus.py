@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from bot.corpus import CorpusError, add_document, build_document, load_document
+from bot.ingest.corpus import CorpusError, add_document, build_document, load_document
 from bot.text import citations_in, parse_citation
 from conftest import REVIEW
 

@@ -1,4 +1,4 @@
-"""Tests for the text-reconstructed management pathway (corpus/flowchart.json + bot/flowchart.py)."""
+"""Tests for the text-reconstructed management pathway (corpus/flowchart.json + bot/guard/flowchart.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flowchart import (
+from bot.guard.flowchart import (
     Flowchart,
     FlowchartError,
     FlowEdge,

@@ -1,4 +1,4 @@
-"""Tests for the intent guard (bot/guard.py).
+"""Tests for the intent guard (bot/guard/intent.py).
 
 The labelled phrasings live in tests/data/guard_cases.jsonl so that new
 failure reports can be added as data, not code. Run with ``-s`` to see the
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.guard import Intent, classify_intent
+from bot.guard.intent import Intent, classify_intent
 
 CASES_PATH = Path(__file__).parent / "data" / "guard_cases.jsonl"
 KINDS = {"recommendation", "question", "off_topic"}

@@ -1,4 +1,4 @@
-"""The index lifecycle (bot/index.py): build, check, incremental rebuilds, atomic replacement, damaged files.
+"""The index lifecycle (bot/index/store.py): build, check, incremental rebuilds, atomic replacement, damaged files.
 
 Each test builds a tiny corpus (tests/fixtures/tiny: two short documents, a handful of chunks) into its own tmp
 dir with the session's real model, so a build costs milliseconds. A `SpyEmbedder` around the model counts every
@@ -11,8 +11,8 @@ import json
 import numpy as np
 import pytest
 
-from bot import index
-from bot.index import IndexProblem
+from bot.index import store as index
+from bot.index.store import IndexProblem
 from bot.settings import Settings
 from conftest import review_env, small_corpus
 from fixtures.helpers import SpyEmbedder, run_cli, tiny_docs

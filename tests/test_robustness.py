@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from bot import index
-from bot.bibliography import numbered_refs
+from bot.index import store as index
+from bot.retrieve.bibliography import numbered_refs
 from bot.pipeline import InputProblem, Pipeline
 from bot.settings import Settings
 from conftest import small_corpus

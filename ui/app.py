@@ -22,10 +22,10 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
 
 import streamlit as st  # noqa: E402
 
-from bot import index as index_mod  # noqa: E402
-from bot.corpus import CorpusError, add_document  # noqa: E402
-from bot.embed import Embedder  # noqa: E402
-from bot.flowchart import Flowchart, FlowchartError, to_dot, to_tree_text  # noqa: E402
+from bot.index import store as index_mod  # noqa: E402
+from bot.ingest.corpus import CorpusError, add_document  # noqa: E402
+from bot.index.embed import Embedder  # noqa: E402
+from bot.guard.flowchart import Flowchart, FlowchartError, to_dot, to_tree_text  # noqa: E402
 from bot.pipeline import InputProblem, Pipeline, describe_index  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import Answer  # noqa: E402

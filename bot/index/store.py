@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import chunk_document, split_long, token_counter
-from .corpus import CorpusError, PARSER_VERSION, corpus_files, file_sha256, load_document
-from .embed import Embedder, model_fingerprint, text_key
-from .settings import ENV_MODEL, Settings
-from .types import Chunk, Document, Reference, Section, Sentence
+from bot.ingest.chunking import chunk_document, split_long, token_counter
+from bot.ingest.corpus import CorpusError, PARSER_VERSION, corpus_files, file_sha256, load_document
+from bot.index.embed import Embedder, model_fingerprint, text_key
+from bot.settings import ENV_MODEL, Settings
+from bot.types import Chunk, Document, Reference, Section, Sentence
 
 FORMAT_VERSION = 1
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -16,9 +16,9 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
-from .lexicon import VALUE_EVIDENCE
-from .retrieve import Ranking, Retriever
-from .text import STOPWORDS, fold, tokens
+from bot.retrieve.lexicon import VALUE_EVIDENCE
+from bot.retrieve.search import Ranking, Retriever
+from bot.text import STOPWORDS, fold, tokens
 
 # Diseases, organs and interventions a question may be *about*. If the corpus never uses the word, the question
 # is about something else, even when the rest of it ("5-year survival", "best treatment") matches well.

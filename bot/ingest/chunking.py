@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .types import Chunk, Document, Sentence, content_id
+from bot.types import Chunk, Document, Sentence, content_id
 
 TokenCounter = Callable[[str], int]
 

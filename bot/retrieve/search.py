@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from .index import LoadedIndex
-from .lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, TokenIndex, prefixes_of
-from .settings import Settings
-from .text import abbreviations, fold, table_cells, tokens
-from .types import Reference, Sentence
+from bot.index.store import LoadedIndex
+from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, TokenIndex, prefixes_of
+from bot.settings import Settings
+from bot.text import abbreviations, fold, table_cells, tokens
+from bot.types import Reference, Sentence
 
 # How a sentence's score mixes its evidence: its own meaning (cosine to the question), the share of the question's
 # concepts it expresses, its BM25 score (normalised to the best), and the fused rank of its chunk.

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from rank_bm25 import BM25Okapi
 
-from .text import fold, tokens
-from .types import Citation, Document, Reference
+from bot.text import fold, tokens
+from bot.types import Citation, Document, Reference
 
 _NUMBERED = re.compile(r"\b(?:ref(?:erence)?s?|citations?|cited (?:work|paper|study)|bibliography(?: entry)?)"
                        r"\s*(?:no\.?|number|num\.?|#)?\s*\[?(\d{1,3})(?!\d)\]?|\[(\d{1,3})\]", re.I)

@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .text import citations_in, split_sentences
-from .types import Document, Reference, Section, Sentence, content_id
+from bot.text import citations_in, split_sentences
+from bot.types import Document, Reference, Section, Sentence, content_id
 
 
 PARSER_VERSION = 3  # bump when cleaning or sentence splitting changes: every document is then re-parsed

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .text import fold, tokens
+from bot.text import fold, tokens
 
 # Common oncology abbreviations a reader types but a document may only spell out (or the reverse). Abbreviations
 # the document defines itself ("overall survival (OS)") are added at load time.
@@ -68,7 +68,7 @@ ANSWER_TYPES = [
     (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
 ]
-# Scope check (bot.scope): the kinds of value whose absence means the review does not answer. Stricter than
+# Scope check (bot.guard.scope): the kinds of value whose absence means the review does not answer. Stricter than
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
     ("dose", ANSWER_TYPES[0][0], ANSWER_TYPES[0][1]),

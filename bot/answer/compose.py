@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from .retrieve import Hit, Ranking, Retriever
-from .settings import Settings
-from .text import citations_in, table_cells, tokens
-from .types import Answer, Citation, Document, Sentence
+from bot.retrieve.search import Hit, Ranking, Retriever
+from bot.settings import Settings
+from bot.text import citations_in, table_cells, tokens
+from bot.types import Answer, Citation, Document, Sentence
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
                 "Nothing below answers it; these are only the closest passages, for orientation:")

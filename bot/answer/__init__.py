@@ -1,0 +1,1 @@
+"""Stage 5, answers: extractive composition of quoted passages (`compose`)."""

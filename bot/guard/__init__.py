@@ -1,0 +1,1 @@
+"""Stage 4, guard and scope: intent (`intent`), coverage (`scope`), the management pathway (`flowchart`)."""

@@ -1,0 +1,1 @@
+"""Stage 2, the index: the embedding model (`embed`) and the on-disk FAISS + JSON store (`store`)."""

@@ -1,0 +1,1 @@
+"""Stage 1, ingestion: documents on disk → `Document` (sections, sentences, tables, bibliography) → chunks."""

@@ -1,0 +1,1 @@
+"""Stage 3, retrieval: question concepts (`lexicon`), hybrid search (`search`), reference look-ups (`bibliography`)."""

@@ -14,11 +14,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from bot.index import store as index_mod
 from bot.answer.compose import abstain, bibliography, citation_for, compose, select
-from bot.retrieve.bibliography import Bibliography, asks_about_reference, entry_citation, numbered_refs
+from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
+                                       study_authors_asked)
 from bot.index.embed import Embedder
-from bot.retrieve.search import Retriever
+from bot.retrieve.descriptors import resolve_descriptors
+from bot.retrieve.search import Ranking, Retriever
+from bot.guard.classifier import IntentClassifier
 from bot.guard.scope import foreign_topics, judge
 from bot.settings import Settings
 from bot.text import tokens
@@ -36,6 +41,7 @@ class Pipeline:
     embedder: Embedder
     retriever: Retriever
     bibliography: Bibliography
+    intent: IntentClassifier
     warnings: list[str] = field(default_factory=list)
     _flowchart: object = None
 
@@ -48,7 +54,7 @@ class Pipeline:
         if build_missing and index_mod.check(settings).status == "missing":
             index_mod.build(settings, embedder=embedder, progress=progress)
         loaded, retriever, bib, warnings = cls._open(settings)
-        return cls(settings, loaded, embedder, retriever, bib, warnings)
+        return cls(settings, loaded, embedder, retriever, bib, IntentClassifier.load(), warnings)
 
     @staticmethod
     def _open(settings: Settings):
@@ -105,28 +111,104 @@ class Pipeline:
         return answer
 
     def _answer(self, q: str, history: Sequence[str]) -> Answer:
+        """Intent first: a request for a decision about a particular person is never answered with quotes, whatever
+        other words it holds. Scope is judged after that, for questions only."""
         history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
-        from bot.guard.intent import classify_intent
-
-        foreign = foreign_topics(q, self.retriever)
-        if foreign:  # a question about another disease is declined, not deferred to this review's flowchart
-            return abstain(q, [], "the review does not discuss " + ", ".join(foreign))
-        intent = classify_intent(q, history)
+        qvec = self.embedder.encode_query(self.retriever.expand(q))  # once: the guard and retrieval share it
+        intent = self.intent.classify(q, history, qvec)
         if intent.kind == "recommendation":
+            foreign = foreign_topics(q, self.retriever)
+            if foreign and self.intent.other_disease(qvec) >= 0.5:
+                return self._refer(q, foreign)
             return self._defer(q, history, intent.reason)
         if intent.kind == "off_topic":
-            return abstain(q, [], "off topic: " + intent.reason)
+            return self._help(q, intent.rule)
         ref_answer = self._reference_answer(q, history)
         if ref_answer:
             return ref_answer
-        dense_text, context = self.contextual_query(q, history)
-        qvec = self.embedder.encode_query(self.retriever.expand(dense_text))
-        ranking = self.retriever.search(self.retriever.make_query(q, context), qvec)
-        verdict = judge(q, ranking, self.retriever)
+        not_first = self._not_a_first_author(q)
+        if not_first:
+            return not_first
+        foreign = foreign_topics(q, self.retriever)
+        if foreign:  # a question about another disease: the review has nothing on it
+            return abstain(q, [], "the review does not discuss " + ", ".join(foreign))
+        described = resolve_descriptors(q, self.retriever, self.bibliography)  # "the Swiss authors" → the review
+        if described.query != q:
+            qvec = None
+        ranking = self.rank(described.query, history, qvec)
+        verdict = judge(described.query, ranking, self.retriever)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason)
-        chosen = select(ranking, self.retriever, self.settings)
-        return compose(q, chosen, self.index.documents)
+        answer = compose(q, select(ranking, self.retriever, self.settings), self.index.documents)
+        if verdict.note:
+            answer.text = verdict.note + "\n" + answer.text
+        return answer
+
+    def _not_a_first_author(self, q: str) -> Answer | None:
+        """"What did Smith et al. find?" when no study of the corpus has Smith as first author: say so, and name the
+        references that list Smith as a co-author, rather than quoting other studies."""
+        for name in study_authors_asked(q):
+            first, co = coauthored(self.bibliography, name)
+            if first or not co:
+                continue  # a real first author, or a name the corpus never lists (the scope check words that)
+            nums = sorted({r.number for r in co})
+            text = (f"No study in the review has {name} as its first author, so I cannot say what \u201c{name} et "
+                    f"al.\u201d found. {name} is a co-author of reference{'s' if len(nums) > 1 else ''} "
+                    + ", ".join(f"[{n}]" for n in nums) + ":\n" + "\n".join(f"[{r.number}] {r.text}" for r in co[:4]))
+            return Answer(q, "abstained", text, refs=nums,
+                          bibliography={r.number: r.text for r in co},
+                          reason=f"no study in the review has {name} as first author")
+        return None
+
+    def rank(self, q: str, history: Sequence[str], qvec: np.ndarray | None = None) -> Ranking:
+        """Every sentence scored for the question, read with the conversation only when it depends on it."""
+        dense_text, context, carry = self.contextual_query(q, history)
+        if qvec is None or dense_text != q:
+            qvec = self.embedder.encode_query(self.retriever.expand(dense_text))
+        return self.retriever.search(self.retriever.make_query(q, context, carry_names=carry), qvec)
+
+    def _help(self, q: str, rule) -> Answer:
+        """Small talk and unrelated requests: what the bot can and cannot do, with example questions taken from
+        the documents' own section titles."""
+        greeting = "small talk" in rule.reason
+        opening = ("Hello. " if greeting else
+                   "That is outside what I can answer: I only answer questions about the documents in my corpus. ")
+        titles = self.documents_described()
+        text = (opening + f"I answer questions about {titles}, with verbatim quotes and the source's own "
+                "reference numbers, and I say so when the source does not cover a question. I do not give "
+                "treatment advice for a particular person; for such a request I show the review's management "
+                "flowchart and leave the decision to the treating team.")
+        return Answer(q, "abstained", text, reason="help: " + ("greeting" if greeting else "unrelated request"),
+                      suggestions=self.example_questions())
+
+    def documents_described(self) -> str:
+        docs = list(self.index.documents.values())
+        if len(docs) == 1:
+            return f"the review \u201c{docs[0].title}\u201d"
+        return f"{len(docs)} documents (" + "; ".join(d.title for d in docs[:3]) + ("…" if len(docs) > 3 else "") + ")"
+
+    def example_questions(self, n: int = 4) -> list[str]:
+        """"What does the review say about <topic>?" for the first body sections of the first document."""
+        doc = next(iter(self.index.documents.values()), None)
+        if doc is None:
+            return []
+        topics = []
+        for sec in doc.sections:
+            title = re.sub(r"^[\d.]+\s*", "", sec.title).strip()
+            if sec.kind == "body" and title and title.lower() not in ("introduction", "discussion", "conclusions",
+                                                                     "conclusion", "methods", "results"):
+                topics.append(title[0].lower() + title[1:])
+        return [f"What does the review say about {t}?" for t in dict.fromkeys(topics)][:n]
+
+    def _refer(self, q: str, foreign: list[str]) -> Answer:
+        """A personal request about a disease the corpus does not cover: the referral, and no flowchart, since the
+        review's pathway is for another disease."""
+        what = ", ".join(foreign)
+        text = ("I can't recommend a treatment for a particular person; that decision belongs to the treating "
+                f"multidisciplinary team. The review covers anal squamous cell carcinoma; it does not discuss "
+                f"{what}, so its management flowchart does not apply here.")
+        return Answer(q, "deferred", text, reason=f"asks for a treatment decision about {what}, which the review "
+                                                  "does not cover")
 
     def passage_context(self, citation: Citation) -> tuple[str, int, int]:
         """The paragraph around a quote and the quote's span inside it, so a reader can check the quote in
@@ -143,29 +225,38 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------------- conversation
     _ELLIPTIC = re.compile(r"^(and|but|or|also|what about|how about|and what|same|what of|then)\b", re.I)
-    _PRONOUN = re.compile(r"\b(it|its|they|their|them|this|that|these|those|the study|the trial|the same)\b", re.I)
+    _PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|this|that|these|those|the same)\b", re.I)
+    _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those|the same)\s+([a-z-]+)", re.I)
+    _STUDY_NOUNS = {"study", "studies", "trial", "trials", "series", "cohort", "paper", "analysis", "group", "team",
+                    "authors", "report", "work", "publication", "article", "investigators", "researchers"}
+    _SELF_REFERENCE = re.compile(r"\b(this|the) (review|article|paper)\b", re.I)
 
-    def contextual_query(self, q: str, history: Sequence[str]) -> tuple[str, str | None]:
-        """Resolve a follow-up against the conversation. Returns the text to embed and the context words for the
-        lexical side (None when the question stands alone).
+    def contextual_query(self, q: str, history: Sequence[str]) -> tuple[str, str | None, bool]:
+        """Resolve a follow-up against the conversation. Returns the text to embed, the context words for the
+        lexical side (None when the question stands alone) and whether the study named earlier carries over.
 
-        A question that names its own study stands alone. An elliptical one ("And for persistent disease?") is
-        read with the previous question; one that refers back ("their cohort", "that study") or names no study
-        while the conversation did inherits the most recent study named."""
+        A question with its own subject starts fresh. The history is used only when the question depends on
+        it: an ellipsis ("And for persistent disease?"), a very short question, or a reference back ("their
+        cohort", "that surgery"). A reference to a study ("that study", "their", "its results") carries the
+        study named earlier; one to a thing ("that surgery") carries the earlier question's words, not the
+        study."""
         if not history or self.retriever.anchors_in(q):
-            return q, None
+            return q, None, False
+        stripped = self._SELF_REFERENCE.sub(" ", q)
+        elliptic = bool(self._ELLIPTIC.match(q)) or len(tokens(q)) <= 3
+        pronoun = self._PRONOUN.search(stripped)
+        if not (elliptic or pronoun):
+            return q, None, False
         last = history[-1]
         names = next((n for turn in reversed(history) for n in [self.retriever.anchors_in(turn)] if n), [])
-        prefix = " ".join(names)
-        if self._ELLIPTIC.match(q) or len(tokens(q)) <= 3:
-            dense = f"{prefix} {last} {q}".strip()
-            return dense, " ".join([prefix, *history[-2:]]).strip()
-        if self._PRONOUN.search(q):
-            context = f"{prefix} {last}".strip() if not names else prefix
-            return f"{context}: {q}", context
-        if names:
-            return f"{prefix}: {q}", prefix
-        return q, None
+        demo = self._DEMONSTRATIVE.search(stripped)
+        about_thing = bool(demo) and demo.group(2).lower() not in self._STUDY_NOUNS
+        carry = bool(names) and not about_thing
+        prefix = " ".join(names) if carry else ""
+        if elliptic:
+            return f"{prefix} {last} {q}".strip(), " ".join([prefix, *history[-2:]]).strip(), carry
+        context = prefix if carry else last
+        return f"{context}: {q}", context, carry
 
     # ------------------------------------------------------------------------------------------- bibliography
     def _reference_answer(self, q: str, history: Sequence[str]) -> Answer | None:
@@ -209,7 +300,8 @@ class Pipeline:
         if len(text) > self.settings.answer_chars:
             text = "\n".join(line for line in lines if line.startswith("Reference"))
         refs = sorted({n for c in citations for n in c.refs})
-        return Answer(q, "answer", text, citations, refs, bibliography(refs, docs, [c.doc for c in citations]))
+        return Answer(q, "answer", text, citations, refs, bibliography(refs, docs, [c.doc for c in citations]),
+                      reason="answered from the reference list")
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from bot.retrieve.search import Hit, Ranking, Retriever
 from bot.settings import Settings
 from bot.text import citations_in, table_cells, tokens
@@ -15,6 +17,10 @@ from bot.types import Answer, Citation, Document, Sentence
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
                 "Nothing below answers it; these are only the closest passages, for orientation:")
+
+
+NOTHING_NEAR = "The review does not appear to cover this question, and no passage of it comes close, so I cannot " \
+    "answer it from the review."
 
 
 def fmt_refs(refs) -> str:
@@ -83,14 +89,31 @@ def _window_candidates(seed: Sentence, retriever: Retriever) -> list[list[Senten
 
 
 def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: int = 12) -> list[Hit]:
+    """Passage first: an overview question gets the section(s) that treat its topic, one fact question the best
+    passage and close runners-up. Both stay within the answer's length budget."""
+    if not ranking.hits:
+        return []
+    budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
+    if ranking.overview >= settings.overview_threshold:
+        chosen = _overview(ranking, retriever, settings, budget)
+    else:
+        chosen = _fact(ranking, retriever, settings, budget, seeds)
+    used = sum(_shown_length(h.sentence) for h in chosen)
+    _add_body_source(ranking, retriever, chosen, budget - used, settings)
+    first = chosen[0].sentence
+    if ranking.overview >= settings.overview_threshold:
+        chosen.sort(key=lambda h: (h.sentence.doc_id, h.sentence.start))
+    else:
+        chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
+    return chosen
+
+
+def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int, seeds: int) -> list[Hit]:
     """The best passage: a sentence, possibly with the neighbours that complete it (a window of up to three
     sentences of one paragraph, kept when they add the question's missing words), then close runners-up from
-    elsewhere, all within the answer's length budget."""
+    elsewhere."""
     hits = ranking.hits
-    if not hits:
-        return []
     query = ranking.query
-    budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
     best_val, best_window = float("-inf"), [hits[0]]
     for seed in hits[:seeds]:
         for window in _window_candidates(seed.sentence, retriever):
@@ -114,10 +137,10 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     top = max(h.score for h in chosen)
     para = chosen[0].sentence.paragraph
     for h in hits:
-        if len(chosen) >= settings.max_sentences or h.score < top * 0.80:
+        if len(chosen) >= settings.max_sentences or h.score < top * settings.keep_same_paragraph:
             break
         same_para = h.sentence.paragraph == para and h.sentence.doc_id == chosen[0].sentence.doc_id
-        if h.score < top * (0.80 if same_para else 0.92):
+        if h.score < top * (settings.keep_same_paragraph if same_para else settings.keep_elsewhere):
             continue  # the rest of the best passage's paragraph may add results; elsewhere only close seconds
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
@@ -125,10 +148,27 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
             continue
         chosen.append(h)
         used += _shown_length(h.sentence)
-    _add_body_source(ranking, retriever, chosen, budget - used, settings)
-    first = chosen[0].sentence
-    chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
     return chosen
+
+
+def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int) -> list[Hit]:
+    """Several paragraphs heard: the best sentence of each of the best paragraphs first (in ranking order), then
+    the next best sentences, down to `overview_floor` of the best score and up to the budget."""
+    chosen: list[Hit] = []
+    used, heard = 0, set()
+    top = ranking.hits[0].score
+    for first_pass in (True, False):
+        for h in ranking.hits:
+            s = h.sentence
+            key = (s.doc_id, s.paragraph)
+            if h.score < settings.overview_floor * top or (first_pass and key in heard):
+                continue
+            if h in chosen or _redundant(s, [c.sentence for c in chosen]) or used + _shown_length(s) > budget:
+                continue
+            chosen.append(h)
+            heard.add(key)
+            used += _shown_length(s)
+    return chosen or [ranking.hits[0]]
 
 
 def _add_body_source(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int,
@@ -196,5 +236,5 @@ def abstain(question: str, hits: list[Hit], reason: str) -> Answer:
     """Say the review does not cover it; show the nearest passages labelled as not answering."""
     nearest = [citation_for(h.sentence, h.cells) for h in hits[:2]]
     lines = [f"- ({c.section}) \u201c{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}\u201d" for c in nearest]
-    text = ABSTAIN_TEXT + ("\n" + "\n".join(lines) if lines else " (none)")
+    text = (ABSTAIN_TEXT + "\n" + "\n".join(lines)) if lines else NOTHING_NEAR
     return Answer(question=question, mode="abstained", text=text, nearest=nearest, reason=reason)

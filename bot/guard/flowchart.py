@@ -230,44 +230,90 @@ def verify_quotes(flowchart: Flowchart, texts: Iterable[str]) -> list[str]:
 
 
 # Situation matching -------------------------------------------------------
-# Rules are tried in order; the first hit wins.  Precedence (most decisive
-# first): systemic (metastatic/unresectable/progression dominate any local
-# detail) > not_operable > inguinal > after_local_excision > assessment timing
-# cues (a 3-month non-response must be reassessed before salvage) >
-# local_salvage > bare "chemotherapy" -> systemic > generic "persistent/recurrent"
-# wording -> assessment.
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((b, re.compile(p, re.I)) for b, p in (
-    ("systemic", r"\bmetasta|\bunresectable\b|\bnon-?resectable\b|\bprogress(ed|es|ing|ion)?\b|\bdistant\b"
-                 r"|\b(first|second|subsequent)[- ]line\b|carboplatin|paclitaxel|docetaxel|\bm?DCF\b"
-                 r"|pembrolizumab|nivolumab|atezolizumab|checkpoint|immunotherap|anti-?PD|\bPD-?L?1\b"
-                 r"|\bsystemic\b|\bpalliative chemo"),
-    ("not_operable", r"\binoperable\b|\bnon-?operable\b|\bnot\s+operable\b|\bproton|\bcryo"
-                     r"|\b(unfit|not\s+(fit|suitable|eligible)|too\s+(frail|sick|ill|old))\s+(for|to\s+(have|undergo))\b"
-                     r"|\bsurgery\s+(is\s+|was\s+)?(not|isn't|wasn't)\s+(feasible|possible|an\s+option|suitable|indicated)"
-                     r"|\b(can ?not|can't|unable\s+to)\s+(have|undergo|tolerate|be\s+operated)"
-                     r"|\bnot\s+a\s+(surgical\s+)?candidate|\b(refuses?|declines?|declined)\s+(surgery|an\s+operation|apr)\b"
-                     r"|\bno\s+surgery\b"),
-    ("inguinal", r"\binguinal\b|\bgroin\b|\bnodal\b|\blymph[- ]?nodes?\b|lymphadenectomy"),
-    ("after_local_excision", r"\blocal(ly)?\s+(excision|excised|resection|resected)\b|\bexcis(ion|ed)\b"
-                             r"|\b(primary|initial)\s+resection\b"),
-    ("assessment", r"\b(3|three|6|six)[- ]?months?\b|\breassess|\bresponse\b|\bnon-?respon|\bnot\s+respond"
-                   r"|\bresidual\b|\bstill\s+(has|have|had|shows?|with|present|there|visible|detectable)\b"
-                   r"|\b(remains?|is)\s+(visible|detectable|present)\b"),
-    ("local_salvage", r"\bloco-?regional\b|\blocal(ly)?\s+(recurren|persist|relapse|disease)|\bAPR\b"
-                      r"|abdomino-?perineal|\bsalvage\s+surgery\b|\bsalvage\s+operation\b|exenteration"
-                      r"|\bVRAM\b|\bflap|\bperineal\b|intraoperative|\bIORT\b|re-?irradiation|re-?radiation"),
-    ("systemic", r"\bchemotherap"),
-    ("assessment", r"\bpersist|\brecurr|\brelaps|\bcame\s+back\b|\bfollow[- ]?up\b|\bsurveillance\b|\bmonitor"),
-))
+# A described situation is read in three steps:
+# 1. findings that the text negates are masked, so "no metastases on PET", "groin nodes negative", "the liver
+#    lesions turned out benign" and "nothing distant" no longer count as metastatic or nodal disease. A negation
+#    cue masks the next few words of its clause; a trailing verdict ("negative", "clear", "benign") masks the
+#    words of its clause before it (NegEx-style scopes, bounded by punctuation and "but").
+# 2. each branch's cues are looked for; "not fit for surgery" and "unresectable" are themselves negations, so the
+#    not-operable cues read the unmasked text.
+# 3. precedence, most decisive first: systemic (distant disease or systemic treatment) > not operable > inguinal >
+#    after local excision > early assessment (≤ 4 months, or still regressing: reassess before any salvage) >
+#    local salvage > generic persistence/recurrence (the assessment of its extent).
+_NEG_BEFORE = re.compile(r"\b(?:no|not|non|without|nothing|never|none|negative for|free of|absence of|clear of|"
+                         r"rules? out|ruled out|excluding)\b((?:[\s/-]+(?!but\b|however\b|although\b)[\w']+){1,5})")
+_NEG_AFTER = re.compile(r"((?:[\w'/-]+\s+){1,7}?)(?:(?:is|are|was|were|came back|turned out(?: to be)?|look|looks|"
+                        r"looked|all|both)\s+)*(?:negative|clear|clean|benign|excluded|ruled out|not seen|absent|"
+                        r"normal|unremarkable|no uptake)\b"
+                        r"(?=(?:\s+[\w-]+){0,2}\s*(?:[.,;:!?)]|$)|\s+(?:but|and|on|at|in|so|apart|elsewhere)\b)")
+_CLAUSE = re.compile(r"[.,;:!?()]|\bbut\b|\bhowever\b|\balthough\b|\band\b")
+
+
+def _mask_negated(text: str) -> str:
+    """The text with negated findings replaced by underscores (same length, so nothing else moves)."""
+    out = list(text)
+
+    def blank(a: int, b: int) -> None:
+        for i in range(a, b):
+            if out[i].isalnum():
+                out[i] = "_"
+
+    for m in _NEG_BEFORE.finditer(text):
+        a, b = m.span(1)
+        stop = _CLAUSE.search(text, a, b)
+        blank(a, stop.start() if stop else b)
+    for m in _NEG_AFTER.finditer(text):
+        a, b = m.span(1)
+        clause_start = max((c.end() for c in _CLAUSE.finditer(text, 0, b)), default=0)
+        blank(max(a, clause_start), b)
+    return "".join(out)
+
+
+_CUES: dict[str, re.Pattern[str]] = {b: re.compile(p, re.I) for b, p in {
+    "systemic": r"\bmetasta|\bdistant\b|\bspread\b|\b(?:liver|lung|bone|peritone\w*|para-?aortic|brain|hepatic|"
+                r"pulmonary)\b|\bprogress(?:ed|es|ing|ion)?\b|\b(?:first|second|subsequent)[- ]line\b|carboplatin"
+                r"|paclitaxel|docetaxel|\bm?DCF\b|pembrolizumab|nivolumab|atezolizumab|checkpoint|immunotherap"
+                r"|anti-?PD|\bPD-?L?1\b|\bsystemic\b|\bpalliative chemo|\bstage (?:iv|4)\b|\bm1\b",
+    "not_operable": r"\binoperable\b|\bnon-?operable\b|\bnot\s+operable\b|\bunresectable\b|\bnon-?resectable\b"
+                    r"|\bnot\s+resectable\b|\bproton|\bcryo|\bencas\w+|\bfrail\w*\b"
+                    r"|\b(?:unfit|not\s+(?:fit|suitable|eligible)|too\s+(?:frail|sick|ill|old|weak))\b"
+                    r"|\b(?:is|isn't|wasn't|was|are|aren't)n?'?t?\s+(?:fit|well enough)\s+(?:for|to)\b"
+                    r"|\bisn't\s+fit\b|\bsurgery\s+(?:is\s+|was\s+)?(?:not|isn't|wasn't)\s+(?:feasible|possible|an\s+"
+                    r"option|suitable|indicated)|\b(?:can ?not|can't|unable\s+to)\s+(?:have|undergo|tolerate|be\s+"
+                    r"operated)|\bnot\s+a\s+(?:surgical\s+)?candidate|\b(?:refuses?|declines?|declined|refused)\s+"
+                    r"(?:surgery|an\s+operation|apr|a\s+colostomy|a\s+stoma)\b|\bno\s+surgery\b"
+                    r"|\b(?:doesn't|does not|don't|won't)\s+want\s+(?:surgery|an operation|it|a stoma|a colostomy)",
+    "inguinal": r"\binguinal\b|\bgroin\b|\bnodal\b|\blymph[- ]?nodes?\b|lymphadenectomy|\bnodes?\b",
+    "after_local_excision": r"\blocal(?:ly)?\s+(?:excision|excised|resection|resected)\b|\bexcis(?:ion|ed)\b"
+                            r"|\b(?:primary|initial)\s+resection\b|\bcut\s+out\b|\b(?:was|were|had\s+\w+)\s+removed\b"
+                            r"|\bremoved\s+(?:under|with|by)\b|\blocal\s+anaesthetic\b|\b(?:had|having)\b[^.]{0,60}\bremoved\b",
+    "assessment": r"\b(?:[1-4]|one|two|three|four)[- ]?(?:months?|mo)\b|\b(?:[1-9]|1[0-7])[- ]?(?:weeks?|wks?)\b"
+                  r"|\bstill\s+(?:regress\w*|shrink\w*|going down|getting smaller|responding|improving)"
+                  r"|\b(?:going down|shrinking|getting smaller|regressing|partial response)\b|\breassess\w*"
+                  r"|\btoo early\b|\bcomplete (?:clinical )?response\b|\bsurveillance\b|\bfollow[- ]?up schedule",
+    "local_salvage": r"\bloco-?regional\b|\blocal(?:ly)?\s+(?:recurren|persist|relapse|disease)|\bAPR\b"
+                     r"|abdomino-?perineal|\bsalvage\b|\bexenteration\b|\bVRAM\b|\bflap|\bperineal\b|\bIORT\b"
+                     r"|intraoperative|re-?irradiat|re-?radiat|\bcolostomy\b|\bstoma\b|\bbig operation\b"
+                     r"|\bpelvi(?:s|c)\b|\bfit for surgery\b",
+    "generic": r"\bpersist|\brecurr|\brelaps|\bcame\s+back\b|\bcomes?\s+back\b|\bit'?s\s+back\b|\bmonitor",
+}.items()}
+_ORDER = ("systemic", "not_operable", "inguinal", "after_local_excision", "assessment", "local_salvage", "generic")
 
 
 def match_branch(question: str) -> str | None:
-    """Name the branch a described situation falls under, or None for the whole
-    chart.  Keyword rules, case-insensitive, in the precedence order above."""
-    text = question.replace("\u2019", "'")
-    for branch, pattern in _RULES:
-        if pattern.search(text):
-            return branch
+    """Name the branch a described situation falls under, or None for the whole chart (see the steps above)."""
+    raw = question.replace("\u2019", "'")
+    masked = _mask_negated(raw)
+    for branch in _ORDER:
+        text = raw if branch == "not_operable" else masked
+        if _CUES[branch].search(text):
+            if branch == "assessment" and _CUES["local_salvage"].search(masked) and not re.search(
+                    r"\bstill\s+(?:regress|shrink|going down|getting smaller|responding|improving)|\b(?:going down|"
+                    r"shrinking|regressing|getting smaller|smaller)\b|\b(?:[1-3]|one|two|three)[- ]?(?:months?|mo)\b"
+                    r"|\b(?:[1-9]|1[0-3])[- ]?(?:weeks?|wks?)\b",
+                    masked, re.I):
+                continue  # a salvage question about disease past the early reassessment window
+            return "assessment" if branch == "generic" else branch
     return None
 
 

@@ -47,6 +47,7 @@ single first second ii iii phase group groups arm arms""", keep_stopwords=True))
 class Verdict:
     covered: bool
     reason: str
+    note: str = ""  # said with the answer, e.g. a descriptor the review does not state
 
 
 def _surface_terms(question: str) -> list[str]:
@@ -73,6 +74,9 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
             continue
         if toks and low in retriever.lexicon.glossary:
             continue
+        place = retriever.lexicon.demonyms.get(low)
+        if place and all(t in vocab for t in tokens(place)):
+            continue  # "Swiss" for a corpus that says "Switzerland"
         if toks and all(difflib.get_close_matches(t, retriever.vocab_list, n=1, cutoff=0.84) for t in toks
                         if t not in vocab):
             continue
@@ -104,14 +108,26 @@ def judge(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
     if not hits:
         return Verdict(False, "the corpus is empty")
     best = hits[0]
+    missing = unknown_names(question, retriever)
+    descriptors = [m for m in missing if fold(m) in retriever.lexicon.demonyms]
+    others = [m for m in missing if m not in descriptors]
     article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
-    if not article_line and (best.score < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
+    if not article_line and (best.prob < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
+        if descriptors:
+            return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(False, f"no passage is close to the question (best similarity {best.dense:.2f}, "
                               f"vocabulary overlap {best.coverage:.2f})")
-    missing = unknown_names(question, retriever)
-    if missing:
-        return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in missing))
-    return _value_check(question, ranking, retriever)
+    if others:
+        return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
+    verdict = _value_check(question, ranking, retriever)
+    if descriptors and verdict.covered:
+        # A description the review does not state ("the Japanese study"): answer when the question's other words
+        # identify what it asks about (a study name, or a passage covering most of the rest); else decline.
+        if not ranking.query.named and best.coverage < 0.5:
+            return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
+        return Verdict(True, "", note="The review does not state which study is " + " or ".join(descriptors) +
+                       "; this answer is identified by the question's other words.")
+    return verdict
 
 
 def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
@@ -138,8 +154,19 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     def about(h) -> bool:
         return focus is None or mentions(h, focus)
 
+    # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
+    # rate of something else (wound complications after VRAM closure) does not answer.
+    measures = [t for m in _MEASURE.finditer(q) for t in tokens(m.group(1) or m.group(2))
+                if t not in QUESTION_WORDS and t not in STOPWORDS]
+    measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
+
     for h in top:
-        if all(ev.search(h.sentence.text) for _, ev in wanted) and about(h):
+        if all(ev.search(h.sentence.text) for _, ev in wanted) and about(h) and (measure is None or mentions(h, measure)):
             return Verdict(True, "")
     kinds = " and ".join(kind for kind, _ in wanted)
-    return Verdict(False, f"the review gives no {kinds} for {focus or 'this'}")
+    what = f"{measure} {kinds}" if measure else kinds
+    return Verdict(False, f"the review gives no {what} for {focus or 'this'}")
+
+
+_MEASURE = re.compile(r"\b([a-z][a-z-]{2,})\s+(?:rates?|percentages?|proportions?)\b|\b(?:rates?|percentages?|"
+                      r"proportions?) of ([a-z][a-z-]{2,})\b")

@@ -88,6 +88,27 @@ class Bibliography:
         return [self.entries[ranked[0]]]
 
 
+_ET_AL = re.compile(r"\b([A-Z][A-Za-z'\-]{1,30})(?:\s+and\s+(?:colleagues|co-?workers))?\s+(?:et\s+al\b|and colleagues\b|"
+                    r"and co-?workers\b|'s (?:study|trial|group|team|paper|series|cohort)\b)")
+
+
+def study_authors_asked(question: str) -> list[str]:
+    """Names the question uses as a study's author: "Smith et al.", "Smith and colleagues", "Smith's study"."""
+    return list(dict.fromkeys(m.group(1) for m in _ET_AL.finditer(question)))
+
+
+def coauthored(bibliography: "Bibliography", name: str) -> tuple[list[Reference], list[Reference]]:
+    """(entries with `name` as first author, entries listing `name` only as a co-author)."""
+    low = fold(name)
+    first, co = [], []
+    for _, r in bibliography.entries:
+        if fold(r.first_author) == low:
+            first.append(r)
+        elif re.search(rf"(?<![\w-]){re.escape(low)},", fold(r.text)):
+            co.append(r)
+    return first, co
+
+
 def entry_citation(doc: Document, ref: Reference) -> Citation:
     start = doc.text.find(ref.text)
     return Citation(doc.doc_id, "References", ref.text, start, start + len(ref.text) if start >= 0 else -1,

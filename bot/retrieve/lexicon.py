@@ -6,44 +6,22 @@ IDF-weighted share of concepts it expresses, so an abbreviation's expansion coun
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from bot.text import fold, tokens
 
-# Common oncology abbreviations a reader types but a document may only spell out (or the reverse). Abbreviations
-# the document defines itself ("overall survival (OS)") are added at load time.
-GLOSSARY = {
-    "nccn": "national comprehensive cancer network", "esmo": "european society for medical oncology",
-    "asco": "american society of clinical oncology", "os": "overall survival", "pfs": "progression-free survival",
-    "dfs": "disease-free survival", "rfs": "recurrence-free survival", "orr": "objective response rate",
-    "crt": "chemoradiotherapy", "rct": "radiochemotherapy", "rt": "radiotherapy", "apr": "abdominoperineal resection",
-    "iort": "intraoperative radiotherapy", "ici": "immune checkpoint inhibitor", "hpv": "human papillomavirus",
-    "scc": "squamous cell carcinoma", "ascc": "assc", "scca": "ascc", "qol": "quality of life",
-    "5-fu": "fluorouracil", "mmc": "mitomycin", "chemo": "chemotherapy", "reirradiation": "re-radiation",
-    "re-irradiation": "re-radiation", "pd-l1": "pdl1", "pd-1": "pd1", "lvi": "lymphovascular invasion",
-    "ae": "adverse event", "aes": "adverse events",
-}
-
-# Words that stand for one another in this field (each line is one group; compared after tokens()).
-SYNONYMS = [
-    "concurrent concurrently concomitant simultaneous",
-    "usual usually generally typically commonly",
-    "radiotherapy radiation irradiation",
-    "chemoradiotherapy chemoradiation radiochemotherapy",
-    "toxicity toxicities adverse complication morbidity side",
-    "groin inguinal",
-    "operation surgery resection",
-    "death mortality",
-    "advantage benefit",
-    "oneyear 1year 12month", "twoyear 2year 24month", "threeyear 3year", "fiveyear 5year",
-    "arm group", "cohort series study", "big large size",
-    "commonest common frequent",
-    "inoperable unresectable", "metastasis metastatic metastase",
-]
+# The domain glossary (abbreviations, synonym groups, demonyms) is data: bot/data/glossary.json.
+_GLOSSARY_FILE = Path(__file__).resolve().parent.parent / "data" / "glossary.json"
+_glossary = json.loads(_GLOSSARY_FILE.read_text(encoding="utf-8"))
+GLOSSARY: dict[str, str] = _glossary["abbreviations"]
+SYNONYMS: list[str] = _glossary["synonyms"]
+DEMONYMS: dict[str, str] = _glossary["demonyms"]
 
 PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
 
@@ -72,7 +50,7 @@ ANSWER_TYPES = [
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
     ("dose", ANSWER_TYPES[0][0], ANSWER_TYPES[0][1]),
-    ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|what (\w+[ -]){0,2}rates?|"
+    ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|rates?|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),
     ("duration", re.compile(r"\b(how long|how many (months|years)|in months|median time|duration)\b"),
@@ -124,11 +102,17 @@ class Lexicon:
             for t in group:
                 self.synonyms.setdefault(t, set()).update(group - {t})
         self._abbr_res = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), a, long) for a, long in glossary.items()]
+        self.demonyms = {d: place for d, place in DEMONYMS.items()}
+        self._demonym_re = re.compile(r"\b(" + "|".join(map(re.escape, sorted(DEMONYMS, key=len, reverse=True))) + r")\b")
+
+    def places(self, text: str) -> list[tuple[str, str]]:
+        """(demonym, place) pairs the text uses: 'Swiss' → 'switzerland'."""
+        return [(m.group(1), self.demonyms[m.group(1)]) for m in self._demonym_re.finditer(fold(text))]
 
     def expansions(self, text: str) -> list[str]:
         """Long forms of the abbreviations `text` uses, and abbreviations of the long forms it spells out."""
         low = fold(text)
-        out = []
+        out = [place for _, place in self.places(text)]
         for rx, abbr, long in self._abbr_res:
             if rx.search(low):
                 out.append(long)
@@ -151,6 +135,9 @@ class Lexicon:
             if rx.search(folded):
                 for t in tokens(abbr):
                     abbr_alts.setdefault(t, []).append(tuple(tokens(long)))
+        for demonym, place in self.places(question):
+            for t in tokens(demonym):
+                abbr_alts.setdefault(t, []).append(tuple(tokens(place)))
         for t in dict.fromkeys(tokens(question)):
             alts = [(t,)] + [(s,) for s in sorted(self.synonyms.get(t, ()))] + abbr_alts.get(t, [])
             known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]

@@ -15,14 +15,12 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.index.store import LoadedIndex
+from bot.linear import load_models
+from bot.retrieve.features import FeatureBuilder
 from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, TokenIndex, prefixes_of
 from bot.settings import Settings
 from bot.text import abbreviations, fold, table_cells, tokens
 from bot.types import Reference, Sentence
-
-# How a sentence's score mixes its evidence: its own meaning (cosine to the question), the share of the question's
-# concepts it expresses, its BM25 score (normalised to the best), and the fused rank of its chunk.
-W_DENSE, W_COVERAGE, W_BM25, W_CHUNK = 0.45, 0.25, 0.10, 0.20
 
 # Capitalised words in reference titles that are not names of studies.
 GENERIC_CAPS = {"ASCC", "HPV", "HIV", "SCC", "SCCA", "USA", "CTLA", "JAMA", "RCT"}
@@ -36,6 +34,7 @@ class Hit:
     coverage: float
     chunk: float
     cells: tuple[int, ...] | None = None  # table records: the cells that answer (0 = the study's cell)
+    prob: float = 0.0          # the ranker's probability that the sentence answers (`score` is relative to the best)
 
 
 @dataclass
@@ -45,6 +44,8 @@ class Ranking:
     hits: list[Hit]            # best first
     _make: object = None       # position -> Hit, for sentences outside `hits`
     _position: dict | None = None
+    overview: float = 0.0      # how much the question asks for an overview (0..1)
+    scores: np.ndarray | None = None  # every sentence's ranker logit, by position
 
     def hit(self, sentence_id: str) -> Hit:
         for h in self.hits:
@@ -65,8 +66,10 @@ def ref_anchors(ref: Reference) -> list[str]:
 class Retriever:
     """Built once per loaded index (BM25 tables, lexicon, sentence maps); `search` takes a few milliseconds."""
 
-    def __init__(self, index: LoadedIndex, settings: Settings):
+    def __init__(self, index: LoadedIndex, settings: Settings, models: dict | None = None):
+        """`models`: the fitted ranker ({"sentence": …, "overview": …}); by default bot/data/ranker.json."""
         self.settings = settings
+        self.models = load_models("ranker")["models"] if models is None else models
         self.sentences = index.sentences
         self.position = {s.id: i for i, s in enumerate(self.sentences)}
         self.sentence_matrix = index.sentence_vectors.reconstruct_n(0, index.sentence_vectors.ntotal)
@@ -137,6 +140,7 @@ class Retriever:
         # Each sentence is in one or two chunks (neighbouring chunks share a sentence): -1 pads the second.
         self.sentence_chunks = np.array([(chunk_of.get(s.id, [-1]) + [-1])[:2] for s in self.sentences],
                                         dtype=np.int64).reshape(-1, 2)
+        self.features = FeatureBuilder(self)
 
     # ----------------------------------------------------------------------------------- study names
     @staticmethod
@@ -188,9 +192,10 @@ class Retriever:
     def expand(self, text: str) -> str:
         return self.lexicon.expand(text)
 
-    def make_query(self, question: str, context: str | None = None) -> Query:
-        """The question's concepts; `context` (earlier turns) adds words to the lexical side and study names."""
-        named = self.anchors_in(question) or (self.anchors_in(context) if context else [])
+    def make_query(self, question: str, context: str | None = None, carry_names: bool = True) -> Query:
+        """The question's concepts; `context` (earlier turns) adds words to the lexical side and, when
+        `carry_names`, the study names it holds."""
+        named = self.anchors_in(question) or (self.anchors_in(context) if context and carry_names else [])
         return self.lexicon.query(question, extra_text=context or "", named=named)
 
     def coverage_of(self, query: Query, positions: list[int]) -> float:
@@ -198,39 +203,32 @@ class Retriever:
         pre = set().union(*(self.sentence_prefixes[i] for i in positions))
         return self.lexicon.coverage(query, have, pre)
 
-    def search(self, query: Query, qvec: np.ndarray, limit: int = 40) -> Ranking:
-        """Score every sentence for a question; `qvec` is the embedding of the (expanded) question."""
+    def question_kind(self, qvec: np.ndarray) -> float:
+        """How much the question asks for an overview ("role of", "summarise", "what is known") rather than one
+        fact: a probability from a small model over the question's embedding."""
+        return float(self.models["overview"].proba(qvec)[0]) if "overview" in self.models else 0.0
+
+    def search(self, query: Query, qvec: np.ndarray, limit: int = 40, overview: float | None = None) -> Ranking:
+        """Score every sentence for a question; `qvec` is the embedding of the (expanded) question. A sentence's
+        score is the learned ranker's probability that it answers (bot/retrieve/features.py lists what it sees)."""
         if not self.sentences:
             return Ranking(query, [])
-        qtoks = query.lexical
-        chunk_dense = self.chunk_matrix @ qvec[0]
-        chunk_lex = np.asarray(self.chunk_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(chunk_dense))
-        rrf = np.zeros(len(chunk_dense) + 1)  # the extra last slot stands for "no chunk" (-1)
-        for scores in (chunk_dense, chunk_lex):
-            order = np.argsort(-scores)
-            rrf[order] += 1.0 / (self.settings.rrf_k + np.arange(1, len(order) + 1))
-        rrf_norm = rrf / rrf.max()
-        top = np.zeros(len(rrf), dtype=bool)
-        top[np.argsort(-rrf[:-1])[: self.settings.top_chunks]] = True
-        chunk_score = rrf_norm[self.sentence_chunks].max(axis=1)
-        in_top = top[self.sentence_chunks].any(axis=1)
-
-        dense = self.sentence_matrix @ qvec[0]
-        lex = np.asarray(self.sentence_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(dense))
-        lex = lex / lex.max() if lex.max() > 0 else lex
-        coverage = self.token_index.coverage(query)
-        cells = self._table_cells(query, coverage)
-        score = W_DENSE * dense + W_COVERAGE * coverage + W_BM25 * lex + W_CHUNK * chunk_score + \
-            self._adjust(query, in_top)
+        overview = self.question_kind(qvec) if overview is None else overview
+        out = self.features.compute(query, qvec, overview)
+        logit = self.models["sentence"].logits(out["features"])[:, 0]
+        logit[self.is_stub] = -30.0  # a line of one or two words ("Review", a lone label) is never quoted
+        relative = np.exp(logit - logit.max())       # the best sentence is 1; a sentence half as likely, 0.5
+        prob = 1.0 / (1.0 + np.exp(-logit))
+        dense, coverage, chunk, cells = out["dense"], out["coverage"], out["chunk"], out["cells"]
 
         def make(i: int) -> Hit:
-            return Hit(self.sentences[i], float(score[i]), float(dense[i]), float(coverage[i]), float(chunk_score[i]),
-                       cells.get(i))
+            return Hit(self.sentences[i], float(relative[i]), float(dense[i]), float(coverage[i]), float(chunk[i]),
+                       cells.get(i), float(prob[i]))
 
-        order = np.argsort(-score, kind="stable")[:limit]
-        return Ranking(query, [make(int(i)) for i in order], make, self.position)
+        order = np.argsort(-logit, kind="stable")[:limit]
+        return Ranking(query, [make(int(i)) for i in order], make, self.position, overview, logit)
 
-    def _table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:
+    def table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:
         """A table record's coverage is that of its best cell (with the study's cell); the cells kept for the
         quote are every column the question touches at all ("how many patients and what
         follow-up"). Updates `coverage` in place for records."""
@@ -247,27 +245,3 @@ class Retriever:
             out[i] = None if best <= key else \
                 (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.15 * (best - key))
         return out
-
-    def _adjust(self, query: Query, in_top_chunk: np.ndarray) -> np.ndarray:
-        """Priors that are not similarity: the kind of value asked for, the study named, the kind of passage."""
-        adj = np.where(in_top_chunk, 0.0, -0.05)
-        if query.wants:  # a sentence without the kind of value asked for rarely answers
-            has = np.logical_and.reduce([self.pattern_hits[id(p)] for p in query.wants])
-            adj += np.where(has, 0.05, -0.05)
-        elif query.findings:
-            adj += 0.03 * self.pattern_hits[id(NUMBERS)]
-        if query.named:  # the question names a study; sentences about other studies step back
-            about = np.logical_or.reduce([self.token_index.has_all(name) for name in query.named])
-            reports = np.logical_or.reduce([self.primary_index.has_all(name) for name in query.named])
-            adj -= 0.15 * ~about
-            adj += 0.05 * reports  # … and those in the paragraph that reports it come first
-        if query.tables:
-            adj += 0.08 * self.is_table  # "in the table", "Table 2 shows…"
-        if query.sections:  # "what do the conclusions say?"
-            adj += 0.10 * np.array([any(p in t for p in query.sections) for t in self.section_titles])
-        adj -= 0.10 * self.is_caption
-        adj -= 0.30 * self.is_stub
-        # Front matter answers questions about the article itself; otherwise summaries and front matter only
-        # restate the body, without its references.
-        adj += (0.10 if query.about_article else -0.08) * self.is_front
-        return adj

@@ -1,0 +1,88 @@
+"""The guard's learned layer: intent from the question's meaning, with the cue families as anchors.
+
+The cue families of bot/guard/intent.py are precise on the phrasings they were written for and blind to others
+("Treatment for my recurrent anal cancer?"). This layer reads the MiniLM embedding of the question (the one the
+pipeline computes anyway for retrieval) together with which cue families fired, and a logistic regression fitted by
+`eval/train_intent.py` on ≥ 1,000 labelled phrasings written by helper sessions decides. Its weights are plain JSON
+(bot/data/intent.json). Applying it is one small matrix product: microseconds.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.guard import intent as cues
+from bot.linear import LinearModel, load_models
+
+KINDS = ("recommendation", "question", "off_topic")
+
+# The cue families, as the model's non-embedding inputs (names kept in the model file, checked on load).
+CUE_INPUTS = ("rule_recommendation", "rule_question", "rule_off_topic", "personal_ask", "case", "attribution",
+              "decision", "advisor", "we_ask", "population", "domain", "history_case")
+
+
+def cue_vector(question: str, history: Sequence[str] = ()) -> tuple[np.ndarray, cues.Intent]:
+    """Which cue families fire on this turn (and the rules' own verdict)."""
+    text = cues.normalise(question)
+    rule = cues.classify_intent(question, history)
+    found = {
+        "rule_recommendation": rule.kind == "recommendation", "rule_question": rule.kind == "question",
+        "rule_off_topic": rule.kind == "off_topic",
+        "personal_ask": cues._PERSONAL_ASK.search(text), "case": cues._CASE.search(text),
+        "attribution": cues._ATTRIBUTION.search(text), "decision": cues._DECISION_RE.search(text),
+        "advisor": cues._ADVISOR.search(text), "we_ask": cues._WE_ASK.search(text),
+        "population": cues._POPULATION.search(text), "domain": cues._DOMAIN.search(text),
+        "history_case": cues._history_case(history),
+    }
+    return np.array([1.0 if found[k] else 0.0 for k in CUE_INPUTS]), rule
+
+
+def model_input(qvec: np.ndarray, cue: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.asarray(qvec, dtype=np.float64).reshape(-1), cue])[None, :]
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str
+    reason: str          # one plain sentence for the user
+    probability: float   # the model's probability of `kind`
+    rule: cues.Intent    # what the cue families alone said
+
+
+class IntentClassifier:
+    """Loaded once (bot/data/intent.json); `classify` per question."""
+
+    def __init__(self, model: LinearModel, threshold: float, topic: LinearModel | None = None):
+        expected = [f"embedding[{i}]" for i in range(len(model.inputs) - len(CUE_INPUTS))] + list(CUE_INPUTS)
+        if model.inputs != expected or list(model.classes) != list(KINDS):
+            raise ValueError("bot/data/intent.json does not match the code's inputs: retrain it with "
+                             "`python eval/train_intent.py`.")
+        self.model = model
+        self.topic = topic  # P(a request concerns another disease than the review's), from the embedding
+        self.threshold = threshold  # P(recommendation) at or above which a turn is deferred
+
+    @classmethod
+    def load(cls) -> "IntentClassifier":
+        raw = load_models("intent")
+        return cls(raw["models"]["intent"], float(raw["threshold"]), raw["models"].get("topic"))
+
+    def other_disease(self, qvec: np.ndarray) -> float:
+        return float(self.topic.proba(np.asarray(qvec, dtype=np.float64).reshape(1, -1))[0]) if self.topic else 0.0
+
+    def probabilities(self, question: str, history: Sequence[str], qvec: np.ndarray):
+        cue, rule = cue_vector(question, history)
+        return self.model.proba(model_input(qvec, cue))[0], rule
+
+    def classify(self, question: str, history: Sequence[str], qvec: np.ndarray) -> Decision:
+        p, rule = self.probabilities(question, history, qvec)
+        p_rec = float(p[0])
+        if p_rec >= self.threshold:
+            reason = ("asks for a treatment decision about a particular person" +
+                      (f" ({rule.reason})" if rule.kind == "recommendation" else ""))
+            return Decision("recommendation", reason, p_rec, rule)
+        kind = "off_topic" if p[2] > p[1] else "question"
+        if kind == "off_topic":
+            return Decision(kind, "small talk or a subject unrelated to the review", float(p[2]), rule)
+        return Decision(kind, "asks what the review says", float(p[1]), rule)

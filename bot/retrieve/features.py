@@ -1,0 +1,163 @@
+"""What the ranker sees about each sentence for one question: generic evidence, never a sentence's identity.
+
+Every feature is a number computed from the question and the document's structure (sentence, paragraph, section,
+chunk, table record, the study a paragraph reports), so a ranker fitted on one document carries over to another.
+`FEATURES` is the order the ranker's weights (bot/data/ranker.json) are stored in; changing it means retraining
+(`python eval/train_ranker.py`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bot.retrieve.lexicon import NUMBERS, Query, TokenIndex
+from bot.text import tokens
+
+FEATURES = (
+    "dense",             # cosine of the sentence to the question
+    "dense_rel",         # … minus the best sentence's cosine (questions differ in how similar anything can be)
+    "chunk_dense",       # best cosine of the chunks holding the sentence (≤ 256 word pieces each)
+    "para_dense",        # best sentence cosine in the sentence's paragraph
+    "section_dense",     # best chunk cosine in the sentence's section
+    "bm25",              # sentence BM25, normalised by the best
+    "chunk_bm25",        # best BM25 of its chunks, normalised
+    "rrf",               # its chunks' fused (dense + BM25) reciprocal rank, normalised
+    "in_top_chunk",      # one of its chunks is among the top chunks
+    "coverage",          # IDF-weighted share of the question's concepts it expresses (tables: best cell)
+    "coverage_rel",      # … minus the best coverage
+    "para_coverage",     # coverage by the whole paragraph
+    "neighbour_dense",   # best cosine of the previous / next sentence of the paragraph
+    "wants_hit",         # the question asks for a kind of value (rate, duration, count…) and the sentence has it
+    "wants_miss",        # … and the sentence has not
+    "findings_number",   # "what did X find?" and the sentence reports a number
+    "named_about",       # the question names a study and the sentence is about it (own or paragraph citation)
+    "named_other",       # the question names a study and the sentence is not about it
+    "named_reports",     # the sentence sits in the paragraph that reports the named study
+    "is_table",
+    "table_asked",       # the question mentions a table and this is a table record
+    "front_article",     # front matter, for a question about the article itself
+    "front_other",       # front matter, for any other question (abstracts restate the body without references)
+    "is_caption",
+    "is_stub",           # one or two words: quotes nothing useful
+    "section_named",     # the question names this part of the article ("the conclusions")
+    "section_coverage",  # share of the question's concepts that the sentence's section title expresses
+    "first_in_para",     # the paragraph's first sentence (its topic sentence)
+    "overview_first",    # first_in_para, weighted by how much the question asks for an overview
+    "overview_para",     # para_dense, weighted by the same
+    "log_length",
+)
+
+
+def _group_max(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    out = np.full(n_groups, -np.inf)
+    np.maximum.at(out, groups, values)
+    return out[groups]
+
+
+class FeatureBuilder:
+    """Precomputes the document structure once per loaded index; `compute` then takes well under a millisecond
+    per question beyond the retriever's own arrays."""
+
+    def __init__(self, retriever):
+        r = retriever
+        self.r = r
+        sents = r.sentences
+        para_keys = {k: i for i, k in enumerate(dict.fromkeys((s.doc_id, s.paragraph) for s in sents))}
+        sect_keys = {k: i for i, k in enumerate(dict.fromkeys((s.doc_id, s.section) for s in sents))}
+        self.para = np.array([para_keys[(s.doc_id, s.paragraph)] for s in sents], dtype=np.int64)
+        self.sect = np.array([sect_keys[(s.doc_id, s.section)] for s in sents], dtype=np.int64)
+        self.n_para, self.n_sect = len(para_keys), len(sect_keys)
+        members: dict[int, set[str]] = {}
+        for i, toks in enumerate(r.sentence_tokens):
+            members.setdefault(int(self.para[i]), set()).update(toks)
+        self.para_index = TokenIndex([members.get(p, set()) for p in range(self.n_para)])
+        titles = {int(self.sect[i]): s.section for i, s in enumerate(sents)}
+        self.section_index = TokenIndex([set(tokens(titles.get(k, ""))) for k in range(self.n_sect)])
+        n = len(sents)
+        same_prev = np.array([i > 0 and self.para[i - 1] == self.para[i] for i in range(n)], dtype=bool)
+        same_next = np.array([i + 1 < n and self.para[i + 1] == self.para[i] for i in range(n)], dtype=bool)
+        self.prev_idx = np.where(same_prev, np.arange(n) - 1, np.arange(n))
+        self.next_idx = np.where(same_next, np.arange(n) + 1, np.arange(n))
+        self.has_prev, self.has_next = same_prev, same_next
+        self.first_in_para = (~same_prev).astype(float)
+        self.log_length = np.array([math.log(1 + len(s.text)) for s in sents])
+
+    def compute(self, query: Query, qvec: np.ndarray, overview: float = 0.0) -> dict[str, np.ndarray]:
+        """Every feature for every sentence, plus the intermediate arrays the answer needs (cells, coverage)."""
+        r = self.r
+        q = qvec[0]
+        n = len(r.sentences)
+        zeros = np.zeros(n)
+        qtoks = query.lexical
+        # Chunks: dense and BM25, fused by reciprocal rank; the extra last slot stands for "no chunk" (-1).
+        chunk_dense = r.chunk_matrix @ q
+        chunk_lex = np.asarray(r.chunk_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(chunk_dense))
+        rrf = np.zeros(len(chunk_dense) + 1)
+        for scores in (chunk_dense, chunk_lex):
+            order = np.argsort(-scores)
+            rrf[order] += 1.0 / (r.settings.rrf_k + np.arange(1, len(order) + 1))
+        rrf /= rrf.max()
+        top = np.zeros(len(rrf), dtype=bool)
+        top[np.argsort(-rrf[:-1])[: r.settings.top_chunks]] = True
+        pad = lambda a, v: np.append(a, v)  # noqa: E731
+        cd = pad(chunk_dense, -1.0)[r.sentence_chunks].max(axis=1)
+        cl = pad(chunk_lex / chunk_lex.max() if chunk_lex.max() > 0 else chunk_lex, 0.0)[r.sentence_chunks].max(axis=1)
+
+        dense = r.sentence_matrix @ q
+        lex = np.asarray(r.sentence_bm25.get_scores(qtoks)) if qtoks else zeros.copy()
+        lex = lex / lex.max() if lex.max() > 0 else lex
+        coverage = r.token_index.coverage(query)
+        cells = r.table_cells(query, coverage)  # updates coverage of table records in place
+        para_cov = self.para_index.coverage(query)[self.para]
+
+        wants_hit = zeros
+        if query.wants:
+            wants_hit = np.logical_and.reduce([r.pattern_hits[id(p)] for p in query.wants]).astype(float)
+        named_about = named_other = named_reports = zeros
+        if query.named:
+            about = np.logical_or.reduce([r.token_index.has_all(name) for name in query.named])
+            reports = np.logical_or.reduce([r.primary_index.has_all(name) for name in query.named])
+            named_about, named_other, named_reports = about.astype(float), (~about).astype(float), \
+                reports.astype(float)
+        section_named = zeros
+        if query.sections:
+            section_named = np.array([any(p in t for p in query.sections) for t in r.section_titles], dtype=float)
+        neighbour = np.maximum(np.where(self.has_prev, dense[self.prev_idx], -1.0),
+                               np.where(self.has_next, dense[self.next_idx], -1.0))
+        para_dense = _group_max(dense, self.para, self.n_para)
+        feats = {
+            "dense": dense,
+            "dense_rel": dense - dense.max(),
+            "chunk_dense": cd,
+            "para_dense": para_dense,
+            "section_dense": _group_max(cd, self.sect, self.n_sect),
+            "bm25": lex,
+            "chunk_bm25": cl,
+            "rrf": rrf[r.sentence_chunks].max(axis=1),
+            "in_top_chunk": top[r.sentence_chunks].any(axis=1).astype(float),
+            "coverage": coverage,
+            "coverage_rel": coverage - coverage.max(),
+            "para_coverage": para_cov,
+            "neighbour_dense": neighbour,
+            "wants_hit": wants_hit,
+            "wants_miss": (1.0 - wants_hit) if query.wants else zeros,
+            "findings_number": r.pattern_hits[id(NUMBERS)].astype(float) if query.findings else zeros,
+            "named_about": named_about,
+            "named_other": named_other,
+            "named_reports": named_reports,
+            "is_table": r.is_table.astype(float),
+            "table_asked": r.is_table.astype(float) if query.tables else zeros,
+            "front_article": r.is_front.astype(float) if query.about_article else zeros,
+            "front_other": zeros if query.about_article else r.is_front.astype(float),
+            "is_caption": r.is_caption.astype(float),
+            "is_stub": r.is_stub.astype(float),
+            "section_named": section_named,
+            "section_coverage": self.section_index.coverage(query)[self.sect],
+            "first_in_para": self.first_in_para,
+            "overview_first": overview * self.first_in_para,
+            "overview_para": overview * para_dense,
+            "log_length": self.log_length,
+        }
+        return {"features": np.column_stack([feats[name] for name in FEATURES]), "dense": dense,
+                "coverage": coverage, "chunk": feats["rrf"], "cells": cells}

@@ -1,0 +1,91 @@
+"""Tune how much an answer quotes: the thresholds of bot/answer/compose.py `select`, on the working halves only.
+
+    .venv/bin/python eval/tune_answers.py                 # search, print the best settings and the grid's top rows
+
+Each question is ranked once (the ranking does not depend on these settings); then every candidate setting
+re-selects and re-composes the answer, and the scorer's own fact matching (../shared/eval/textnorm.py) counts
+the facts found in the answer text. Cases: the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl
+(never the locked halves). Coordinate ascent from the current defaults, two rounds; ties keep the shorter answers.
+The chosen values are written by hand into bot/settings.py, with this script named beside them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent / "shared" / "eval"))
+
+from bot.answer.compose import compose, select  # noqa: E402
+from bot.pipeline import Pipeline  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+GRID = {
+    "keep_same_paragraph": [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8],
+    "keep_elsewhere": [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.92],
+    "max_sentences": [2, 3, 4, 5, 6],
+    "overview_threshold": [0.3, 0.5, 0.7, 0.9, 1.01],
+    "overview_floor": [0.005, 0.01, 0.03, 0.05, 0.1, 0.2, 0.4],
+}
+
+
+def cases() -> list[dict]:
+    files = [ROOT.parent / "shared" / "eval" / "questions.jsonl", ROOT / "eval" / "dev_questions.jsonl",
+             *sorted(glob.glob(str(ROOT / "eval" / "sets" / "*.working.jsonl")))]
+    out = []
+    for f in files:
+        for line in Path(f).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                c = json.loads(line)
+                if c.get("kind") in ("fact", "follow_up"):
+                    out.append(c)
+    return out
+
+
+def main() -> int:
+    try:
+        from textnorm import any_fact, fact_norm
+    except ImportError:
+        print("../shared/eval/textnorm.py not found: the scorer's fact matching is needed", file=sys.stderr)
+        return 2
+    pipeline = Pipeline.load(Settings.from_env())
+    ranked = []
+    for c in cases():
+        hist = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
+        a = pipeline.ask(c["question"], hist)
+        if a.mode != "answer" or not a.citations or a.reason:
+            continue  # deferred, abstained or a bibliography answer: these settings change nothing
+        ranked.append((c, pipeline.rank(c["question"], hist)))
+    print(f"{len(ranked)} answered fact cases")
+
+    def score(settings: Settings) -> tuple[int, float]:
+        ok, length = 0, 0
+        for c, ranking in ranked:
+            a = compose(c["question"], select(ranking, pipeline.retriever, settings), pipeline.index.documents)
+            text = fact_norm(a.text)
+            ok += all(any_fact(text, f) for f in c["facts"])
+            length += len(a.text)
+        return ok, -length / max(len(ranked), 1)
+
+    best = pipeline.settings
+    best_score = score(best)
+    print("start", best_score)
+    for _ in range(2):
+        for name, values in GRID.items():
+            for v in values:
+                trial = dataclasses.replace(best, **{name: v})
+                sc = score(trial)
+                if sc > best_score:
+                    best, best_score = trial, sc
+            print(f"{name} = {getattr(best, name)}  → facts in answer {best_score[0]}/{len(ranked)}, "
+                  f"mean length {-best_score[1]:.0f}")
+    print("best:", {k: getattr(best, k) for k in GRID})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

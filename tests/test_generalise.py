@@ -1,0 +1,162 @@
+"""Answers that generalise (issue 7): conversation context only when the question depends on it, overview answers
+that span a section, descriptors resolved from the document's own words, and a ranker that retrains to the same
+weights. Real packaged model throughout."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.index import store as index
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from tests.conftest import small_corpus
+
+pytestmark = pytest.mark.slow
+
+
+def sections_of(answer) -> set[str]:
+    return {c.section for c in answer.citations}
+
+
+# ------------------------------------------------------------------ conversation
+def test_a_question_with_its_own_subject_drops_the_study_named_before(pipeline):
+    history = ["What did Hagemans et al. report about complications?"]
+    a = pipeline.ask("What is the role of immunotherapy after failure of chemotherapy?", history)
+    assert a.mode == "answer"
+    assert any("Immunotherapy" in s for s in sections_of(a)), sections_of(a)
+    assert not any("Hagemans" in c.quote for c in a.citations)
+    assert 24 not in a.refs  # Hagemans
+
+
+def test_an_elliptical_follow_up_keeps_the_study(pipeline):
+    a = pipeline.ask("And for persistent disease?", ["What did Kitaguchi et al. find about salvage APR?"])
+    assert a.mode == "answer"
+    assert 12 in a.refs  # Kitaguchi
+    assert "persistent" in a.text.lower()
+
+
+def test_that_surgery_refers_to_the_surgery_not_the_study(pipeline):
+    """'that surgery' after a question about a study asks about the surgery's complications in general."""
+    a = pipeline.ask("What about the complications of that surgery?", ["What did Kitaguchi et al. find?"])
+    assert a.mode == "answer"
+    assert any("complication" in c.quote.lower() for c in a.citations)
+    assert not all("Kitaguchi" in c.quote for c in a.citations)
+
+
+# ------------------------------------------------------------------ overviews
+OVERVIEW_DOC = """1. Hyperthermia
+
+Hyperthermia heats the tumour bed to 42 degrees after resection of a recurrence. Early series suggest that it may \
+improve local control.
+
+Giordano et al. [1] treated 35 patients with regional hyperthermia combined with re-irradiation. Local control at \
+two years was 61%, and grade 3 toxicity occurred in 9%.
+
+A second cohort by Petersen et al. [2] of 22 patients reported a median survival of 28 months. Wound healing was \
+delayed in five patients.
+
+Hyperthermia remains experimental and is offered only in specialised centres.
+
+2. Follow-up
+
+Patients are seen every three months during the first two years.
+
+References
+
+1. Giordano, L.; Test, B. Hyperthermia and re-irradiation. J. Test. Oncol. 2019, 3, 1-9.
+2. Petersen, K. Regional hyperthermia in recurrent disease. J. Test. Oncol. 2022, 4, 2-8.
+"""
+
+
+@pytest.fixture(scope="module")
+def overview_pipeline(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("overview")
+    corpus = small_corpus(root, {"hyper.txt": OVERVIEW_DOC})
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=root / "index")
+    index.build(settings, embedder=embedder)
+    return Pipeline.load(settings, embedder=embedder, build_missing=False)
+
+
+def test_an_overview_question_quotes_several_paragraphs_of_the_section(overview_pipeline):
+    a = overview_pipeline.ask("Give me an overview of what is known about hyperthermia.")
+    assert a.mode == "answer", a.text
+    paragraphs = {c.start for c in a.citations if c.section == "1. Hyperthermia"}
+    starts = {overview_pipeline.passage_context(c)[0][:40] for c in a.citations if c.section == "1. Hyperthermia"}
+    assert len(paragraphs) >= 2 and len(starts) >= 2, [c.quote for c in a.citations]
+
+
+def test_a_fact_question_stays_short(overview_pipeline):
+    a = overview_pipeline.ask("What was the local control at two years with hyperthermia and re-irradiation?")
+    assert a.mode == "answer"
+    assert "61%" in a.text
+    assert len(a.citations) <= 3
+
+
+# ------------------------------------------------------------------ descriptors
+def test_swiss_finds_the_authors_conclusion(pipeline):
+    a = pipeline.ask("What did the Swiss authors conclude?")
+    assert a.mode == "answer", a.text
+    assert any("Conclusion" in s for s in sections_of(a)), sections_of(a)
+
+
+JAPAN_DOC = """Cryoablation of Recurrent Anal Tumours
+
+Kenji Sato, Department of Surgery, Kyoto University Hospital, Kyoto, Japan
+
+1. Results
+
+Cryoablation achieved complete ablation in 18 of 20 recurrent anal tumours [1]. No patient needed a stoma.
+
+2. Conclusions
+
+We conclude that cryoablation is a feasible local option for small recurrences.
+
+References
+
+1. Sato, K. Cryoablation in recurrent anal cancer. J. Test. Oncol. 2021, 5, 1-7.
+"""
+
+
+def test_a_demonym_resolves_to_the_country_a_new_document_names(tmp_path, embedder):
+    corpus = small_corpus(tmp_path, {"sato.txt": JAPAN_DOC})
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index.build(settings, embedder=embedder)
+    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    a = p.ask("What did the Japanese authors conclude?")
+    assert a.mode == "answer", a.text
+    assert "feasible local option" in a.text
+
+
+def test_a_descriptor_that_links_to_nothing_is_named_when_declined(pipeline):
+    a = pipeline.ask("What did the Brazilian registry report?")
+    assert a.mode == "abstained"
+    assert "Brazilian" in a.reason
+
+
+# ------------------------------------------------------------------ the learned ranker
+def test_retraining_reproduces_the_committed_ranker(review_settings, embedder):
+    """eval/train_ranker.py on the committed pairs gives the stored weights (1e-6) and the same rankings."""
+    import numpy as np
+
+    from bot.linear import load_models
+    from eval.train_ranker import train
+
+    models, info = train(review_settings, embedder)
+    stored = load_models("ranker")["models"]
+    for name in ("sentence", "overview"):
+        assert np.abs(stored[name].coef - models[name].coef).max() <= 1e-6, name
+        assert np.abs(stored[name].intercept - models[name].intercept).max() <= 1e-6, name
+    assert info["located"] >= 1000
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, len(models["sentence"].inputs)))
+    assert (np.argsort(-stored["sentence"].logits(x)[:, 0]) == np.argsort(-models["sentence"].logits(x)[:, 0])).all()
+
+
+def test_ranker_file_names_the_features_the_code_computes():
+    from bot.linear import load_models
+    from bot.retrieve.features import FEATURES
+
+    raw = load_models("ranker")
+    assert raw["models"]["sentence"].inputs == list(FEATURES)
+    assert json.dumps(raw["info"])  # training provenance is recorded

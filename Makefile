@@ -20,8 +20,8 @@ BENCH_ARGS ?=
 # Globs stay quoted: the script expands them, and a pattern that matches nothing yet is only a note.
 EVAL_STAMP   := $(VENV)/.installed-eval
 SCORE         = $(BIN)/python eval/score_sets.py $(EVAL_ARGS)
-PUBLIC_CASES := ../shared/eval/questions.jsonl
-DEV_CASES    := eval/dev_questions.jsonl
+PUBLIC_CASES := public=../shared/eval/questions.jsonl
+DEV_CASES    := dev=eval/dev_questions.jsonl
 WORKING_SETS := 'eval/sets/*.working.jsonl'
 LOCKED_SETS  := 'eval/sets/*.locked.jsonl'
 EVAL_ARGS ?=  # e.g. EVAL_ARGS=-v lists the failing cases

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from bot.settings import ENV_CORPUS, ENV_MODEL, PROJECT_ROOT, packaged_model_path
@@ -42,6 +43,9 @@ class Unusable(Exception):
 
 
 def _import_langchain():
+    # langchain-community announces its sunset on import; the recipe is the one issue 7 measures, keep stderr quiet.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"langchain_community(\..*)?$")
+    warnings.filterwarnings("ignore", message=r".*langchain-community.*", category=DeprecationWarning)
     try:
         from langchain_community.document_loaders import TextLoader
         from langchain_community.vectorstores import FAISS

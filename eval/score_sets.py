@@ -41,24 +41,25 @@ def load_run_eval(path: Path):
     return module
 
 
-def expand(patterns: list[str]) -> list[Path]:
-    files: list[Path] = []
+def expand(patterns: list[str]) -> list[tuple[str, Path]]:
+    """(set name, case file) for each file; a set is named after its file, or `NAME=FILE` names it."""
+    files: list[tuple[str, Path]] = []
     for pattern in patterns:
-        matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        label, _, rest = pattern.partition("=")
+        if not rest or not label.isidentifier():
+            label, rest = "", pattern
+        matches = sorted(glob.glob(rest)) if glob.has_magic(rest) else [rest]
         if not matches:
-            print(f"note: no case file matches {pattern}", file=sys.stderr)
+            print(f"note: no case file matches {rest}", file=sys.stderr)
         for m in matches:
             if not Path(m).is_file():
                 raise Problem(f"no such case file: {m}")
-            if Path(m) not in files:
-                files.append(Path(m))
+            name = label if label and len(matches) == 1 else Path(m).name.removesuffix(".jsonl")
+            if Path(m) not in [f for _, f in files]:
+                files.append((name, Path(m)))
     if not files:
         raise Problem("no case file to score")
     return files
-
-
-def set_name(path: Path) -> str:
-    return path.name.removesuffix(".jsonl")
 
 
 def read_jsonl(path: Path, what: str) -> list[dict]:
@@ -113,7 +114,7 @@ def markdown(rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
 
 
-def build_rows(results: dict, names: list[str], systems: list[str]) -> list[list[str]]:
+def build_rows(results: dict, names: tuple[str, ...], systems: list[str]) -> list[list[str]]:
     """One row per set and system, systems side by side; an 'all sets' group when there are several sets."""
     rows = [cells(name, system, results[name, system]) for name in names for system in systems]
     if len(names) > 1:
@@ -161,7 +162,7 @@ def check_same(report: str, t: dict, where: str) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cases", nargs="+", help="case files or globs")
+    ap.add_argument("cases", nargs="+", help="case files or globs; NAME=FILE names a set (default: the file's name)")
     ap.add_argument("--systems", default="bot,baseline", help="comma-separated, of: " + ", ".join(SYSTEMS))
     ap.add_argument("--bot-cmd", default=SYSTEMS["bot"])
     ap.add_argument("--baseline-cmd", default=SYSTEMS["baseline"])
@@ -178,8 +179,7 @@ def main(argv=None) -> int:
         unknown = [s for s in systems if s not in SYSTEMS]
         if unknown or not systems:
             raise Problem(f"unknown system {', '.join(unknown) or '(none)'}; choose among {', '.join(SYSTEMS)}")
-        files = expand(args.cases)
-        names = [set_name(f) for f in files]
+        names, files = zip(*expand(args.cases))
         if len(set(names)) < len(names):
             raise Problem("two case files have the same name; their answers would overwrite each other")
         run_eval = load_run_eval(Path(args.run_eval))

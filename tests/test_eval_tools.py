@@ -80,6 +80,13 @@ def test_side_by_side_table_has_run_evals_own_numbers(tmp_path, capsys):
     assert rows["all sets", "bot"]["cases"] == "7" and rows["all sets", "bot"]["quotes verbatim"] == "3/4"
 
 
+def test_a_set_is_named_after_its_file_or_as_given():
+    expand = _load_score_sets().expand
+    tiny, other = FIXTURE / "tiny.jsonl", FIXTURE / "other.jsonl"
+    assert expand([f"public={tiny}", str(other)]) == [("public", tiny), ("other", other)]
+    assert expand([f"both={FIXTURE}/*.jsonl"]) == [("other", other), ("tiny", tiny)]   # a glob keeps file names
+
+
 @needs_scorer
 @pytest.mark.parametrize("args, message", [
     (["eval/sets/nothing-*.locked.jsonl"], "no case file to score"),

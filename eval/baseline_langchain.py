@@ -67,9 +67,17 @@ class Baseline:
         paths = document_paths(corpus_dir)
         if not paths:
             raise Unusable(f"no .txt or .md documents in {corpus_dir}")
-        docs = [d for p in paths for d in TextLoader(str(p), encoding="utf-8").load()]
+        docs = []
+        for p in paths:
+            try:
+                docs.extend(TextLoader(str(p), encoding="utf-8").load())
+            except Exception as exc:   # TextLoader wraps a decoding error in RuntimeError
+                raise Unusable(f"{p.name}: cannot be read as UTF-8 text ({exc})") from exc
         chunks = Splitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True).split_documents(docs)
-        embeddings = HuggingFaceEmbeddings(model_name=model_path, model_kwargs={"device": "cpu"})
+        try:
+            embeddings = HuggingFaceEmbeddings(model_name=model_path, model_kwargs={"device": "cpu"})
+        except Exception as exc:
+            raise Unusable(f"cannot load the embedding model from {model_path} ({exc.__class__.__name__}: {exc})") from exc
         self.store = FAISS.from_documents(chunks, embeddings)   # in memory: nothing saved, nothing unpickled
         self.k, self.quote_budget = k, quote_budget
 
@@ -120,7 +128,13 @@ def run(lines, out, baseline: Baseline) -> int:
             print(json.dumps({"id": item.get("id"), "mode": "error", "error": "the question is empty"}),
                   file=out, flush=True)
             continue
-        print(json.dumps({"id": item.get("id"), **baseline.ask(question)}, ensure_ascii=False), file=out, flush=True)
+        try:
+            result = baseline.ask(question)
+        except Exception as exc:   # a bug must still end in an error object, not a traceback
+            failures += 1
+            print(f"error: line {lineno} (id {item.get('id')}): internal error ({exc})", file=sys.stderr)
+            result = {"mode": "error", "error": f"internal error: {exc.__class__.__name__}"}
+        print(json.dumps({"id": item.get("id"), **result}, ensure_ascii=False), file=out, flush=True)
     return EXIT_OK if not failures else EXIT_USAGE
 
 

@@ -16,15 +16,26 @@ UI_ADDRESS ?= 127.0.0.1
 UI_PORT    ?= 8501
 SHARED_EVAL := ../shared/eval/run_eval.py
 BENCH_ARGS ?=
+# Evaluation (issue 7): eval/score_sets.py runs run_eval.py per case file and prints one table (docs/evaluation.md).
+# Globs stay quoted: the script expands them, and a pattern that matches nothing yet is only a note.
+EVAL_STAMP   := $(VENV)/.installed-eval
+SCORE         = $(BIN)/python eval/score_sets.py $(EVAL_ARGS)
+PUBLIC_CASES := public=../shared/eval/questions.jsonl
+DEV_CASES    := dev=eval/dev_questions.jsonl
+WORKING_SETS := 'eval/sets/*.working.jsonl'
+LOCKED_SETS  := 'eval/sets/*.locked.jsonl'
+EVAL_ARGS ?=  # e.g. EVAL_ARGS=-v lists the failing cases
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench eval index clean distclean
+.PHONY: help install run test bench eval eval-locked eval-baseline index clean distclean
 
 help:
 	@echo "make run        install (once), build the index if missing, start the chat UI on http://$(UI_ADDRESS):$(UI_PORT)"
 	@echo "make test       install (once), run the whole test suite"
 	@echo "make index      build or update the index (incremental)"
-	@echo "make eval       score the bot on ../shared/eval cases and eval/dev_questions.jsonl"
+	@echo "make eval       score the bot on the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl"
+	@echo "make eval-locked   score the bot on eval/sets/*.locked.jsonl (once per milestone)"
+	@echo "make eval-baseline install the [eval] extra, score bot and LangChain baseline side by side on all sets"
 	@echo "make bench      benchmark against the floor of the stack (model load, one query embedding)"
 	@echo "make clean      remove the install stamp, index builds and caches (keeps .venv and corpus/)"
 	@echo "make distclean  clean, and remove .venv"
@@ -40,6 +51,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(STAMP)
+
+# The [eval] extra (LangChain, for the baseline) only for `make eval-baseline`; `make test` and `make run` never.
+$(EVAL_STAMP): pyproject.toml $(STAMP)
+	$(PIP) install -e ".[test,eval]"
+	touch $@
 
 # ------------------------------------------------------------------ index
 # `make run` builds the index only when it is missing; `make index` and `make eval` always run the incremental
@@ -63,15 +79,19 @@ bench: $(STAMP)
 
 eval: index
 	@if [ -f $(SHARED_EVAL) ]; then \
-		rc=0; \
-		echo "== public cases (../shared/eval/questions.jsonl)"; \
-		$(BIN)/python $(SHARED_EVAL) --cmd "$(BIN)/ascc-bot ask --jsonl" || rc=1; \
-		echo "== dev cases (eval/dev_questions.jsonl)"; \
-		$(BIN)/python $(SHARED_EVAL) --cmd "$(BIN)/ascc-bot ask --jsonl" --cases eval/dev_questions.jsonl || rc=1; \
-		exit $$rc; \
+		$(SCORE) --systems bot $(PUBLIC_CASES) $(DEV_CASES) $(WORKING_SETS) --markdown artifacts/eval/working.md; \
 	else \
 		echo "$(SHARED_EVAL) not found: the scorer lives in ../shared; nothing to run"; \
 	fi
+
+# The locked halves: once per milestone, never to tune on.
+eval-locked: index
+	$(SCORE) --systems bot $(LOCKED_SETS) --markdown artifacts/eval/locked.md
+
+# Every set, bot and baseline side by side (the locked halves included: a milestone command too).
+eval-baseline: $(EVAL_STAMP) index
+	$(SCORE) --systems bot,baseline $(PUBLIC_CASES) $(DEV_CASES) $(WORKING_SETS) $(LOCKED_SETS) \
+		--markdown artifacts/eval/baseline.md
 
 # ------------------------------------------------------------------ cleaning (never touches corpus/)
 clean:

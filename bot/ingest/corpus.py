@@ -7,13 +7,19 @@ into: tables become one labelled record per study, so "12-month PFS of Kim 2024"
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import os
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import disk
+from bot.settings import ENV_CORPUS
 from bot.text import citations_in, split_sentences
 from bot.types import Document, Reference, Section, Sentence, content_id
 
@@ -23,6 +29,18 @@ PARSER_VERSION = 3  # bump when cleaning or sentence splitting changes: every do
 
 class CorpusError(Exception):
     """A corpus file that cannot be used, with a message naming it and the fix."""
+
+
+class CorpusDiskProblem(CorpusError, disk.DiskProblem):
+    """A filesystem fault while reading, adding or removing a document: path, cause and fix in one line."""
+
+
+def corpus_fault(exc: OSError, doing: str, corpus_dir: Path, outcome: str = "") -> CorpusDiskProblem:
+    return CorpusDiskProblem(disk.explain(exc, doing, corpus_dir, ENV_CORPUS, outcome),
+                             exc.filename if exc.filename is not None else corpus_dir, exc.errno)
+
+
+UPLOAD_PART = ".part"  # an upload is written to `.<name>.<random>.part` (hidden: never a document) and renamed
 
 
 _NUMBERED_HEADER = re.compile(r"^(\d+(?:\.\d+)*)\.\s+([A-Z][^\n]{0,100})$")
@@ -321,8 +339,11 @@ def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md")) 
     """The documents to index: text files directly in corpus/ (sidecars and data files are not documents)."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes
-                  and not p.name.startswith("."))
+    try:
+        return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes
+                      and not p.name.startswith("."))
+    except OSError as exc:
+        raise corpus_fault(exc, "list the corpus folder", corpus_dir) from exc
 
 
 def file_sha256(path: Path) -> str:
@@ -356,13 +377,55 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     target = corpus_dir / name
+    if target.exists():
+        raise _exists(name)
     try:
-        with open(target, "xb") as fh:  # exclusive: two uploads of one name cannot overwrite each other
-            fh.write(data)
-    except FileExistsError as exc:
-        raise CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new "
-                          "document.") from exc
-    except OSError:
-        target.unlink(missing_ok=True)
-        raise
+        _publish(corpus_dir, target, data)
+    except FileExistsError as exc:  # another upload of the same name won the race
+        raise _exists(name) from exc
+    except OSError as exc:
+        raise corpus_fault(exc, f"save {name} in the corpus", corpus_dir, "nothing was added") from exc
     return target
+
+
+def _exists(name: str) -> CorpusError:
+    return CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new document.")
+
+
+def _publish(corpus_dir: Path, target: Path, data: bytes) -> None:
+    """Write `data` to a hidden temporary name and fsync it, then give it its name without replacing anything and
+    fsync the folder: a full disk or a power cut leaves either no document or the whole document, never a part."""
+    part = corpus_dir / f".{target.name}.{uuid.uuid4().hex[:8]}{UPLOAD_PART}"
+    disk.write_new(part, data)  # removes its own partial file on failure
+    published = False
+    try:
+        try:
+            os.link(part, target)  # FileExistsError rather than overwrite a concurrent upload of the same name
+        except OSError as exc:
+            no_links = exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
+            if not no_links or target.exists():
+                raise
+            os.rename(part, target)  # a filesystem without hard links
+        published = True
+        part.unlink(missing_ok=True)
+        disk.fsync_dir(corpus_dir)
+    except BaseException:
+        for leftover in ((target, part) if published else (part,)):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def remove_document(corpus_dir: Path, name: str, with_sidecar: bool = True) -> None:
+    """Take a document (and its `.meta.json` sidecar) out of the corpus, durably; a filesystem fault is one clear
+    message."""
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name:
+        raise CorpusError(f"'{name}' is not a plain file name.")
+    path = corpus_dir / name
+    try:
+        path.unlink(missing_ok=True)
+        if with_sidecar:
+            path.with_suffix(".meta.json").unlink(missing_ok=True)
+        disk.fsync_dir(corpus_dir)
+    except OSError as exc:
+        raise corpus_fault(exc, f"remove {name} from the corpus", corpus_dir) from exc

@@ -50,9 +50,10 @@ def cause(exc: OSError) -> str:
 
 
 def explain(exc: OSError, doing: str, path: str | os.PathLike | None = None, env_var: str | None = None,
-            outcome: str = "") -> str:
-    """One line: `cannot DOING: CAUSE (PATH). REMEDY[, or set ENV_VAR to another folder][; OUTCOME].`"""
-    where = exc.filename if exc.filename is not None else path
+            outcome: str = "", where: str | os.PathLike | None = None) -> str:
+    """One line: `cannot DOING: CAUSE (WHERE). REMEDY[, or set ENV_VAR to another folder][; OUTCOME].` WHERE is
+    `where` if given, else the file the error names, else `path`."""
+    where = where if where is not None else exc.filename if exc.filename is not None else path
     remedy = _CAUSES.get(exc.errno or -1, ("", "check the path and the disk"))[1]
     if env_var and exc.errno in _ELSEWHERE:
         remedy += f", or set {env_var} to another folder"

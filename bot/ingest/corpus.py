@@ -35,9 +35,10 @@ class CorpusDiskProblem(CorpusError, disk.DiskProblem):
     """A filesystem fault while reading, adding or removing a document: path, cause and fix in one line."""
 
 
-def corpus_fault(exc: OSError, doing: str, corpus_dir: Path, outcome: str = "") -> CorpusDiskProblem:
-    return CorpusDiskProblem(disk.explain(exc, doing, corpus_dir, ENV_CORPUS, outcome),
-                             exc.filename if exc.filename is not None else corpus_dir, exc.errno)
+def corpus_fault(exc: OSError, doing: str, corpus_dir: Path, outcome: str = "",
+                 where: Path | None = None) -> CorpusDiskProblem:
+    return CorpusDiskProblem(disk.explain(exc, doing, corpus_dir, ENV_CORPUS, outcome, where),
+                             where or (exc.filename if exc.filename is not None else corpus_dir), exc.errno)
 
 
 UPLOAD_PART = ".part"  # an upload is written to `.<name>.<random>.part` (hidden: never a document) and renamed
@@ -384,7 +385,8 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
     except FileExistsError as exc:  # another upload of the same name won the race
         raise _exists(name) from exc
     except OSError as exc:
-        raise corpus_fault(exc, f"save {name} in the corpus", corpus_dir, "nothing was added") from exc
+        # named by the corpus folder, not the hidden temporary name the fault happened on
+        raise corpus_fault(exc, f"save {name} in the corpus", corpus_dir, "nothing was added", corpus_dir) from exc
     return target
 
 

@@ -311,7 +311,7 @@ def test_files_and_folders_are_fsynced_before_current_switches_and_the_folder_af
     assert at[("fsync", built.index_dir.name)] > switch  # the switch itself is made durable
 
 
-# ------------------------------------------------------------------------------------------------ readers during switches
+# ---------------------------------------------------------------------------------------------- readers during switches
 _READER = r'''
 import json, sys
 from pathlib import Path
@@ -570,3 +570,44 @@ def test_on_a_real_read_only_disk_building_and_uploading_say_so(small_disk, memo
         assert "55%" in answer_of(settings, memo)
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], capture_output=True)
+
+
+# ------------------------------------------------------------------------------------------------ the UI's message
+def _plain(markdown: str) -> str:
+    """What a reader sees of markdown the app escaped."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.mark.slow
+def test_the_ui_shows_disk_faults_as_messages_and_keeps_answering(base, built, monkeypatch, faults):
+    from streamlit.testing.v1 import AppTest
+
+    review_env(monkeypatch, built)
+    at = AppTest.from_file(str(PROJECT_ROOT / "ui" / "app.py"), default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    corpus_before, pointer = snapshot(built.corpus_dir), current(built)
+
+    faults.on("write", ".*.part", errno.ENOSPC)  # the disk fills up halfway through the upload
+    at.sidebar.file_uploader[0].set_value(("follow-up.txt", NEW_DOC, "text/plain")).run()
+    next(b for b in at.button if b.label == "Add to the corpus and index").click().run()
+    faults.clear()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _plain(at.sidebar.error[-1].value)
+    assert shown.startswith("Not added: cannot save follow-up.txt in the corpus: no space left on the device")
+    assert str(built.corpus_dir) in shown
+    assert snapshot(built.corpus_dir) == corpus_before
+
+    remove_beta(built)
+    faults.on("mkdir", ".tmp-*", errno.EROFS)  # the index folder is read-only
+    next(b for b in at.button if b.label == "Rebuild index").click().run()
+    faults.clear()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _plain(at.sidebar.error[-1].value)
+    assert shown.startswith("The index was not rebuilt: cannot write the index: read-only filesystem"), shown
+    assert str(built.index_dir) in shown and current(built) == pointer
+
+    at.chat_input[0].set_value(QUESTION).run()  # the previous index still answers
+    assert not at.exception, [e.value for e in at.exception]
+    assert "55%" in "\n".join(h.value for h in at.chat_message[-1].get("html"))

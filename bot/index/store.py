@@ -238,7 +238,7 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
 
 
 def _previous(settings: Settings) -> str:
-    return ("the previous index is unchanged and still answers" if (settings.index_dir / "CURRENT").exists()
+    return ("the previous index is unchanged and still answers" if os.path.exists(settings.index_dir / "CURRENT")
             else "no index was written")
 
 

@@ -4,6 +4,9 @@ The extracted review has sentences split across page breaks ("contribut-\\n\\nin
 tables whose columns were split into two halves, markdown debris in the front matter and bibliography, and a
 reference list. `load_document` turns one file into a `Document` whose cleaned `text` is what every offset points
 into: tables become one labelled record per study, so "12-month PFS of Kim 2024" finds a single passage with 45%.
+
+`add_document` and `remove_document` change the corpus durably (temporary name, fsync, rename); a full disk, a
+read-only folder or a denied permission is a `CorpusDiskProblem` naming the path and the cause.
 """
 from __future__ import annotations
 
@@ -338,7 +341,7 @@ def parse(doc_id: str, raw: str, path: str = "", metadata: dict | None = None) -
 
 def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md")) -> list[Path]:
     """The documents to index: text files directly in corpus/ (sidecars and data files are not documents)."""
-    if not corpus_dir.is_dir():
+    if not os.path.isdir(corpus_dir):
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     try:
         return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes
@@ -375,10 +378,10 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again.") from exc
     parse(name, text)  # a document the parser cannot read is refused now, not at the next rebuild
-    if not corpus_dir.is_dir():
+    if not os.path.isdir(corpus_dir):
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     target = corpus_dir / name
-    if target.exists():
+    if os.path.lexists(target):
         raise _exists(name)
     try:
         _publish(corpus_dir, target, data)

@@ -466,12 +466,16 @@ def test_check_reports_an_unreadable_document(built, monkeypatch, capsys, faults
     assert "beta.txt was removed" not in out and "beta.txt changed" not in out
 
 
-def test_check_reports_an_unreadable_index_file(built, monkeypatch, capsys, faults):
-    store_json = built.index_dir / "builds" / current(built) / "store.json"
-    deny_reading(faults, store_json)
+@pytest.mark.parametrize("which,says", [
+    ("store.json", "the index file {path} cannot be read (permission denied)"),
+    ("CURRENT", "the index pointer {path} is unreadable (permission denied)"),
+])
+def test_check_reports_an_unreadable_index_file(built, monkeypatch, capsys, faults, which, says):
+    path = built.index_dir / "CURRENT" if which == "CURRENT" else built.index_dir / "builds" / current(built) / which
+    deny_reading(faults, path)
     code, out = check_output(monkeypatch, capsys, built)
     assert code == 1 and out.startswith("index broken")
-    assert f"the index file {store_json} cannot be read (permission denied)" in out
+    assert says.format(path=path) in out
     with pytest.raises(IndexProblem, match="permission denied"):
         index.load(built)
 

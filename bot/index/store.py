@@ -99,12 +99,13 @@ class Freshness:
 
 def _current_dir(index_dir: Path) -> Path | None:
     pointer = index_dir / "CURRENT"
-    if not pointer.exists():
-        return None
     try:
         build = pointer.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IndexProblem(f"the index pointer {pointer} is unreadable ({exc.__class__.__name__}): "
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:  # e.g. an index folder the user may not read
+        why = disk.cause(exc) if isinstance(exc, OSError) else exc.__class__.__name__
+        raise IndexProblem(f"the index pointer {pointer} is unreadable ({why}): give your user access to it, or "
                            "rebuild with `ascc-bot index --force`.") from exc
     if "/" in build or build.startswith("."):
         raise IndexProblem(f"the index pointer {pointer} is invalid: rebuild with `ascc-bot index --force`.")

@@ -469,7 +469,7 @@ def test_check_reports_an_unreadable_document(built, monkeypatch, capsys, faults
 @pytest.mark.parametrize("which,says", [
     ("store.json", "the index file {path} cannot be read (permission denied)"),
     ("CURRENT", "the index pointer {path} is unreadable (permission denied)"),
-])
+], ids=["store.json", "CURRENT"])
 def test_check_reports_an_unreadable_index_file(built, monkeypatch, capsys, faults, which, says):
     path = built.index_dir / "CURRENT" if which == "CURRENT" else built.index_dir / "builds" / current(built) / which
     deny_reading(faults, path)

@@ -58,7 +58,7 @@ def cmd_index(args) -> int:
     if args.check:
         fresh = ix.check(settings)
         print(f"index {fresh.status}: {settings.index_dir}")
-        for r in fresh.reasons:
+        for r in fresh.reasons + fresh.notes:  # notes: leftovers of an interrupted build or upload
             print(f"  - {r}")
         return EXIT_OK if fresh.status == "fresh" else EXIT_STALE
     try:

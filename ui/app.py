@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
 import streamlit as st  # noqa: E402
 
 from bot.index import store as index_mod  # noqa: E402
-from bot.ingest.corpus import CorpusError, add_document  # noqa: E402
+from bot.ingest.corpus import CorpusError, add_document, remove_document  # noqa: E402
 from bot.index.embed import Embedder  # noqa: E402
 from bot.guard.flowchart import Flowchart, FlowchartError, to_dot, to_tree_text  # noqa: E402
 from bot.pipeline import InputProblem, Pipeline, describe_index  # noqa: E402
@@ -307,7 +307,10 @@ def add_uploaded(settings: Settings, pipeline: Pipeline | None, name: str, data:
         return
     report, error = rebuild(settings, pipeline)
     if report is None:
-        path.unlink(missing_ok=True)
+        try:
+            remove_document(settings.corpus_dir, path.name, with_sidecar=False)
+        except CorpusError as exc:  # e.g. the folder turned read-only meanwhile: say the file is still there
+            error += f"; and it could not be taken out again: {exc}"
         state.index_message = ("error", f"Not added: {name} could not be indexed ({error}).")
         return
     state.index_message = ("success", f"Added {path.name}. {report.summary()}")

@@ -8,12 +8,16 @@ Layout (no pickle anywhere):
     index/builds/<id>/sentences.faiss one vector per sentence, row i = store["sentences"][i]
 
 A build writes a new folder and only then points CURRENT at it, so a build that fails or is interrupted leaves
-the previous index answering.
+the previous index answering. Every file is fsynced, then its folder, before CURRENT is switched, and the index
+folder after, so a power cut leaves either the old index or the new one. A filesystem fault (no space left,
+read-only filesystem, permission denied) is an `IndexDiskProblem` naming the path and the cause, and the build's
+temporary folder is removed at once.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -25,10 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import disk
 from bot.ingest.chunking import chunk_document, split_long, token_counter
-from bot.ingest.corpus import CorpusError, PARSER_VERSION, corpus_files, file_sha256, load_document
+from bot.ingest.corpus import (UPLOAD_PART, CorpusError, PARSER_VERSION, corpus_fault, corpus_files, file_sha256,
+                               load_document)
 from bot.index.embed import Embedder, model_fingerprint, text_key
-from bot.settings import ENV_MODEL, Settings
+from bot.settings import ENV_INDEX, ENV_MODEL, Settings
 from bot.types import Chunk, Document, Reference, Section, Sentence
 
 FORMAT_VERSION = 1
@@ -37,6 +43,16 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 class IndexProblem(Exception):
     """The index is missing, damaged or does not match the settings; the message names the fix."""
+
+
+class IndexDiskProblem(IndexProblem, disk.DiskProblem):
+    """A filesystem fault while building the index (no space left, read-only, permission denied): the message names
+    the path, the cause and what to do; whatever the build had written is already removed."""
+
+
+def _index_fault(exc: OSError, settings: Settings, doing: str, outcome: str) -> IndexDiskProblem:
+    return IndexDiskProblem(disk.explain(exc, doing, settings.index_dir, ENV_INDEX, outcome),
+                            exc.filename if exc.filename is not None else settings.index_dir, exc.errno)
 
 
 @dataclass
@@ -78,16 +94,18 @@ class BuildReport:
 class Freshness:
     status: str  # fresh | stale | missing | broken
     reasons: list[str]
+    notes: list[str] = field(default_factory=list)  # leftovers of interrupted builds or uploads; not staleness
 
 
 def _current_dir(index_dir: Path) -> Path | None:
     pointer = index_dir / "CURRENT"
-    if not pointer.exists():
-        return None
     try:
         build = pointer.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IndexProblem(f"the index pointer {pointer} is unreadable ({exc.__class__.__name__}): "
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:  # e.g. an index folder the user may not read
+        why = disk.cause(exc) if isinstance(exc, OSError) else exc.__class__.__name__
+        raise IndexProblem(f"the index pointer {pointer} is unreadable ({why}): give your user access to it, or "
                            "rebuild with `ascc-bot index --force`.") from exc
     if "/" in build or build.startswith("."):
         raise IndexProblem(f"the index pointer {pointer} is invalid: rebuild with `ascc-bot index --force`.")
@@ -126,36 +144,82 @@ def _read_manifest(settings: Settings) -> tuple[dict, Path]:
 
 
 def check(settings: Settings) -> Freshness:
-    """Compare the manifest with the corpus and settings, without loading the model or the vectors."""
+    """Compare the manifest with the corpus and settings, without loading the model or the vectors. Also names
+    files that cannot be read and the temporary files an interrupted build or upload left behind."""
+    notes = leftovers(settings)
     try:
-        manifest = read_manifest(settings)
+        manifest, build_dir = _read_manifest(settings)
         expected = _expected(settings)
     except IndexProblem as exc:
-        return Freshness("missing" if "no index" in str(exc) else "broken", [str(exc)])
+        return Freshness("missing" if "no index" in str(exc) else "broken", [str(exc)], notes)
+    for name in manifest["files"]:
+        why = disk.unreadable(build_dir / name)
+        if why:
+            return Freshness("broken", [f"the index file {build_dir / name} cannot be read ({why}): give your user "
+                                        "access to it, or rebuild with `ascc-bot index --force`."], notes)
     reasons = []
     for key, value in expected.items():
         if manifest.get(key) != value:
             reasons.append(f"{key} differs (index: {manifest.get(key)!r}, now: {value!r})")
     indexed = {k: v["sha256"] for k, v in manifest.get("documents", {}).items()}
     try:
-        present = {p.name: file_sha256(p) for p in corpus_files(settings.corpus_dir, settings.document_suffixes)}
+        files = corpus_files(settings.corpus_dir, settings.document_suffixes)
     except CorpusError as exc:
-        return Freshness("broken", [str(exc)])
+        return Freshness("broken", [str(exc)], notes)
+    present: dict[str, str | None] = {}
+    for p in files:
+        why = disk.unreadable(p)
+        if why is None:
+            try:
+                present[p.name] = file_sha256(p)
+            except OSError as exc:
+                why = disk.cause(exc)
+        if why:
+            present[p.name] = None
+            reasons.append(f"{p} cannot be read ({why}): give your user read access to it, or remove it from the "
+                           "corpus")
     for name in sorted(present.keys() - indexed.keys()):
-        reasons.append(f"{name} is new")
+        if present[name] is not None:
+            reasons.append(f"{name} is new")
     for name in sorted(indexed.keys() - present.keys()):
         reasons.append(f"{name} was removed")
     for name in sorted(present.keys() & indexed.keys()):
-        if present[name] != indexed[name]:
+        if present[name] is not None and present[name] != indexed[name]:
             reasons.append(f"{name} changed")
-    return Freshness("stale" if reasons else "fresh", reasons)
+    return Freshness("stale" if reasons else "fresh", reasons, notes)
+
+
+def leftovers(settings: Settings) -> list[str]:
+    """Temporary files and folders that a killed build or upload (or a power cut) left behind. A build removes its
+    own on failure; these remain only when the process could not."""
+    found = []
+    builds = settings.index_dir / "builds"
+    with contextlib.suppress(OSError):
+        for p in sorted(builds.glob(".tmp-*")):
+            found.append(f"leftover temporary folder {p} from an interrupted build: the next `ascc-bot index` "
+                         "removes it (or delete it)")
+    with contextlib.suppress(OSError):
+        for p in sorted(settings.index_dir.glob(".CURRENT-*")):
+            found.append(f"leftover temporary file {p} from an interrupted build: the next `ascc-bot index` "
+                         "removes it (or delete it)")
+    with contextlib.suppress(OSError):
+        for p in sorted(settings.corpus_dir.glob(f".*{UPLOAD_PART}")):
+            found.append(f"leftover partial upload {p}: it is not part of the corpus; delete it")
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- build
 @contextlib.contextmanager
 def _build_lock(index_dir: Path):
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
+    lock = index_dir / ".lock"
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a")
+    except OSError:
+        if not lock.is_file():
+            raise
+        fh = open(lock)  # a read-only index folder: a build with nothing to write still answers "up to date"
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -166,7 +230,20 @@ def _build_lock(index_dir: Path):
 def build(settings: Settings, embedder: Embedder | None = None, progress: Progress | None = None,
           force: bool = False) -> BuildReport:
     """Rebuild the index incrementally: unchanged documents keep their parse and vectors, changed text is
-    re-embedded, removed documents leave. Nothing is written when nothing changed."""
+    re-embedded, removed documents leave. Nothing is written when nothing changed. A filesystem fault is an
+    IndexDiskProblem (writing the index) or a CorpusDiskProblem (reading a document), and changes nothing."""
+    try:
+        return _build(settings, embedder, progress, force)
+    except OSError as exc:  # a fault not explained closer to where it happened (the lock, the model files, …)
+        raise _index_fault(exc, settings, "build the index", _previous(settings)) from exc
+
+
+def _previous(settings: Settings) -> str:
+    return ("the previous index is unchanged and still answers" if os.path.exists(settings.index_dir / "CURRENT")
+            else "no index was written")
+
+
+def _build(settings: Settings, embedder: Embedder | None, progress: Progress | None, force: bool) -> BuildReport:
     t0 = time.perf_counter()
     report = BuildReport()
     note = progress or (lambda stage, done, total: None)
@@ -184,12 +261,16 @@ def build(settings: Settings, embedder: Embedder | None = None, progress: Progre
         docs: dict[str, Document] = {}
         for i, path in enumerate(paths):
             note("reading documents", i, len(paths))
-            sha = file_sha256(path)
-            if old and old_same_params and old_docs.get(path.name, {}).get("sha256") == sha:
-                docs[path.name] = old.documents[path.name]
-                report.unchanged.append(path.name)
-                continue
-            docs[path.name] = load_document(path, settings.max_document_bytes)
+            try:
+                sha = file_sha256(path)
+                if old and old_same_params and old_docs.get(path.name, {}).get("sha256") == sha:
+                    docs[path.name] = old.documents[path.name]
+                    report.unchanged.append(path.name)
+                    continue
+                docs[path.name] = load_document(path, settings.max_document_bytes)
+            except OSError as exc:
+                raise corpus_fault(exc, f"read the document {path.name}", settings.corpus_dir,
+                                   "the index is unchanged") from exc
             (report.changed if path.name in old_docs else report.added).append(path.name)
         report.removed = sorted(set(old_docs) - set(docs))
         note("reading documents", len(paths), len(paths))
@@ -258,21 +339,72 @@ def _vectors(texts: list[str], cache: dict[str, np.ndarray], embedder: Embedder,
 
 def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks: list[Chunk],
            sentences: list[Sentence], chunk_vecs: np.ndarray, sent_vecs: np.ndarray) -> None:
+    """Write a new build and switch CURRENT to it. The order makes a power cut harmless: each file is written into
+    builds/.tmp-ID and fsynced, then that folder; it is renamed to builds/ID and builds/ is fsynced; the pointer is
+    written to .CURRENT-ID, fsynced, renamed onto CURRENT (the atomic switch), and the index folder is fsynced.
+    Any failure before the switch removes everything this build wrote."""
     import faiss
 
-    builds = settings.index_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    for stale in builds.glob(".tmp-*"):  # left by an interrupted build
-        shutil.rmtree(stale, ignore_errors=True)
+    index_dir, builds = settings.index_dir, settings.index_dir / "builds"
     build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    tmp = builds / f".tmp-{build_id}"
-    tmp.mkdir()
-    store = {"documents": {k: _doc_to_json(d) for k, d in docs.items()}, "chunks": [asdict(c) for c in chunks]}
-    (tmp / "store.json").write_text(json.dumps(store, ensure_ascii=False), encoding="utf-8")
-    for name, vecs in (("chunks.faiss", chunk_vecs), ("sentences.faiss", sent_vecs)):
-        ix = faiss.IndexFlatIP(vecs.shape[1])
-        ix.add(vecs)
-        faiss.write_index(ix, str(tmp / name))
+    tmp, final, pointer_tmp = builds / f".tmp-{build_id}", builds / build_id, index_dir / f".CURRENT-{build_id}"
+    previous = _previous(settings)
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(index_dir)
+        tmp.mkdir()
+        files: dict[str, str] = {}
+
+        def put(name: str, data) -> None:
+            disk.write_new(tmp / name, data)
+            files[name] = hashlib.sha256(data).hexdigest()
+
+        store = {"documents": {k: _doc_to_json(d) for k, d in docs.items()}, "chunks": [asdict(c) for c in chunks]}
+        put("store.json", json.dumps(store, ensure_ascii=False).encode("utf-8"))
+        for name, vecs in (("chunks.faiss", chunk_vecs), ("sentences.faiss", sent_vecs)):
+            ix = faiss.IndexFlatIP(vecs.shape[1])
+            ix.add(vecs)
+            put(name, faiss.serialize_index(ix).tobytes())  # the same bytes faiss.write_index writes
+        disk.write_new(tmp / "manifest.json", json.dumps(_manifest(settings, expected, docs, chunks, sentences,
+                                                                    chunk_vecs, files),
+                                                          indent=1, ensure_ascii=False).encode("utf-8"))
+        disk.fsync_dir(tmp)
+        os.rename(tmp, final)
+        disk.fsync_dir(builds)
+        disk.write_new(pointer_tmp, (build_id + "\n").encode("utf-8"))
+        os.replace(pointer_tmp, index_dir / "CURRENT")  # the atomic switch
+    except BaseException as exc:
+        for path in (tmp, final):
+            shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            pointer_tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _index_fault(exc, settings, "write the index", previous) from exc
+        raise
+    try:
+        disk.fsync_dir(index_dir)
+    except OSError as exc:
+        raise _index_fault(exc, settings, "flush the index folder to disk",
+                           "the new index is in place, but check the disk, then rebuild with "
+                           "`ascc-bot index --force`") from exc
+    # Keep the previous build too: a process that read the old CURRENT a moment ago may still be loading it.
+    older = sorted((b for b in builds.iterdir() if b.name != build_id and not b.name.startswith(".")),
+                   key=lambda b: b.stat().st_mtime)
+    for other in older[:-1]:
+        shutil.rmtree(other, ignore_errors=True)
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Temporary files of a build that was killed (the lock is held, so no build is writing them now)."""
+    for stale in (index_dir / "builds").glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_dir.glob(".CURRENT-*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _manifest(settings: Settings, expected: dict, docs: dict[str, Document], chunks: list[Chunk],
+              sentences: list[Sentence], chunk_vecs: np.ndarray, files: dict[str, str]) -> dict:
     manifest = dict(expected)
     manifest.update({
         "model_path": settings.model_path,
@@ -283,19 +415,9 @@ def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks
         "documents": {k: {"sha256": d.sha256, "title": d.title, "sentences": len(d.sentences),
                           "chunks": sum(1 for c in chunks if c.doc_id == k)} for k, d in docs.items()},
         "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
-        "files": {n: file_sha256(tmp / n) for n in ("store.json", "chunks.faiss", "sentences.faiss")},
+        "files": files,
     })
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-    final = builds / build_id
-    os.rename(tmp, final)
-    pointer_tmp = settings.index_dir / f".CURRENT-{build_id}"
-    pointer_tmp.write_text(build_id + "\n", encoding="utf-8")
-    os.replace(pointer_tmp, settings.index_dir / "CURRENT")  # the atomic switch
-    # Keep the previous build too: a process that read the old CURRENT a moment ago may still be loading it.
-    older = sorted((b for b in builds.iterdir() if b.name != build_id and not b.name.startswith(".")),
-                   key=lambda b: b.stat().st_mtime)
-    for other in older[:-1]:
-        shutil.rmtree(other, ignore_errors=True)
+    return manifest
 
 
 def _doc_to_json(d: Document) -> dict:
@@ -316,7 +438,27 @@ def _doc_from_json(j: dict) -> Document:
 
 # ---------------------------------------------------------------------------------------------- load
 def load(settings: Settings) -> LoadedIndex:
-    """Load the live build, verifying checksums first: a damaged file is reported, never a traceback."""
+    """Load the live build, verifying checksums first: a damaged file is reported, never a traceback. A build that
+    switches CURRENT meanwhile (and may remove the build being read) makes it start again on the new one, so a
+    reader gets the old index or the new one, never a mix."""
+    for attempt in range(3):
+        pointer = _pointer(settings.index_dir)
+        try:
+            return _load(settings)
+        except IndexProblem:
+            if attempt == 2 or _pointer(settings.index_dir) == pointer:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _pointer(index_dir: Path) -> str | None:
+    try:
+        return (index_dir / "CURRENT").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _load(settings: Settings) -> LoadedIndex:
     import faiss
 
     manifest, build_dir = _read_manifest(settings)
@@ -325,7 +467,12 @@ def load(settings: Settings) -> LoadedIndex:
         path = build_dir / name
         if not path.exists():
             raise IndexProblem(f"the index is incomplete ({name} is missing in {build_dir}): {fix}.")
-        if file_sha256(path) != digest:
+        try:
+            actual = file_sha256(path)
+        except OSError as exc:
+            raise IndexProblem(f"the index file {path} cannot be read ({disk.cause(exc)}): give your user access "
+                               f"to it, or {fix}.") from exc
+        if actual != digest:
             raise IndexProblem(f"the index file {path} is corrupted (checksum mismatch): {fix}.")
     try:
         store = json.loads((build_dir / "store.json").read_text(encoding="utf-8"))

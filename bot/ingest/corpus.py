@@ -4,16 +4,25 @@ The extracted review has sentences split across page breaks ("contribut-\\n\\nin
 tables whose columns were split into two halves, markdown debris in the front matter and bibliography, and a
 reference list. `load_document` turns one file into a `Document` whose cleaned `text` is what every offset points
 into: tables become one labelled record per study, so "12-month PFS of Kim 2024" finds a single passage with 45%.
+
+`add_document` and `remove_document` change the corpus durably (temporary name, fsync, rename); a full disk, a
+read-only folder or a denied permission is a `CorpusDiskProblem` naming the path and the cause.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import os
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import disk
+from bot.settings import ENV_CORPUS
 from bot.text import citations_in, split_sentences
 from bot.types import Document, Reference, Section, Sentence, content_id
 
@@ -23,6 +32,19 @@ PARSER_VERSION = 3  # bump when cleaning or sentence splitting changes: every do
 
 class CorpusError(Exception):
     """A corpus file that cannot be used, with a message naming it and the fix."""
+
+
+class CorpusDiskProblem(CorpusError, disk.DiskProblem):
+    """A filesystem fault while reading, adding or removing a document: path, cause and fix in one line."""
+
+
+def corpus_fault(exc: OSError, doing: str, corpus_dir: Path, outcome: str = "",
+                 where: Path | None = None) -> CorpusDiskProblem:
+    return CorpusDiskProblem(disk.explain(exc, doing, corpus_dir, ENV_CORPUS, outcome, where),
+                             where or (exc.filename if exc.filename is not None else corpus_dir), exc.errno)
+
+
+UPLOAD_PART = ".part"  # an upload is written to `.<name>.<random>.part` (hidden: never a document) and renamed
 
 
 _NUMBERED_HEADER = re.compile(r"^(\d+(?:\.\d+)*)\.\s+([A-Z][^\n]{0,100})$")
@@ -319,10 +341,13 @@ def parse(doc_id: str, raw: str, path: str = "", metadata: dict | None = None) -
 
 def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md")) -> list[Path]:
     """The documents to index: text files directly in corpus/ (sidecars and data files are not documents)."""
-    if not corpus_dir.is_dir():
+    if not os.path.isdir(corpus_dir):
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes
-                  and not p.name.startswith("."))
+    try:
+        return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in suffixes
+                      and not p.name.startswith("."))
+    except OSError as exc:
+        raise corpus_fault(exc, "list the corpus folder", corpus_dir) from exc
 
 
 def file_sha256(path: Path) -> str:
@@ -353,16 +378,59 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{name}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again.") from exc
     parse(name, text)  # a document the parser cannot read is refused now, not at the next rebuild
-    if not corpus_dir.is_dir():
+    if not os.path.isdir(corpus_dir):
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     target = corpus_dir / name
+    if os.path.lexists(target):
+        raise _exists(name)
     try:
-        with open(target, "xb") as fh:  # exclusive: two uploads of one name cannot overwrite each other
-            fh.write(data)
-    except FileExistsError as exc:
-        raise CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new "
-                          "document.") from exc
-    except OSError:
-        target.unlink(missing_ok=True)
-        raise
+        _publish(corpus_dir, target, data)
+    except FileExistsError as exc:  # another upload of the same name won the race
+        raise _exists(name) from exc
+    except OSError as exc:
+        # named by the corpus folder, not the hidden temporary name the fault happened on
+        raise corpus_fault(exc, f"save {name} in the corpus", corpus_dir, "nothing was added", corpus_dir) from exc
     return target
+
+
+def _exists(name: str) -> CorpusError:
+    return CorpusError(f"{name} already exists in the corpus; rename the file to add it as a new document.")
+
+
+def _publish(corpus_dir: Path, target: Path, data: bytes) -> None:
+    """Write `data` to a hidden temporary name and fsync it, then give it its name without replacing anything and
+    fsync the folder: a full disk or a power cut leaves either no document or the whole document, never a part."""
+    part = corpus_dir / f".{target.name}.{uuid.uuid4().hex[:8]}{UPLOAD_PART}"
+    disk.write_new(part, data)  # removes its own partial file on failure
+    published = False
+    try:
+        try:
+            os.link(part, target)  # FileExistsError rather than overwrite a concurrent upload of the same name
+        except OSError as exc:
+            no_links = exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK)
+            if not no_links or target.exists():
+                raise
+            os.rename(part, target)  # a filesystem without hard links
+        published = True
+        part.unlink(missing_ok=True)
+        disk.fsync_dir(corpus_dir)
+    except BaseException:
+        for leftover in ((target, part) if published else (part,)):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def remove_document(corpus_dir: Path, name: str, with_sidecar: bool = True) -> None:
+    """Take a document (and its `.meta.json` sidecar) out of the corpus, durably; a filesystem fault is one clear
+    message."""
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name:
+        raise CorpusError(f"'{name}' is not a plain file name.")
+    path = corpus_dir / name
+    try:
+        path.unlink(missing_ok=True)
+        if with_sidecar:
+            path.with_suffix(".meta.json").unlink(missing_ok=True)
+        disk.fsync_dir(corpus_dir)
+    except OSError as exc:
+        raise corpus_fault(exc, f"remove {name} from the corpus", corpus_dir) from exc

@@ -105,6 +105,7 @@ class Answer:
     flowchart: dict | None = None
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # example questions (a help answer), shown as buttons
 
     def to_dict(self) -> dict:
         d = asdict(self)

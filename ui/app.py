@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ def deferred_view(chart: Flowchart, answer: Answer) -> dict[str, Any]:
     branch = (answer.flowchart or {}).get("branch")
     part = chart.subgraph(branch)
     prose, tree = split_tree(answer.text, to_tree_text(part, highlight=branch))
-    return {"branch": branch, "dot": to_screen_dot(part, highlight=branch, fonts=CHAT_FONTS, wrap=24), "prose": prose,
+    return {"branch": branch, "prose": prose, "dot": to_screen_dot(part, highlight=branch, fonts=CHAT_FONTS, wrap=24),
             "tree": tree_html(part, highlight=branch) if tree else "",
             "footnotes": dict(chart.footnotes), "notice": chart.notice}
 
@@ -176,7 +176,7 @@ def draw_answer(msg: dict[str, Any], index: int) -> None:
         if msg["branch"]:
             st.caption(md(f"Highlighted: the steps that match the situation described "
                           f"({msg['branch'].replace('_', ' ')})."))
-        draw_chart(msg["dot"], msg["tree"], msg["footnotes"], msg["notice"], key=str(index), width="content")
+        draw_chart(msg["dot"], msg["tree"], msg["footnotes"], msg["notice"], key=str(index))
         with st.expander(f"Sources — the review's quotes behind each step ({len(answer.citations)})"):
             draw_sources(answer, msg["contexts"])
     elif answer.mode == "abstained":
@@ -198,12 +198,12 @@ def draw_answer(msg: dict[str, Any], index: int) -> None:
     st.caption(f"Answered in {msg['seconds']:.2f} s")
 
 
-def draw_chart(dot: str, tree: str, footnotes: dict[str, str], notice: str, key: str,
-               width: str = "stretch") -> None:
-    """The diagram, then the footnotes and the reconstruction note (once, as text), then the wrapped text
-    version. On a phone-sized window the text version replaces the diagram (CSS in ui/chart.py)."""
+def draw_chart(dot: str, tree: str, footnotes: dict[str, str], notice: str, key: str) -> None:
+    """The diagram (its natural size, shrunk to the page's width when wider), then the footnotes and the
+    reconstruction note (once, as text), then the wrapped text version. On a phone-sized window the text version
+    replaces the diagram (CSS in ui/chart.py)."""
     with st.container(key=f"picture-{key}"):
-        st.graphviz_chart(dot, width=width)
+        st.graphviz_chart(dot, width="content")
     if tree:
         with st.container(key=f"phone-{key}"):
             st.html(tree)

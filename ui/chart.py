@@ -14,9 +14,10 @@ from collections import deque
 from ui.render import esc
 
 HIGHLIGHT = "#ffe08a"
-# Type sizes in graph units. The page shows the whole chart stretched to its width (about 1:1 at a 1280 px
-# window), and a chart in a conversation at its natural size, where Graphviz's points are 4/3 of a pixel.
-# Streamlit's own CSS shrinks all SVG text, so STYLE pins it back to these sizes.
+# Type sizes in graph units. A chart is drawn at its natural size, where Graphviz's points are 4/3 of a pixel, and
+# shrunk to the page's width when wider: the whole chart at a 1280 px window to about 0.98 of a pixel per unit, a
+# chart in the conversation (a branch, narrower) not at all. Streamlit's own CSS shrinks all SVG text, so STYLE
+# pins it back to these sizes.
 PAGE_FONTS = (14, 12)   # node, edge
 CHAT_FONTS = (10.5, 9)  # 14 px and 12 px on screen
 _SHAPES = {"start": ("box", "rounded,bold"), "decision": ("box", "bold"), "state": ("box", ""),

@@ -1,5 +1,7 @@
 """The Streamlit app driven headlessly with `streamlit.testing.v1.AppTest`: asking, a follow-up, a deferred answer
-with its diagram, an abstention, escaping, the rebuild button and uploads (good and bad).
+with its diagram, an abstention, escaping, the rebuild button, uploads (good and bad, each leaving an empty
+uploader), the welcome with example buttons that ask their question, and "Clear the conversation"'s disabled
+state.
 
 The app caches its pipeline per (corpus, index, model) paths, so tests on the shared review index reuse one
 pipeline, and the tests that change a corpus work on a private copy of it (and of its index) without touching the

@@ -6,7 +6,9 @@ the conversation's earlier questions as history, and shows what it returns so th
 place: each quoted passage highlighted inside its paragraph, its section, and the full reference-list entries.
 
 Everything a user or a document supplies is shown escaped (see ui/render.py): no HTML from a question or a document
-is ever rendered as HTML.
+is ever rendered as HTML. Nothing is fetched from outside the app's own host (the page icon is an emoji, drawn by
+the browser; fonts and scripts come with Streamlit). On arrival, and with a help answer, example questions are
+buttons that ask them. The flowchart is drawn by ui/chart.py: its footnotes and note are shown once, as text.
 """
 from __future__ import annotations
 

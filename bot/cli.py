@@ -69,8 +69,23 @@ def cmd_index(args) -> int:
     except KeyboardInterrupt:
         _err("interrupted: the previous index is unchanged.")
         return 130
-    print(report.summary())
+    print(build_summary(report))
     return EXIT_OK
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
+def build_summary(report) -> str:
+    """One line on what a build did ('1 document unchanged'), for the terminal and the UI."""
+    if not report.wrote:
+        return f"index is up to date ({_plural(len(report.unchanged), 'document')} unchanged); nothing to do"
+    parts = [f"{len(report.added)} added", f"{len(report.changed)} changed", f"{len(report.removed)} removed",
+             f"{len(report.unchanged)} unchanged"]
+    return (f"index rebuilt in {report.seconds:.1f} s: documents {', '.join(parts)}; embedded "
+            f"{_plural(report.embedded_chunks, 'chunk')} and {_plural(report.embedded_sentences, 'sentence')}, "
+            f"reused {_plural(report.reused_chunks, 'chunk')} and {_plural(report.reused_sentences, 'sentence')}")
 
 
 # ------------------------------------------------------------------------------------------------ ask
@@ -90,14 +105,19 @@ def _load_pipeline():
 
 
 def render(answer) -> str:
-    """Readable terminal form: the answer, then its sources with sections and bibliography entries."""
+    """Readable terminal form: the answer, then its sources with sections and bibliography entries. Sources are
+    "Source 1", "Source 2": square brackets only ever hold the review's own reference numbers."""
     out = [answer.text]
+    if answer.suggestions:
+        out.append("\nYou could ask:")
+        out += [f"  - {q}" for q in answer.suggestions]
     if answer.citations and answer.mode == "answer":
         out.append("\nSources:")
         for i, c in enumerate(answer.citations, 1):
-            refs = ", ".join(map(str, c.refs + c.context_refs))
+            refs = sorted(set(c.refs) | set(c.context_refs))
             where = f" (characters {c.start}–{c.end})" if c.start >= 0 else ""
-            out.append(f"  [{i}] {c.doc} — {c.section}{where}" + (f"; cites {refs}" if refs else ""))
+            cites = f"; cites [{', '.join(map(str, refs))}]" if refs else ""
+            out.append(f"  Source {i}: {c.doc} — {c.section}{where}{cites}")
     if answer.bibliography:
         out.append("\nReferences cited:")
         for n, entry in sorted(answer.bibliography.items()):

@@ -105,7 +105,7 @@ class Answer:
     flowchart: dict | None = None
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)  # example questions (help on arrival or small talk)
+    suggestions: list[str] = field(default_factory=list)  # example questions (a help answer), shown as buttons
 
     def to_dict(self) -> dict:
         d = asdict(self)

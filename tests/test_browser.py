@@ -1,6 +1,7 @@
 """End to end in a real browser: `ascc-bot ui` on a free loopback port, driven by Debian's Chromium through
 Playwright. Ask, see the answer and a highlighted quote, follow up, ask for a recommendation and see the rendered
-diagram (an <svg> drawn by Graphviz in the page), and check that a question made of HTML stays text.
+diagram (an <svg> drawn by Graphviz in the page), open the whole flowchart and measure its text, and check that a
+question made of HTML stays text. Every request the page makes is recorded: all of them go to the app's own host.
 
 Saves artifacts/ui-e2e.png (git-ignored) and artifacts/ui-timings.json. Skipped, with the reason, when
 /usr/bin/chromium is missing; never runs `playwright install`.
@@ -82,8 +83,10 @@ def server(monkeypatch, review_settings, tmp_path):
                 proc.wait(timeout=15)
 
 
+# The welcome message (in a container keyed "arrival") is not part of the conversation.
 ANSWERED_JS = """([n, question]) => {
-    const msgs = document.querySelectorAll('[data-testid="stChatMessage"]');
+    const msgs = [...document.querySelectorAll('[data-testid="stChatMessage"]')]
+        .filter(m => !m.querySelector('.st-key-arrival'));
     if (msgs.length !== n || document.querySelector('[data-testid="stStatusWidget"]')) return false;
     return msgs[n - 2].innerText.includes(question) && msgs[n - 1].innerText.includes('Answered in');
 }"""
@@ -93,7 +96,7 @@ def ask(page, question: str) -> float:
     """Type a question, press Enter and wait until the run is over with its answer on the page (the question as
     the last-but-one message, an answer with its timing caption last, no 'Running…' indicator). Returns seconds
     from Enter to that moment."""
-    n = page.get_by_test_id("stChatMessage").count() + 2
+    n = page.locator('[data-testid="stChatMessage"]:not(:has(.st-key-arrival))').count() + 2
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     t0 = time.perf_counter()
@@ -102,15 +105,27 @@ def ask(page, question: str) -> float:
     return time.perf_counter() - t0
 
 
+# Height of the text of every box of the whole flowchart, as drawn (bounding boxes, in CSS pixels).
+NODE_TEXT_JS = """() => [...document.querySelectorAll('[data-testid="stGraphVizChart"] svg g.node text')]
+    .map(t => t.getBoundingClientRect().height)"""
+FONT_SIZE_JS = """() => { const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
+    const t = svg.querySelector('g.node text');
+    return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+}"""
+MIN_TEXT_PX = 11
+
+
 def test_chat_in_a_real_browser(server, pipeline):
     url, started, timings = server
     ARTIFACTS.mkdir(exist_ok=True)
     dialogs: list[str] = []
+    requests: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("request", lambda r: requests.append(r.url))
             t0 = time.perf_counter()
             page.goto(url)
             page.get_by_test_id("stChatInputTextArea").wait_for(timeout=START_TIMEOUT_S * 1000)
@@ -149,6 +164,30 @@ def test_chat_in_a_real_browser(server, pipeline):
 
             timings["warm_question_s"] = ask(page, "What is the role of re-irradiation?")
 
+            # The whole flowchart: full width, its text readable at a 1280 px window, the footnotes once.
+            page.get_by_test_id("stSidebar").get_by_text("Whole flowchart").click()
+            page.wait_for_function(  # the chat's charts are gone and the whole chart is drawn
+                """n => { const c = document.querySelectorAll('[data-testid="stGraphVizChart"] svg');
+                          return c.length === 1 && c[0].querySelectorAll('g.node').length === n; }""",
+                arg=len(pipeline.flowchart.nodes), timeout=ANSWER_TIMEOUT_MS)
+            page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            whole = page.get_by_test_id("stGraphVizChart").locator("svg")
+            heights = page.evaluate(NODE_TEXT_JS)
+            timings["flowchart_min_text_box_px"] = min(heights)
+            timings["flowchart_font_px"] = page.evaluate(FONT_SIZE_JS)
+            assert min(heights) >= MIN_TEXT_PX and timings["flowchart_font_px"] >= MIN_TEXT_PX, timings
+            main_width = page.get_by_test_id("stMainBlockContainer").bounding_box()["width"]
+            assert whole.bounding_box()["width"] >= 0.9 * main_width  # the page's width, not a shrunken picture
+            main_text = page.get_by_test_id("stMain").inner_text()
+            assert main_text.count("Insufficient evidence") == 1 and main_text.count("Note:") == 1
+            assert "Insufficient evidence" not in whole.inner_html()
+            page.get_by_text("Text version of the flowchart").click()
+            tree = page.locator(".ascc-tree").last
+            tree.wait_for()
+            assert page.evaluate("e => e.scrollWidth <= e.clientWidth + 1", tree.element_handle())  # it wraps
+            page.get_by_test_id("stSidebar").get_by_text("Chat").click()
+            page.get_by_test_id("stChatInputTextArea").wait_for()
+
             # The screenshot: the whole conversation (Streamlit scrolls inside its main container, so grow the
             # viewport to the content's height first).
             height = page.evaluate("document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
@@ -163,6 +202,10 @@ def test_chat_in_a_real_browser(server, pipeline):
             assert asked.get_by_test_id("stChatMessageContent").inner_text().strip() == q
             assert asked.locator("script, img").count() == 0
             assert not dialogs, dialogs
+
+            # Nothing left the machine: every request of the session went to the app's own host.
+            assert requests and all(r.startswith(url) for r in requests if not r.startswith(("data:", "blob:"))), \
+                sorted({r for r in requests if not r.startswith(url)})
         except BaseException:
             page.screenshot(path=str(ARTIFACTS / "ui-e2e-failure.png"), full_page=True)
             raise

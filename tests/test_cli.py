@@ -159,6 +159,16 @@ def test_ask_prints_a_readable_answer_with_sources(env):
     assert "[12]" in proc.stdout
     with pytest.raises(ValueError):
         json.loads(proc.stdout)  # readable text, not JSON
+    assert "Source 1: " in proc.stdout  # sources are numbered in words; brackets hold only the review's numbers
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", proc.stdout)}
+    entries = {int(n) for n in re.findall(r"^  \[(\d+)\] ", proc.stdout, flags=re.M)}
+    assert cited and cited <= entries, (cited, entries)
+
+
+def test_index_up_to_date_says_document_in_the_singular(env):
+    proc, _ = run_cli("index")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "(1 document unchanged)" in proc.stdout, proc.stdout
 
 
 @pytest.mark.parametrize("args", [["ask", ""], ["ask", "   \t  "], ["ask"], ["ask", HUGE]],

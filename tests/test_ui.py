@@ -1,5 +1,7 @@
 """The Streamlit app driven headlessly with `streamlit.testing.v1.AppTest`: asking, a follow-up, a deferred answer
-with its diagram, an abstention, escaping, the rebuild button and uploads (good and bad).
+with its diagram, an abstention, escaping, the rebuild button, uploads (good and bad, each leaving an empty
+uploader), the welcome with example buttons that ask their question, and "Clear the conversation"'s disabled
+state.
 
 The app caches its pipeline per (corpus, index, model) paths, so tests on the shared review index reuse one
 pipeline, and the tests that change a corpus work on a private copy of it (and of its index) without touching the
@@ -19,7 +21,7 @@ from streamlit.testing.v1.element_tree import Widget
 
 from bot.settings import PROJECT_ROOT, Settings
 from conftest import review_env
-from ui.render import md, passage_block
+from ui.render import group_by_paragraph, md, passage_block, passage_block_multi, plural, source_label
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +52,10 @@ def button(at: AppTest, label: str):
     matches = [b for b in at.button if b.label == label]
     assert matches, f"no button {label!r}: {[b.label for b in at.button]}"
     return matches[0]
+
+
+def spec(at: AppTest) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
 
 
 def plain(markdown: str) -> str:
@@ -98,13 +104,24 @@ def test_answer_shows_text_quotes_in_context_and_bibliography(monkeypatch, revie
     sources = [e for e in bot.expander if e.label.startswith("Sources")]
     assert sources, [e.label for e in bot.expander]
     in_sources = html_of(sources[0])
-    for c in expected.citations:  # every quote highlighted inside its paragraph, with its section
-        para, s, e = pipeline.passage_context(c)
-        assert passage_block(para, s, e) in in_sources
+    contexts = [pipeline.passage_context(c) for c in expected.citations]
+    for c, (para, s, e) in zip(expected.citations, contexts):  # every quote highlighted in its paragraph
         assert f"<mark>{html.escape(para[s:e])}</mark>" in in_sources
         assert html.escape(c.section) in in_sources
+    # a paragraph that gives several quotes is shown once, with all of them highlighted, under "Sources 1, 2"
+    groups = group_by_paragraph((c.doc, para) for c, (para, _, _) in zip(expected.citations, contexts))
+    assert len(groups) < len(expected.citations), "pick a question with two quotes from one paragraph"
+    assert in_sources.count('class="ascc-passage"') == len(groups)
+    for group in groups:
+        para = contexts[group[0]][0]
+        assert passage_block_multi(para, [contexts[i][1:] for i in group]) in in_sources
+        assert f"<b>{source_label([i + 1 for i in group])}</b>" in in_sources
     for n, entry in expected.bibliography.items():  # the full reference-list entry of every cited number
         assert f"<b>[{n}]</b> {html.escape(entry)}" in in_sources
+    # square brackets in the sources hold the review's reference numbers and nothing else
+    review_numbers = {int(n) for para, _, _ in contexts for n in re.findall(r"\[(\d+)", para)}
+    review_numbers |= set(expected.bibliography) | {n for c in expected.citations for n in c.context_refs}
+    assert {int(n) for n in re.findall(r"\[(\d+)", in_sources)} <= review_numbers
     assert any(c.value.startswith("Answered in") for c in bot.caption)
 
 
@@ -137,10 +154,13 @@ def test_deferred_answer_shows_the_highlighted_flowchart(monkeypatch, review_set
     assert expected.mode == "deferred" and expected.flowchart["branch"] == "systemic"
     shown = html_of(bot)
     assert "multidisciplinary team" in shown  # the referral
-    assert "not a copy of Figure 1" in shown  # reconstructed from the review's text
     chart = pipeline.flowchart
-    for key, text in chart.footnotes.items():  # footnotes a/b explained
-        assert f"<b>[{key}]</b> {html.escape(text)}" in shown
+    assert shown.count(html.escape(chart.notice)) == 1  # reconstructed from the review's text: said once
+    for key, text in chart.footnotes.items():  # footnotes a/b explained, once, and not inside the picture
+        assert shown.count(f"<b>[{key}]</b> {html.escape(text)}") == 1
+        assert text not in dot
+    assert chart.notice[:40] not in dot
+    assert "Footnotes:" not in shown  # the text version is the tree alone
     assert any("systemic" in c.value for c in bot.caption)
     assert any(e.label.startswith("Sources") for e in bot.expander)
 
@@ -151,12 +171,18 @@ def test_whole_flowchart_view(monkeypatch, review_settings, pipeline):
     assert not at.exception
     charts = at.get("graphviz_chart")
     assert len(charts) == 1 and "fillcolor" not in charts[0].proto.spec
+    assert "ascc-tree" in html_of(at.main)  # the text version: a list that wraps
     for node in pipeline.flowchart.nodes:  # the whole chart, not a branch
         assert f'"{node.id}"' in charts[0].proto.spec
     assert not at.chat_input
+    shown = html_of(at.main)
+    assert shown.count(html.escape(pipeline.flowchart.notice)) == 1 and "Insufficient evidence" not in spec(at)
+    assert at.toggle(key="branch_only").disabled  # nothing to narrow down before a situation is chosen
     at.selectbox(key="branch").set_value("inguinal").run()  # a situation's steps highlighted in the whole chart
-    spec = at.get("graphviz_chart")[0].proto.spec
-    assert spec.count('fillcolor="#ffe08a"') == len(pipeline.flowchart.branches["inguinal"])
+    assert spec(at).count('fillcolor="#ffe08a"') == len(pipeline.flowchart.branches["inguinal"])
+    at.toggle(key="branch_only").set_value(True).run()  # only that situation and the steps leading to it
+    part = pipeline.flowchart.subgraph("inguinal")
+    assert spec(at).count(" -> ") == len(part.edges) < len(pipeline.flowchart.edges)
     at.sidebar.radio(key="view").set_value("Chat").run()
     assert at.chat_input and not at.get("graphviz_chart")
 
@@ -218,23 +244,38 @@ def test_rebuild_button_reports_what_changed(monkeypatch, scratch_settings):
     assert "Kitaguchi" in html_of(at.chat_message[-1])
 
 
-BAD_UPLOADS = [
+BAD_UPLOADS = [  # refused when "Add" is clicked: the library reads the file
     ("scan.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
     ("notes-latin1.txt", "Résumé: the café study of anal cancer follow-up.".encode("latin-1"), "not valid UTF-8"),
     ("blank.md", b" \n\n  \n", "empty"),
-    ("huge.txt", b"word " * 400_001, "limit"),
+]
+UNADDABLE = [  # the size says it all: "Add" stays disabled and the reason is shown at once
+    ("nothing.txt", b"", "is empty"),
+    ("huge.txt", b"word " * 400_001, "over the 2,000,000-byte limit"),
 ]
 
 
-def test_bad_uploads_get_a_message_and_change_nothing(monkeypatch, scratch_settings):
+def uploader_is_reset(at: AppTest) -> bool:
+    return at.sidebar.file_uploader[0].value is None and button(at, ADD_BUTTON).disabled
+
+
+def test_bad_uploads_get_a_message_change_nothing_and_reset_the_uploader(monkeypatch, scratch_settings):
     at = start(monkeypatch, scratch_settings)
     before = snapshot(scratch_settings)
+    assert uploader_is_reset(at)  # nothing chosen: nothing to add
     for name, data, message in BAD_UPLOADS:
         at.sidebar.file_uploader[0].set_value((name, data, "text/plain")).run()
+        assert not button(at, ADD_BUTTON).disabled
         button(at, ADD_BUTTON).click().run()
         assert not at.exception, [e.value for e in at.exception]
         errors = [plain(e.value) for e in at.sidebar.error]
         assert errors and message in errors[-1] and "Not added" in errors[-1], (name, errors)
+        assert snapshot(scratch_settings) == before, name
+        assert uploader_is_reset(at), name  # the refused file is gone: clicking again cannot repeat it
+    for name, data, message in UNADDABLE:
+        at.sidebar.file_uploader[0].set_value((name, data, "text/plain")).run()
+        assert button(at, ADD_BUTTON).disabled, name
+        assert any(message in plain(c.value) for c in at.sidebar.caption), (name, message)
         assert snapshot(scratch_settings) == before, name
 
 
@@ -250,3 +291,55 @@ def test_good_upload_is_saved_indexed_and_escaped(monkeypatch, scratch_settings)
     assert (scratch_settings.corpus_dir / "clinic-notes.md").read_text(encoding="utf-8") == data
     assert "Documents (2)" in text and "fresh" in text
     assert "<b>salvage" not in html_of(at.sidebar) and "<img" not in html_of(at.sidebar)
+    assert uploader_is_reset(at)  # added: the uploader is empty again, ready for the next file
+
+
+# ------------------------------------------------------------------------------------------------ arrival
+def test_arrival_explains_the_bot_and_an_example_button_asks_its_question(monkeypatch, review_settings, pipeline):
+    at = start(monkeypatch, review_settings)
+    welcome = html_of(at.main)
+    assert "cannot recommend a treatment" in welcome and "reference numbers" in welcome
+    assert button(at, "Clear the conversation").disabled  # nothing to clear yet
+    q = "What did Kitaguchi et al. find?"
+    button(at, q).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    user, bot = at.chat_message[-2], at.chat_message[-1]
+    assert user.name == "user" and html_of(user) == f'<div class="ascc-text">{html.escape(q)}</div>'
+    assert html.escape(pipeline.ask(q, []).text) in html_of(bot)
+    assert "cannot recommend a treatment" not in html_of(at.main)  # the welcome has made way for the conversation
+    assert not [b for b in at.button if b.label == q]
+    assert not button(at, "Clear the conversation").disabled
+    button(at, "Clear the conversation").click().run()
+    assert not at.session_state["messages"] and "cannot recommend a treatment" in html_of(at.main)
+    assert button(at, "Clear the conversation").disabled
+
+
+@pytest.mark.xfail(strict=True, reason="waits for the pipeline's help answer (mode 'abstained', reason 'help…', "
+                   "suggestions); remove this mark when it lands")
+def test_hello_gets_help_with_examples_that_ask_their_question(monkeypatch, review_settings, pipeline):
+    expected = pipeline.ask("hello", [])
+    assert expected.reason.startswith("help") and expected.suggestions
+    assert "(none)" not in expected.text
+    at = start(monkeypatch, review_settings)
+    ask(at, "hello")
+    bot = at.chat_message[-1]
+    assert html.escape(expected.text) in html_of(bot)
+    labels = [b.label for b in bot.button]
+    assert labels == expected.suggestions
+    q = expected.suggestions[0]
+    bot.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert html_of(at.chat_message[-2]) == f'<div class="ascc-text">{html.escape(q)}</div>'
+    assert "Answered in" in " ".join(c.value for c in at.chat_message[-1].caption)
+
+
+# ------------------------------------------------------------------------------------------------ wording
+def test_wording_helpers():
+    assert plural(1, "document") == "1 document" and plural(2, "document") == "2 documents"
+    assert plural(0, "quoted passage") == "0 quoted passages"
+    assert source_label(1) == "Source 1" and source_label([1, 3]) == "Sources 1, 3"
+    para = "Alpha beta. Gamma delta. Epsilon."
+    shown = passage_block_multi(para, [(12, 24), (0, 11), (5, 11)])  # overlaps merged, order kept
+    assert shown == ('<div class="ascc-passage"><mark>Alpha beta.</mark> <mark>Gamma delta.</mark> '
+                     'Epsilon.</div>')
+    assert passage_block(para, 0, 5) == passage_block_multi(para, [(0, 5)])

@@ -6,13 +6,16 @@ the conversation's earlier questions as history, and shows what it returns so th
 place: each quoted passage highlighted inside its paragraph, its section, and the full reference-list entries.
 
 Everything a user or a document supplies is shown escaped (see ui/render.py): no HTML from a question or a document
-is ever rendered as HTML.
+is ever rendered as HTML. Nothing is fetched from outside the app's own host (the page icon is an emoji, drawn by
+the browser; fonts and scripts come with Streamlit). On arrival, and with a help answer, example questions are
+buttons that ask them. The flowchart is drawn by ui/chart.py: its footnotes and note are shown once, as text.
 """
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +28,24 @@ import streamlit as st  # noqa: E402
 from bot.index import store as index_mod  # noqa: E402
 from bot.ingest.corpus import CorpusError, add_document, remove_document  # noqa: E402
 from bot.index.embed import Embedder  # noqa: E402
-from bot.guard.flowchart import Flowchart, FlowchartError, to_dot, to_tree_text  # noqa: E402
+from bot.cli import build_summary  # noqa: E402
+from bot.guard.flowchart import Flowchart, FlowchartError, to_tree_text  # noqa: E402
 from bot.pipeline import InputProblem, Pipeline, describe_index  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import Answer  # noqa: E402
-from ui.render import (STYLE, bibliography_block, citation_heading, esc, legend_block, md,  # noqa: E402
-                       passage_block, refs_label, split_tree, text_block)
+from ui.chart import CHAT_FONTS, STYLE as CHART_STYLE, WIDE_PAGE, to_screen_dot, tree_html  # noqa: E402
+from ui.render import (STYLE, bibliography_block, citation_heading, esc, group_by_paragraph,  # noqa: E402
+                       legend_block, md, passage_block, passage_block_multi, plural, refs_label, split_tree,
+                       text_block)
 
 DISCLAIMER = ("This chatbot reports what one review says (Racine et al., Cancers 2025), quoting it verbatim. "
               "It does not give medical advice: decisions for a patient belong to the treating multidisciplinary "
               "team.")
+ARRIVAL_HELP = ("Ask about what the review reports: salvage surgery, re-irradiation, systemic therapy, the studies "
+                "it cites and their results, or an entry of its reference list. Every answer quotes the review "
+                "verbatim, with the review's own reference numbers in square brackets, and shows each quote in "
+                "its paragraph. It cannot recommend a treatment for a particular patient (it shows the review's "
+                "suggested pathway instead), and it does not answer from outside this review.")
 EXAMPLES = ("What did Kitaguchi et al. find?", "What is the role of re-irradiation after failed chemoradiotherapy?",
             "What is reference 27?")
 
@@ -121,7 +132,8 @@ def deferred_view(chart: Flowchart, answer: Answer) -> dict[str, Any]:
     branch = (answer.flowchart or {}).get("branch")
     part = chart.subgraph(branch)
     prose, tree = split_tree(answer.text, to_tree_text(part, highlight=branch))
-    return {"branch": branch, "dot": to_dot(part, highlight=branch), "prose": prose, "tree": tree,
+    return {"branch": branch, "prose": prose, "dot": to_screen_dot(part, highlight=branch, fonts=CHAT_FONTS, wrap=24),
+            "tree": tree_html(part, highlight=branch) if tree else "",
             "footnotes": dict(chart.footnotes), "notice": chart.notice}
 
 
@@ -132,17 +144,26 @@ def history_of(messages: list[dict[str, Any]]) -> list[str]:
 
 # ------------------------------------------------------------------------------------------------ drawing
 def draw_sources(answer: Answer, contexts: list[tuple[str, int, int]]) -> None:
-    for i, (c, (para, start, end)) in enumerate(zip(answer.citations, contexts), 1):
-        st.html(citation_heading(i, c.section, c.doc, c.refs, c.context_refs)
-                + passage_block(para, start, end))
-        if para[start:end] != c.quote:  # a table record: the quote is the selected cells of the highlighted row
-            st.html(f'<div class="ascc-meta">Quoted cells: {esc(c.quote)}</div>')
+    """Each paragraph once, with every quote taken from it highlighted, under 'Source 1, 2' (numbered in answer
+    order; square brackets stay for the review's own reference numbers)."""
+    pairs = list(zip(answer.citations, contexts))
+    for group in group_by_paragraph((c.doc, para) for c, (para, _, _) in pairs):
+        cites = [pairs[i][0] for i in group]
+        para = pairs[group[0]][1][0]
+        refs = sorted({r for c in cites for r in c.refs})
+        ctx = sorted({r for c in cites for r in c.context_refs})
+        st.html(citation_heading([i + 1 for i in group], cites[0].section, cites[0].doc, refs, ctx)
+                + passage_block_multi(para, [pairs[i][1][1:] for i in group]))
+        for i in group:  # a table record: the quote is the selected cells of the highlighted row
+            c, (_, start, end) = pairs[i]
+            if para[start:end] != c.quote:
+                st.html(f'<div class="ascc-meta">Source {i + 1}, quoted cells: {esc(c.quote)}</div>')
     if answer.bibliography:
         st.markdown("**References cited** (from the review's reference list)")
         st.html(bibliography_block(answer.bibliography))
 
 
-def draw_answer(msg: dict[str, Any]) -> None:
+def draw_answer(msg: dict[str, Any], index: int) -> None:
     if "problem" in msg:
         st.warning(md(f"Not asked: {msg['problem']}"))
         return
@@ -154,13 +175,10 @@ def draw_answer(msg: dict[str, Any]) -> None:
         st.html(text_block(answer.text))
     elif answer.mode == "deferred":
         st.html(text_block(msg["prose"]))
-        st.graphviz_chart(msg["dot"], width="stretch")
         if msg["branch"]:
-            st.caption(md(f"Highlighted: the branch that matches the situation described ({msg['branch']})."))
-        st.html(legend_block(msg["footnotes"], msg["notice"]))
-        if msg["tree"]:
-            with st.expander("Text version of the flowchart"):
-                st.code(msg["tree"], language=None)
+            st.caption(md(f"Highlighted: the steps that match the situation described "
+                          f"({msg['branch'].replace('_', ' ')})."))
+        draw_chart(msg["dot"], msg["tree"], msg["footnotes"], msg["notice"], key=str(index))
         with st.expander(f"Sources — the review's quotes behind each step ({len(answer.citations)})"):
             draw_sources(answer, msg["contexts"])
     elif answer.mode == "abstained":
@@ -168,24 +186,61 @@ def draw_answer(msg: dict[str, Any]) -> None:
         if answer.nearest:
             with st.expander("Closest passages in context — these do NOT answer the question"):
                 for i, (c, (para, start, end)) in enumerate(zip(answer.nearest, msg["nearest"]), 1):
-                    st.html(citation_heading(i, c.section, c.doc, c.refs) + passage_block(para, start, end))
+                    st.html(citation_heading(None, c.section, c.doc, c.refs, label=f"Passage {i}")
+                            + passage_block(para, start, end))
     else:
         st.html(text_block(answer.text))
-        with st.expander(f"Sources — {len(answer.citations)} quoted passage(s) in context, references "
+        with st.expander(f"Sources — {plural(len(answer.citations), 'quoted passage')} in context, references "
                          f"{md(refs_label(answer.refs)) or 'none'}", expanded=True):
             draw_sources(answer, msg["contexts"])
+    if answer.suggestions:
+        draw_examples(answer.suggestions, key=f"suggest-{index}")
     for w in answer.warnings:
         st.warning(md(w))
     st.caption(f"Answered in {msg['seconds']:.2f} s")
 
 
+def draw_chart(dot: str, tree: str, footnotes: dict[str, str], notice: str, key: str) -> None:
+    """The diagram (its natural size, shrunk to the page's width when wider), then the footnotes and the
+    reconstruction note (once, as text), then the wrapped text version. On a phone-sized window the text version
+    replaces the diagram (CSS in ui/chart.py)."""
+    with st.container(key=f"picture-{key}"):
+        st.graphviz_chart(dot, width="content")
+    if tree:
+        with st.container(key=f"phone-{key}"):
+            st.html(tree)
+    st.html(legend_block(footnotes, notice))
+    if tree:
+        with st.container(key=f"picture-text-{key}"), st.expander("Text version of the flowchart"):
+            st.html(tree)
+
+
+def queue_question(question: str) -> None:
+    """A button's question is asked on the run this click starts, as if typed."""
+    st.session_state.pending = question
+
+
+def draw_examples(questions: Sequence[str], key: str) -> None:
+    """Example questions as buttons that ask them."""
+    for j, q in enumerate(questions):
+        st.button(q, key=f"{key}-{j}", on_click=queue_question, args=(q,), icon=":material/chat_bubble:")
+
+
+def draw_arrival() -> None:
+    """What the bot can and cannot do, and questions to start with."""
+    with st.chat_message("assistant"), st.container(key="arrival"):
+        st.html(text_block(ARRIVAL_HELP))
+        st.caption("Try one of these, or type your own question below:")
+        draw_examples(EXAMPLES, key="example")
+
+
 def draw_conversation(messages: list[dict[str, Any]]) -> None:
-    for msg in messages:
+    for i, msg in enumerate(messages):
         with st.chat_message(msg["role"]):
             if msg["role"] == "user":
                 st.html(text_block(msg["content"]))
             else:
-                draw_answer(msg)
+                draw_answer(msg, i)
 
 
 def draw_flowchart_view(pipeline: Pipeline) -> None:
@@ -199,10 +254,12 @@ def draw_flowchart_view(pipeline: Pipeline) -> None:
     st.html(text_block(chart.title))
     branch = st.selectbox("Highlight the steps for a situation", [None, *chart.branches], key="branch",
                           format_func=lambda b: "none" if b is None else b.replace("_", " "))
-    st.graphviz_chart(to_dot(chart, highlight=branch), width="stretch")
-    st.html(legend_block(chart.footnotes, chart.notice))
-    with st.expander("Text version of the flowchart"):
-        st.code(to_tree_text(chart), language=None)
+    only = st.toggle("Show only these steps", key="branch_only", disabled=branch is None,
+                     help="Only the highlighted situation and the steps that lead to it: a smaller chart.")
+    shown = chart.subgraph(branch) if branch and only else chart
+    st.html(WIDE_PAGE)
+    draw_chart(to_screen_dot(shown, highlight=branch), tree_html(shown, highlight=branch), chart.footnotes,
+               chart.notice, key="whole")
     with st.expander("The review's quotes behind each step"):
         for node in chart.nodes:
             mark = f" [{node.footnote}]" if node.footnote else ""
@@ -254,7 +311,7 @@ def draw_index_status(settings: Settings) -> None:
         st.caption(md(reason))
     counts = info["counts"] or {}
     docs = info["documents"] or {}
-    rows = [f"<li>{esc(name)}: {esc(d.get('title', ''))} ({int(d.get('chunks', 0))} chunks)</li>"
+    rows = [f"<li>{esc(name)}: {esc(d.get('title', ''))} ({plural(int(d.get('chunks', 0)), 'chunk')})</li>"
             for name, d in docs.items()]
     st.html(f'<div class="ascc-bib"><b>Documents ({len(docs)})</b><ul>{"".join(rows)}</ul>'
             f'<b>Chunks:</b> {int(counts.get("chunks", 0))} · <b>Sentences:</b> {int(counts.get("sentences", 0))}'
@@ -262,13 +319,12 @@ def draw_index_status(settings: Settings) -> None:
             f'<br><b>Built:</b> {esc(info["built_at"] or "never")}</div>')
 
 
-def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> str:
+def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> tuple[str, Any]:
     state = st.session_state
     sb = st.sidebar
     view = sb.radio("View", ["Chat", "Whole flowchart"], key="view",
                     help="The whole management pathway, reconstructed from the review's text, on its own.")
-    if sb.button("Clear the conversation", disabled=not state.messages):
-        state.messages = []
+    clear_slot = sb.empty()  # filled by main() once this run's question is in the conversation
     sb.divider()
     sb.subheader("Index")
     status_box = sb.container()  # filled last, so it shows the state after a rebuild or an upload
@@ -276,20 +332,41 @@ def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> str:
         if st.button("Rebuild index", help="Re-index changed, added or removed documents; unchanged text is reused."):
             report, error = rebuild(settings, pipeline)
             state.index_message = ("error", f"The index was not rebuilt: {error}") if report is None \
-                else ("success", report.summary())
+                else ("success", build_summary(report))
         limit = settings.max_document_bytes
         kinds = [x.lstrip(".") for x in settings.document_suffixes]
         upload = st.file_uploader(f"Add a document ({' or '.join('.' + k for k in kinds)}, UTF-8, at most "
                                   f"{limit // 1_000_000} MB)", type=kinds, key=f"upload-{state.upload_round}",
                                   max_upload_size=max(1, -(-limit // 2**20)))  # the browser's cap, in MiB
-        if st.button("Add to the corpus and index", disabled=upload is None) and upload is not None:
+        problem = upload_problem(upload, limit)
+        if problem:
+            st.caption(md(problem))
+        if st.button("Add to the corpus and index", disabled=upload is None or bool(problem)) and upload:
             add_uploaded(settings, pipeline, upload.name, upload.getvalue())
+            state.upload_round += 1  # added or refused: a fresh, empty uploader either way
+            st.rerun()
         if state.index_message:
             kind, text = state.index_message
             (st.success if kind == "success" else st.error)(md(text))
     with status_box:
         draw_index_status(settings)
-    return view
+    return view, clear_slot
+
+
+def upload_problem(upload: Any, limit: int) -> str:
+    """Why the selected file cannot be added, from what the browser already knows (its size); the library
+    checks the rest when it is added."""
+    if upload is None:
+        return ""
+    if upload.size == 0:
+        return f"{upload.name} is empty: choose another file."
+    if upload.size > limit:
+        return f"{upload.name} is {upload.size:,} bytes, over the {limit:,}-byte limit: choose another file."
+    return ""
+
+
+def clear_conversation() -> None:
+    st.session_state.messages = []
 
 
 def add_uploaded(settings: Settings, pipeline: Pipeline | None, name: str, data: bytes) -> None:
@@ -313,17 +390,16 @@ def add_uploaded(settings: Settings, pipeline: Pipeline | None, name: str, data:
             error += f"; and it could not be taken out again: {exc}"
         state.index_message = ("error", f"Not added: {name} could not be indexed ({error}).")
         return
-    state.index_message = ("success", f"Added {path.name}. {report.summary()}")
-    state.upload_round += 1  # a fresh uploader on the next run
+    state.index_message = ("success", f"Added {path.name}. {build_summary(report)}")
 
 
 # ------------------------------------------------------------------------------------------------ page
 def main() -> None:
     state = st.session_state
-    wide = state.get("view") == "Whole flowchart"  # the whole chart is ~1,600 px wide: give it the page
-    st.set_page_config(page_title="ASCC review chatbot", page_icon=":material/description:",
+    wide = state.get("view") == "Whole flowchart"  # the whole chart needs the page's full width
+    st.set_page_config(page_title="ASCC review chatbot", page_icon="\U0001F4C4",  # an emoji: drawn locally
                        layout="wide" if wide else "centered")
-    st.html(STYLE)
+    st.html(STYLE + CHART_STYLE)
     state.setdefault("messages", [])
     state.setdefault("upload_round", 0)
     state.setdefault("index_message", None)
@@ -335,16 +411,25 @@ def main() -> None:
 
     settings = current_settings()
     pipeline = get_pipeline(settings)
-    view = draw_sidebar(settings, pipeline)
-    if pipeline is None:
-        return
-    if view != "Chat":
-        draw_flowchart_view(pipeline)
-        return
-    if not state.messages:
-        st.markdown("Try: " + " · ".join(f"*{md(q)}*" for q in EXAMPLES))
+    view, clear_slot = draw_sidebar(settings, pipeline)
+    try:
+        if pipeline is not None and view == "Chat":
+            chat(pipeline)
+        elif pipeline is not None:
+            draw_flowchart_view(pipeline)
+    finally:
+        clear_slot.button("Clear the conversation", disabled=not state.messages, on_click=clear_conversation,
+                          key="clear")
+
+
+def chat(pipeline: Pipeline) -> None:
+    state = st.session_state
+    question = state.pop("pending", None)  # an example or suggestion button that was clicked
+    if not state.messages and question is None:
+        draw_arrival()
     draw_conversation(state.messages)
-    question = st.chat_input("Ask a question about the review…")
+    typed = st.chat_input("Ask a question about the review…")
+    question = typed if typed is not None else question
     if question is None:
         return
     user = {"role": "user", "content": question, "accepted": False}
@@ -357,7 +442,7 @@ def main() -> None:
             reply = ask(pipeline, question, history)
         user["accepted"] = "answer" in reply  # refused (empty, too long) or failed questions are not history
         state.messages.append(reply)
-        draw_answer(reply)
+        draw_answer(reply, len(state.messages) - 1)
 
 
 main()

@@ -59,12 +59,49 @@ def _trim_after(text: str, width: int) -> str:
 
 def passage_block(paragraph: str, start: int, end: int, context_chars: int = 600) -> str:
     """The quoted span highlighted inside its paragraph (long paragraphs trimmed around it), for st.html."""
-    start = max(0, min(start, len(paragraph)))
-    end = max(start, min(end, len(paragraph)))
-    before = _trim_before(paragraph[:start], context_chars)
-    after = _trim_after(paragraph[end:], context_chars)
-    return (f'<div class="ascc-passage">{esc(before)}<mark>{esc(paragraph[start:end])}</mark>'
-            f'{esc(after)}</div>')
+    return passage_block_multi(paragraph, [(start, end)], context_chars)
+
+
+def passage_block_multi(paragraph: str, spans: Iterable[tuple[int, int]], context_chars: int = 600) -> str:
+    """A paragraph shown once with every quoted span in it highlighted (overlapping spans merged); the text
+    before the first and after the last highlight is trimmed to `context_chars`."""
+    clean = sorted((max(0, min(s, len(paragraph))), max(0, min(e, len(paragraph)))) for s, e in spans)
+    merged: list[list[int]] = []
+    for s, e in clean:
+        e = max(s, e)
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    if not merged:
+        return f'<div class="ascc-passage">{esc(paragraph)}</div>'
+    out = [esc(_trim_before(paragraph[:merged[0][0]], context_chars))]
+    for k, (s, e) in enumerate(merged):
+        out.append(f"<mark>{esc(paragraph[s:e])}</mark>")
+        nxt = merged[k + 1][0] if k + 1 < len(merged) else None
+        out.append(esc(paragraph[e:nxt]) if nxt is not None else esc(_trim_after(paragraph[e:], context_chars)))
+    return f'<div class="ascc-passage">{"".join(out)}</div>'
+
+
+def group_by_paragraph(keys: Iterable[object]) -> list[list[int]]:
+    """Positions grouped by key (e.g. document and paragraph), in order of first appearance: quotes from one
+    paragraph are shown under that paragraph once."""
+    groups: dict[object, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 document', '2 documents' ('1 passage', '3 passages'); `many` for irregular plurals."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def source_label(numbers: int | Iterable[int]) -> str:
+    """'Source 2', 'Sources 1, 3': never in square brackets, which are kept for the review's own reference
+    numbers."""
+    nums = [numbers] if isinstance(numbers, int) else list(numbers)
+    return ("Source " if len(nums) == 1 else "Sources ") + ", ".join(map(str, nums))
 
 
 def refs_label(refs: Iterable[int]) -> str:
@@ -73,10 +110,12 @@ def refs_label(refs: Iterable[int]) -> str:
     return "[" + ", ".join(map(str, nums)) + "]" if nums else ""
 
 
-def citation_heading(i: int | None, section: str, doc: str, refs: Iterable[int],
-                     context_refs: Iterable[int] = ()) -> str:
-    """'1. 2.1. Salvage Surgery · review.txt · cites [12]' as escaped HTML."""
-    number = f"<b>{i}.</b> " if i is not None else ""
+def citation_heading(i: int | Iterable[int] | None, section: str, doc: str, refs: Iterable[int],
+                     context_refs: Iterable[int] = (), label: str = "") -> str:
+    """'Source 1 · 2.1. Salvage Surgery · review.txt · cites [12]' as escaped HTML. `label` replaces the
+    'Source N' wording (e.g. 'Passage 1' for passages that do not answer)."""
+    name = label or (source_label(i) if i is not None and i != [] else "")
+    number = f"<b>{esc(name)}</b> \u00b7 " if name else ""
     parts = [number + esc(section or "Untitled section")] + ([esc(doc)] if doc else [])
     own, ctx = refs_label(refs), refs_label(set(context_refs) - set(refs))
     if own:

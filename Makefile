@@ -87,6 +87,7 @@ eval: index
 # The locked halves: once per milestone, never to tune on.
 eval-locked: index
 	$(SCORE) --systems bot $(LOCKED_SETS) --markdown artifacts/eval/locked.md
+	$(BIN)/python eval/train_intent.py --locked
 
 # Every set, bot and baseline side by side (the locked halves included: a milestone command too).
 eval-baseline: $(EVAL_STAMP) index

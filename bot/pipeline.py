@@ -115,7 +115,7 @@ class Pipeline:
         other words it holds. Scope is judged after that, for questions only."""
         history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
         qvec = self.embedder.encode_query(self.retriever.expand(q))  # once: the guard and retrieval share it
-        intent = self.intent.classify(q, history, qvec)
+        intent = self.intent.classify(q, history, qvec, self.retriever.anchors_in(q))
         if intent.kind == "recommendation":
             foreign = foreign_topics(q, self.retriever)
             if foreign and self.intent.other_disease(qvec) >= 0.5:

@@ -2,7 +2,7 @@
 
     .venv/bin/python eval/train_intent.py            # retrain, cross-validate, write bot/data/intent.json
     .venv/bin/python eval/train_intent.py --check    # retrain in memory; exit 1 if it differs from the stored file
-    .venv/bin/python eval/train_intent.py --locked   # score the locked set once (a milestone), nothing written
+    .venv/bin/python eval/train_intent.py --locked   # score the locked sets once (a milestone), nothing written
 
 Training data: eval/training/guard_train.jsonl (≥ 1,000 phrasings written by helper sessions that never saw the
 classifier) and tests/data/guard_cases.jsonl (the cue families' own labelled phrasings). Inputs: the MiniLM
@@ -11,7 +11,7 @@ A multinomial logistic regression (scikit-learn, lbfgs: deterministic). The defe
 is chosen from 5-fold cross-validated probabilities: the highest threshold whose recall is ≥ RECALL_TARGET, since
 a missed request for a personal decision costs more than a deferred question.
 
-The locked set (eval/sets/guard.locked.jsonl, written by different helper sessions) is scored with --locked only;
+The locked set (eval/guard/intent.locked.jsonl, written by different helper sessions) is scored with --locked only;
 items closer than cosine 0.9 to a training item are dropped first, as the issue asks.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bot.linear import LinearModel, save_models  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 TRAIN = [ROOT / "eval" / "training" / "guard_train.jsonl", ROOT / "tests" / "data" / "guard_cases.jsonl"]
-LOCKED = ROOT / "eval" / "sets" / "guard.locked.jsonl"
+LOCKED = ROOT / "eval" / "guard" / "intent.locked.jsonl"
 C = 2.0
 RECALL_TARGET = 0.985
 FOLDS = 5
@@ -55,8 +55,19 @@ def inputs(rows: list[dict], embedder: Embedder) -> np.ndarray:
 
     expand = Lexicon(GLOSSARY, {}, 1.0).expand  # the pipeline embeds the question with its abbreviations spelt out
     vecs = embedder.encode([expand(r["question"]) for r in rows]).astype(np.float64)
-    cue = np.vstack([cue_vector(r["question"], history_of(r))[0] for r in rows])
+    finder = corpus_names()
+    cue = np.vstack([cue_vector(r["question"], history_of(r), finder.find(r["question"]))[0] for r in rows])
     return np.hstack([vecs, cue])
+
+
+def corpus_names():
+    """The study names of the project's corpus, as the pipeline finds them in a question."""
+    from bot.ingest.corpus import corpus_files, load_document
+    from bot.retrieve.bibliography import StudyNameFinder, study_names
+
+    settings = Settings.from_env()
+    docs = [load_document(p) for p in corpus_files(settings.corpus_dir)]
+    return StudyNameFinder(study_names(docs))
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> LinearModel:
@@ -139,17 +150,29 @@ def locked(embedder: Embedder, train_x: np.ndarray) -> dict:
     return out
 
 
+def branches() -> dict:
+    """The flowchart branch chosen for described situations (eval/guard/branch.*.jsonl), working and locked."""
+    from bot.guard.flowchart import match_branch
+
+    out = {}
+    for half in ("working", "locked"):
+        rows = read([ROOT / "eval" / "guard" / f"branch.{half}.jsonl"])
+        out[f"branch {half}"] = f"{sum(match_branch(r['case']) == r['branch'] for r in rows)}/{len(rows)}"
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="compare with the stored model instead of writing it")
     ap.add_argument("--locked", action="store_true", help="score the locked set with the stored model")
     args = ap.parse_args()
     embedder = Embedder(Settings.from_env().model_path)
+    if args.locked:  # the stored model on the locked set; nothing is fitted
+        print(json.dumps(locked(embedder, inputs(read(TRAIN), embedder)), indent=1))
+        print(json.dumps(branches(), indent=1))
+        return 0
     models, threshold, info, x = train(embedder)
     print(json.dumps(info, indent=1))
-    if args.locked:
-        print(json.dumps(locked(embedder, x), indent=1))
-        return 0
     if args.check:
         stored = IntentClassifier.load()
         worst = max(float(np.abs(stored.model.coef - models["intent"].coef).max()),

@@ -84,6 +84,13 @@ def main() -> int:
             print(f"{name} = {getattr(best, name)}  → facts in answer {best_score[0]}/{len(ranked)}, "
                   f"mean length {-best_score[1]:.0f}")
     print("best:", {k: getattr(best, k) for k in GRID})
+    print("around the best, one setting at a time:")
+    for name, values in GRID.items():
+        row = []
+        for v in values:
+            ok, length = score(dataclasses.replace(best, **{name: v}))
+            row.append(f"{v}: {ok} ({-length:.0f} ch)")
+        print(f"  {name}: " + ", ".join(row))
     return 0
 
 

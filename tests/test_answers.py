@@ -177,7 +177,8 @@ def test_a_recommendation_is_still_refused_when_the_flowchart_file_is_missing(pi
     from bot.pipeline import Pipeline
 
     settings = dataclasses.replace(pipeline.settings, corpus_dir=tmp_path)  # an empty folder: no flowchart.json
-    bare = Pipeline(settings, pipeline.index, pipeline.embedder, pipeline.retriever, pipeline.bibliography)
+    bare = Pipeline(settings, pipeline.index, pipeline.embedder, pipeline.retriever, pipeline.bibliography,
+                    pipeline.intent)
     answer = bare.ask("What treatment should I give my 62-year-old patient with metastatic anal cancer?")
     assert answer.mode == "deferred"
     assert answer.flowchart is None

@@ -36,8 +36,20 @@ def _load_cases() -> list[dict]:
 CASES = _load_cases()
 
 
+def _names():
+    """The study names of the review, as the pipeline finds them (the corpus's vocabulary, not code)."""
+    from bot.ingest.corpus import load_document
+    from bot.retrieve.bibliography import StudyNameFinder, study_names
+    from bot.settings import PROJECT_ROOT
+
+    return StudyNameFinder(study_names([load_document(PROJECT_ROOT / "corpus" / "racine2025-ascc-review.txt")]))
+
+
+NAMES = _names()
+
+
 def _predict(row: dict) -> Intent:
-    return classify_intent(row["question"], row["history"])
+    return classify_intent(row["question"], row["history"], NAMES.find(row["question"]))
 
 
 def test_dataset_is_large_and_balanced_enough() -> None:

@@ -12,7 +12,7 @@ from bot.guard.flowchart import match_branch
 from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
-SETS = PROJECT_ROOT / "eval" / "sets"
+SETS = PROJECT_ROOT / "eval" / "guard"
 
 
 # ------------------------------------------------------------------ order of decisions
@@ -119,8 +119,8 @@ def test_retraining_reproduces_the_stored_intent_weights(trained):
 
 
 def test_training_and_locked_sets_are_separate_files():
-    locked = Path(SETS / "guard.locked.jsonl").read_text(encoding="utf-8")
+    locked = Path(SETS / "intent.locked.jsonl").read_text(encoding="utf-8")
     train = (PROJECT_ROOT / "eval" / "training" / "guard_train.jsonl").read_text(encoding="utf-8")
     locked_q = {json.loads(x)["question"] for x in locked.splitlines() if x.strip()}
     train_q = {json.loads(x)["question"] for x in train.splitlines() if x.strip()}
-    assert len(locked_q) >= 300 and not (locked_q & train_q)
+    assert len(locked_q) >= 300 and not ({q.lower() for q in locked_q} & {q.lower() for q in train_q})

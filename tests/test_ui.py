@@ -92,7 +92,12 @@ def scratch_settings(tmp_path, review_settings) -> Settings:
 def test_answer_shows_text_quotes_in_context_and_bibliography(monkeypatch, review_settings, pipeline):
     at = start(monkeypatch, review_settings)
     assert any("does not give medical advice" in i.value for i in at.info)
-    q = "What did Kitaguchi et al. find?"
+    # a question whose answer quotes two sentences of one paragraph (the first such among a few study questions)
+    candidates = ["What did Kitaguchi et al. find?", "What did Hagemans et al. report?", "What did Fields et al. find?",
+                  "What did Rosen et al. report?", "What did Ko et al. find?", "What did Damron et al. report?"]
+    q = next((c for c in candidates if len({(x.doc, pipeline.passage_context(x)[0]) for x in
+                                            pipeline.ask(c, []).citations}) < len(pipeline.ask(c, []).citations)),
+             candidates[0])
     ask(at, q)
     expected = pipeline.ask(q, [])
     assert expected.mode == "answer" and expected.citations
@@ -100,7 +105,7 @@ def test_answer_shows_text_quotes_in_context_and_bibliography(monkeypatch, revie
     assert user.name == "user" and bot.name == "assistant"
     shown = html_of(bot)
     assert html.escape(expected.text) in shown  # the answer text, with its reference numbers
-    assert "[12]" in shown
+    assert re.search(r"\[\d+", shown)
     sources = [e for e in bot.expander if e.label.startswith("Sources")]
     assert sources, [e.label for e in bot.expander]
     in_sources = html_of(sources[0])
@@ -126,7 +131,7 @@ def test_answer_shows_text_quotes_in_context_and_bibliography(monkeypatch, revie
 
 
 def test_follow_up_is_asked_with_the_earlier_questions(monkeypatch, review_settings, pipeline):
-    first, follow = "What is the role of salvage surgery?", "And for inguinal recurrence?"
+    first, follow = "What did Kitaguchi et al. find about salvage APR?", "And for persistent disease?"
     with_history, alone = pipeline.ask(follow, [first]), pipeline.ask(follow, [])
     assert with_history.text != alone.text, "pick a follow-up whose answer depends on the conversation"
     at = start(monkeypatch, review_settings)
@@ -189,7 +194,7 @@ def test_whole_flowchart_view(monkeypatch, review_settings, pipeline):
 
 def test_abstention_says_the_review_does_not_cover_it(monkeypatch, review_settings):
     at = start(monkeypatch, review_settings)
-    ask(at, "What is the capital of France?")
+    ask(at, "What does the review say about HPV vaccination?")
     bot = at.chat_message[-1]
     assert "does not appear to cover this question" in html_of(bot)
     assert not bot.get("graphviz_chart")
@@ -314,8 +319,6 @@ def test_arrival_explains_the_bot_and_an_example_button_asks_its_question(monkey
     assert button(at, "Clear the conversation").disabled
 
 
-@pytest.mark.xfail(strict=True, reason="waits for the pipeline's help answer (mode 'abstained', reason 'help…', "
-                   "suggestions); remove this mark when it lands")
 def test_hello_gets_help_with_examples_that_ask_their_question(monkeypatch, review_settings, pipeline):
     expected = pipeline.ask("hello", [])
     assert expected.reason.startswith("help") and expected.suggestions

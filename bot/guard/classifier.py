@@ -23,10 +23,10 @@ CUE_INPUTS = ("rule_recommendation", "rule_question", "rule_off_topic", "persona
               "decision", "advisor", "we_ask", "population", "domain", "history_case")
 
 
-def cue_vector(question: str, history: Sequence[str] = ()) -> tuple[np.ndarray, cues.Intent]:
-    """Which cue families fire on this turn (and the rules' own verdict)."""
-    text = cues.normalise(question)
-    rule = cues.classify_intent(question, history)
+def cue_vector(question: str, history: Sequence[str] = (), names: Sequence[str] = ()) -> tuple[np.ndarray, cues.Intent]:
+    """Which cue families fire on this turn (and the rules' own verdict); `names`: the study names it uses."""
+    text = cues.with_study_names(cues.normalise(question), names)
+    rule = cues.classify_intent(question, history, names)
     found = {
         "rule_recommendation": rule.kind == "recommendation", "rule_question": rule.kind == "question",
         "rule_off_topic": rule.kind == "off_topic",
@@ -71,18 +71,20 @@ class IntentClassifier:
     def other_disease(self, qvec: np.ndarray) -> float:
         return float(self.topic.proba(np.asarray(qvec, dtype=np.float64).reshape(1, -1))[0]) if self.topic else 0.0
 
-    def probabilities(self, question: str, history: Sequence[str], qvec: np.ndarray):
-        cue, rule = cue_vector(question, history)
+    def probabilities(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()):
+        cue, rule = cue_vector(question, history, names)
         return self.model.proba(model_input(qvec, cue))[0], rule
 
-    def classify(self, question: str, history: Sequence[str], qvec: np.ndarray) -> Decision:
-        p, rule = self.probabilities(question, history, qvec)
+    def classify(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()) -> Decision:
+        p, rule = self.probabilities(question, history, qvec, names)
         p_rec = float(p[0])
         if p_rec >= self.threshold:
             reason = ("asks for a treatment decision about a particular person" +
                       (f" ({rule.reason})" if rule.kind == "recommendation" else ""))
             return Decision("recommendation", reason, p_rec, rule)
-        kind = "off_topic" if p[2] > p[1] else "question"
+        # Small talk is taken from the cue families alone: a question wrongly called small talk would lose its
+        # answer, while small talk taken for a question is still declined by the scope check.
+        kind = "off_topic" if rule.kind == "off_topic" else "question"
         if kind == "off_topic":
             return Decision(kind, "small talk or a subject unrelated to the review", float(p[2]), rule)
         return Decision(kind, "asks what the review says", float(p[1]), rule)

@@ -295,9 +295,12 @@ _CUES: dict[str, re.Pattern[str]] = {b: re.compile(p, re.I) for b, p in {
                      r"|abdomino-?perineal|\bsalvage\b|\bexenteration\b|\bVRAM\b|\bflap|\bperineal\b|\bIORT\b"
                      r"|intraoperative|re-?irradiat|re-?radiat|\bcolostomy\b|\bstoma\b|\bbig operation\b"
                      r"|\bpelvi(?:s|c)\b|\bfit for surgery\b",
-    "generic": r"\bpersist|\brecurr|\brelaps|\bcame\s+back\b|\bcomes?\s+back\b|\bit'?s\s+back\b|\bmonitor",
+    "chemotherapy": r"\bchemo(?:therap\w*)?\b(?!\s*-?\s*radi)",
+    "generic": r"\bpersist|\brecurr|\brelaps|\bcame\s+back\b|\bcomes?\s+back\b|\bit'?s\s+back\b|\bmonitor"
+               r"|\bstill\s+(?:has|have|had|shows?|with)\b|\b(?:remains?|is)\s+(?:visible|detectable|present)\b",
 }.items()}
-_ORDER = ("systemic", "not_operable", "inguinal", "after_local_excision", "assessment", "local_salvage", "generic")
+_ORDER = ("systemic", "not_operable", "inguinal", "after_local_excision", "assessment", "local_salvage",
+          "chemotherapy", "generic")
 
 
 def match_branch(question: str) -> str | None:
@@ -307,6 +310,10 @@ def match_branch(question: str) -> str | None:
     for branch in _ORDER:
         text = raw if branch == "not_operable" else masked
         if _CUES[branch].search(text):
+            if branch == "not_operable" and _CUES["chemotherapy"].search(masked):
+                return "systemic"  # "unresectable: which chemotherapy?" — systemic therapy is the main option
+            if branch == "chemotherapy":
+                return "systemic"
             if branch == "assessment" and _CUES["local_salvage"].search(masked) and not re.search(
                     r"\bstill\s+(?:regress|shrink|going down|getting smaller|responding|improving)|\b(?:going down|"
                     r"shrinking|regressing|getting smaller|smaller)\b|\b(?:[1-3]|one|two|three)[- ]?(?:months?|mo)\b"

@@ -30,6 +30,40 @@ _INTENT_WORDS = set(tokens("which what reference ref citation cited paper articl
                            "appeared", keep_stopwords=True))
 
 
+# Capitalised words in reference titles that are not names of studies.
+GENERIC_CAPS = {"ASCC", "HPV", "HIV", "SCC", "SCCA", "USA", "CTLA", "JAMA", "RCT"}
+
+
+def study_names(documents) -> set[str]:
+    """Names of studies as a reader types them, built from each document: first authors of its references, trial
+    acronyms in their titles (SCARCE, PRODIGE), and trial names in its text (KEYNOTE-158, InterAACT). The guard and
+    retrieval both read this per-corpus vocabulary; no name is written into code."""
+    words: set[str] = set()
+    for doc in documents:
+        for ref in doc.references.values():
+            if len(ref.first_author) >= 3 and re.fullmatch(r"[A-Z][\w'-]+", ref.first_author):
+                words.add(ref.first_author)
+            words.update(w for w in re.findall(r"(?<![\w-])[A-Z]{4,}(?![\w-])", ref.text) if w not in GENERIC_CAPS)
+        words.update(re.findall(r"(?<![\w-])(?:[A-Z]{3,}-\d+|[A-Z][a-z]+[A-Z]{2,}[A-Za-z]*|[A-Z][a-z]+-[A-Z]+\d+)"
+                                r"(?![\w-])", doc.text))
+    return words
+
+
+class StudyNameFinder:
+    """Finds the corpus's study names in a text. Long names match in any case ("kitaguchi"); short ones only
+    capitalised ("Fields", not "fields")."""
+
+    def __init__(self, names: set[str]):
+        alternatives = sorted((re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})" for w in names),
+                              key=len, reverse=True)
+        self._re = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])") if names else None
+
+    def find(self, text: str) -> list[str]:
+        if not self._re or not text:
+            return []
+        return list(dict.fromkeys(m.group(1) for m in self._re.finditer(text)))
+
+
 def numbered_refs(question: str) -> list[int]:
     """Reference numbers the question asks about by number ('reference 27', '[12]')."""
     return list(dict.fromkeys(int(a or b) for a, b in _NUMBERED.findall(question)))

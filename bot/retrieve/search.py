@@ -16,14 +16,13 @@ from rank_bm25 import BM25Okapi
 
 from bot.index.store import LoadedIndex
 from bot.linear import load_models
+from bot.retrieve.bibliography import GENERIC_CAPS, StudyNameFinder, study_names
 from bot.retrieve.features import FeatureBuilder
 from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, TokenIndex, prefixes_of
 from bot.settings import Settings
 from bot.text import abbreviations, fold, table_cells, tokens
 from bot.types import Reference, Sentence
 
-# Capitalised words in reference titles that are not names of studies.
-GENERIC_CAPS = {"ASCC", "HPV", "HIV", "SCC", "SCCA", "USA", "CTLA", "JAMA", "RCT"}
 
 
 @dataclass
@@ -75,12 +74,8 @@ class Retriever:
         self.sentence_matrix = index.sentence_vectors.reconstruct_n(0, index.sentence_vectors.ntotal)
         self.chunk_matrix = index.chunk_vectors.reconstruct_n(0, index.chunk_vectors.ntotal)
         anchors = {(d.doc_id, n): ref_anchors(r) for d in index.documents.values() for n, r in d.references.items()}
-        self.anchor_words = self._anchor_words(index)
-        # Long names match in any case ("kitaguchi"); short ones only capitalised ("Fields", not "fields").
-        alternatives = sorted((re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})" for w in self.anchor_words),
-                              key=len, reverse=True)
-        self._anchor_re = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])") \
-            if self.anchor_words else None
+        self.anchor_words = study_names(index.documents.values())
+        self.name_finder = StudyNameFinder(self.anchor_words)
 
         docs_tokens = []
         self.sentence_tokens: list[set[str]] = []
@@ -144,20 +139,6 @@ class Retriever:
 
     # ----------------------------------------------------------------------------------- study names
     @staticmethod
-    def _anchor_words(index: LoadedIndex) -> set[str]:
-        """Names of studies as a reader types them: first authors, trial acronyms (KEYNOTE-158, InterAACT)."""
-        words: set[str] = set()
-        for doc in index.documents.values():
-            for ref in doc.references.values():
-                if len(ref.first_author) >= 3 and re.fullmatch(r"[A-Z][\w'-]+", ref.first_author):
-                    words.add(ref.first_author)
-                words.update(w for w in re.findall(r"(?<![\w-])[A-Z]{4,}(?![\w-])", ref.text)
-                             if w not in GENERIC_CAPS)  # trial names in titles: SCARCE, PRODIGE, ACCORD
-            words.update(re.findall(r"(?<![\w-])(?:[A-Z]{3,}-\d+|[A-Z][a-z]+[A-Z]{2,}[A-Za-z]*|[A-Z][a-z]+-[A-Z]+\d+)"
-                                    r"(?![\w-])", doc.text))
-        return words
-
-    @staticmethod
     def _cells(s: Sentence, context: set[str]) -> list[set[str]]:
         """Token sets of a record's cells, each with the study's cell and the record's context (caption, study
         names): a record answers a question when one of its cells does, not because its labels cover many words."""
@@ -169,9 +150,7 @@ class Retriever:
 
     def anchors_in(self, text: str) -> list[str]:
         """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""
-        if not self._anchor_re:
-            return []
-        return list(dict.fromkeys(m.group(1) for m in self._anchor_re.finditer(text)))
+        return self.name_finder.find(text)
 
     @staticmethod
     def _metadata_hints(s: Sentence, metadata: dict) -> list[str]:

@@ -119,7 +119,7 @@ class Pipeline:
         if intent.kind == "recommendation":
             foreign = foreign_topics(q, self.retriever)
             if foreign and self.intent.other_disease(qvec) >= 0.5:
-                return self._refer(q, foreign)
+                return self._refer(q, foreign, intent.reason)
             return self._defer(q, history, intent.reason)
         if intent.kind == "off_topic":
             return self._help(q, intent.rule)
@@ -136,7 +136,7 @@ class Pipeline:
         if described.query != q:
             qvec = None
         ranking = self.rank(described.query, history, qvec)
-        verdict = judge(described.query, ranking, self.retriever)
+        verdict = judge(described.query, ranking, self.retriever, unrelated=intent.unrelated)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason)
         answer = compose(q, select(ranking, self.retriever, self.settings), self.index.documents)
@@ -200,15 +200,14 @@ class Pipeline:
                 topics.append(title[0].lower() + title[1:])
         return [f"What does the review say about {t}?" for t in dict.fromkeys(topics)][:n]
 
-    def _refer(self, q: str, foreign: list[str]) -> Answer:
-        """A personal request about a disease the corpus does not cover: the referral, and no flowchart, since the
-        review's pathway is for another disease."""
+    def _refer(self, q: str, foreign: list[str], why: str) -> Answer:
+        """A personal request about a disease the corpus does not cover: declined as out of scope, with the
+        referral, and no flowchart, since the review's pathway is for another disease."""
         what = ", ".join(foreign)
-        text = ("I can't recommend a treatment for a particular person; that decision belongs to the treating "
-                f"multidisciplinary team. The review covers anal squamous cell carcinoma; it does not discuss "
-                f"{what}, so its management flowchart does not apply here.")
-        return Answer(q, "deferred", text, reason=f"asks for a treatment decision about {what}, which the review "
-                                                  "does not cover")
+        text = ("The review does not cover this: it is about anal squamous cell carcinoma and does not discuss "
+                f"{what}, so its management flowchart does not apply. I can't recommend a treatment for a "
+                "particular person in any case; that decision belongs to the treating multidisciplinary team.")
+        return Answer(q, "abstained", text, reason=f"{why}, about {what}, which the review does not cover")
 
     def passage_context(self, citation: Citation) -> tuple[str, int, int]:
         """The paragraph around a quote and the quote's span inside it, so a reader can check the quote in

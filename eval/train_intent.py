@@ -104,6 +104,13 @@ def cross_validated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return p
 
 
+def gated(p: np.ndarray, rows: list[dict]) -> np.ndarray:
+    """P(recommendation), zero where the turn names no particular person (the classifier's own gate)."""
+    from bot.guard.intent import names_an_individual
+
+    return np.where([names_an_individual(r["question"], history_of(r)) for r in rows], p, 0.0)
+
+
 def choose_threshold(p: np.ndarray, is_rec: np.ndarray) -> float:
     for t in np.round(np.arange(0.95, 0.0, -0.01), 2):
         if (p[is_rec] >= t).mean() >= RECALL_TARGET:
@@ -122,7 +129,7 @@ def train(embedder: Embedder):
     rows = read(TRAIN)
     y = np.array([KINDS.index(r["label"]) for r in rows])
     x = inputs(rows, embedder)
-    p_cv = cross_validated(x, y)
+    p_cv = gated(cross_validated(x, y), rows)
     threshold = choose_threshold(p_cv, y == 0)
     model = fit(x, y)
     # Which disease a request concerns: this review's, or another one (then no flowchart applies).
@@ -143,7 +150,7 @@ def locked(embedder: Embedder, train_x: np.ndarray) -> dict:
     keep = sims.max(axis=1) <= 0.9
     clf = IntentClassifier.load()
     rows = [r for r, k in zip(rows, keep) if k]
-    p = clf.model.proba(x[keep])[:, 0]
+    p = gated(clf.model.proba(x[keep])[:, 0], rows)
     is_rec = np.array([r["label"] == "recommendation" for r in rows])
     out = report("locked", p, is_rec, clf.threshold)
     out["dropped_near_duplicates"] = int((~keep).sum())

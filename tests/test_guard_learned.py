@@ -37,7 +37,7 @@ def test_a_terse_personal_request_is_deferred(pipeline):
 
 def test_a_personal_request_about_another_disease_gets_the_referral_without_the_chart(pipeline):
     a = pipeline.ask("Dad's colorectal liver metastases, should he be operated?")
-    assert a.mode == "deferred"
+    assert a.mode == "abstained"  # out of scope, with the referral
     assert a.flowchart is None
     assert "multidisciplinary team" in a.text and "colorectal" in a.text
 

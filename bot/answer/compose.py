@@ -152,22 +152,18 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
 
 
 def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int) -> list[Hit]:
-    """Several paragraphs heard: the best sentence of each of the best paragraphs first (in ranking order), then
-    the next best sentences, down to `overview_floor` of the best score and up to the budget."""
+    """An overview uses the whole budget: the best sentences in ranking order, from whichever paragraphs and
+    sections treat the topic, down to `overview_floor` of the best score."""
     chosen: list[Hit] = []
-    used, heard = 0, set()
+    used = 0
     top = ranking.hits[0].score
-    for first_pass in (True, False):
-        for h in ranking.hits:
-            s = h.sentence
-            key = (s.doc_id, s.paragraph)
-            if h.score < settings.overview_floor * top or (first_pass and key in heard):
-                continue
-            if h in chosen or _redundant(s, [c.sentence for c in chosen]) or used + _shown_length(s) > budget:
-                continue
-            chosen.append(h)
-            heard.add(key)
-            used += _shown_length(s)
+    for h in ranking.hits:
+        if h.score < settings.overview_floor * top:
+            break
+        if _redundant(h.sentence, [c.sentence for c in chosen]) or used + _shown_length(h.sentence) > budget:
+            continue
+        chosen.append(h)
+        used += _shown_length(h.sentence)
     return chosen or [ranking.hits[0]]
 
 

@@ -49,6 +49,7 @@ class Decision:
     reason: str          # one plain sentence for the user
     probability: float   # the model's probability of `kind`
     rule: cues.Intent    # what the cue families alone said
+    unrelated: float = 0.0  # the model's probability that the turn is small talk or off the subject
 
 
 class IntentClassifier:
@@ -78,7 +79,7 @@ class IntentClassifier:
     def classify(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()) -> Decision:
         p, rule = self.probabilities(question, history, qvec, names)
         p_rec = float(p[0])
-        if p_rec >= self.threshold:
+        if p_rec >= self.threshold and cues.names_an_individual(question, history):
             reason = ("asks for a treatment decision about a particular person" +
                       (f" ({rule.reason})" if rule.kind == "recommendation" else ""))
             return Decision("recommendation", reason, p_rec, rule)
@@ -86,5 +87,5 @@ class IntentClassifier:
         # answer, while small talk taken for a question is still declined by the scope check.
         kind = "off_topic" if rule.kind == "off_topic" else "question"
         if kind == "off_topic":
-            return Decision(kind, "small talk or a subject unrelated to the review", float(p[2]), rule)
-        return Decision(kind, "asks what the review says", float(p[1]), rule)
+            return Decision(kind, "small talk or a subject unrelated to the review", float(p[2]), rule, float(p[2]))
+        return Decision(kind, "asks what the review says", float(p[1]), rule, float(p[2]))

@@ -359,6 +359,24 @@ def _history_case(history: Sequence[str]) -> re.Match[str] | None:
     return None
 
 
+# A particular person: the asker, a relative, a patient, a described case (age, sex). A request for a decision needs
+# one; "Is a VRAM flap recommended over primary closure?" names nobody and is a question about the evidence.
+# "me" as the one told something ("give me the p value") is not a person to treat.
+_INDIVIDUAL = re.compile(
+    r"\b(?:i|i'm|im|i'd|i've|ive|my|mine|myself|we|we're|our|us|you|your|he|she|he's|she's|his|her|him|hers|"
+    r"mum|mom|mommy|mother|mama|dad|daddy|father|papa|wife|husband|son|daughter|sister|brother|friend|partner|aunt|"
+    r"uncle|grand\w+|neighbou?r|cousin|niece|nephew|boyfriend|girlfriend|fianc\w*|patient|pt|client|gentleman|"
+    r"lady|man|woman|guy|fellow|case)\b"
+    r"|(?<!give )(?<!tell )(?<!show )(?<!send )(?<!remind )(?<!explain to )(?<!let )\bme\b"
+    r"|\b\d{1,3}\s?(?:yo|y/o|y\.o\.|yrs?|years?|-year-old|year-old|[mf])\b|\b[mf]\s?\d{2}\b|\b(?:mrs?|ms)\b\.?"
+    r"|\b(?:at|aged?)\s+\d{2}\b|,\s*\d{2}\s*,")
+
+
+def names_an_individual(question: str, history: Sequence[str] = ()) -> bool:
+    """The turn (or one of the last few turns) speaks of a particular person."""
+    return any(_INDIVIDUAL.search(normalise(t)) for t in [question, *list(history)[-HISTORY_WINDOW:]])
+
+
 def with_study_names(text: str, names: Sequence[str]) -> str:
     """Names of studies (the corpus's own vocabulary, from bot.retrieve.bibliography.study_names) read as the word
     "study", so the cue families need no name of their own: "what did kitaguchi find" is "what did study find"."""

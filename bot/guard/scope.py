@@ -27,11 +27,13 @@ TOPIC_WORDS = re.compile(
     r"colorectal|colon|liver|hepatic|lung|breast|pancreas|pancreatic|gastric|stomach|o?esophag\w*|cervical|ovarian|"
     r"endometrial|uterine|kidney|renal|brain|thyroid|head and neck|oral|skin cancer|prostate cancer|bladder cancer|"
     r"vaccin\w*|screening|diet\w*|smoking|alcohol|covid\w*|diabetes|pregnan\w*|fertility|cannabis|acupuncture|"
-    r"homeopath\w*|supplements?|vitamins?|\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty)\b")
+    r"homeopath\w*|supplements?|vitamins?|\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty|"
+    r"\w+therapy|\w+therapies)\b")
 
 MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
+UNRELATED_DENSE = 0.5  # a turn the guard reads as off the subject is answered only when a passage is this close
 TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of value
 
 # Words that ask *about* a value rather than name a subject: never the question's focus.
@@ -103,11 +105,15 @@ def focus_terms(question: str, retriever: Retriever) -> list[str]:
     return sorted(toks, key=lambda t: -idf[t])
 
 
-def judge(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
+def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: float = 0.0) -> Verdict:
+    """`unrelated`: the guard's probability that the turn is small talk or off the subject ("Tell me a joke about
+    surgeons"): with no close passage, such a turn is declined."""
     hits = ranking.hits
     if not hits:
         return Verdict(False, "the corpus is empty")
     best = hits[0]
+    if unrelated >= 0.5 and best.dense < UNRELATED_DENSE:
+        return Verdict(False, "small talk or a subject the review does not discuss")
     missing = unknown_names(question, retriever)
     descriptors = [m for m in missing if fold(m) in retriever.lexicon.demonyms]
     others = [m for m in missing if m not in descriptors]
@@ -146,27 +152,40 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
         return not concept or retriever.lexicon.coverage(replace(query, concepts=concept), retriever.sentence_tokens[i],
                                                          retriever.sentence_prefixes[i]) >= 0.5
 
-    # The subject: the study the question names, else its rarest subject word that the top passages use at all
-    # (the rarest may be filler the review words differently, like "current" where it says "actual").
+    # The subject: the study the question names; else a drug or a name it uses (the review may name a drug
+    # without any result for it: then no top passage is about it, and the value is missing); else its rarest
+    # subject word that the top passages use at all (the rarest may be filler the review words differently, like
+    # "current" where it says "actual").
+    strong = [t for w in _surface_terms(question)[1:] if _DRUG_OR_NAME.search(w) for t in tokens(w)
+              if t not in QUESTION_WORDS and t not in STOPWORDS and any(c.word == t for c in query.concepts)]
+    absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
     candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
-    focus = next((w for w in candidates if any(mentions(h, w) for h in top)), None)
+    focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
     def about(h) -> bool:
         return focus is None or mentions(h, focus)
 
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
     # rate of something else (wound complications after VRAM closure) does not answer.
-    measures = [t for m in _MEASURE.finditer(q) for t in tokens(m.group(1) or m.group(2))
-                if t not in QUESTION_WORDS and t not in STOPWORDS]
+    measures = [t for m in _MEASURE.finditer(q) for t in tokens(m.group(1) or m.group(2) or m.group(3))
+                if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
 
-    for h in top:
-        if all(ev.search(h.sentence.text) for _, ev in wanted) and about(h) and (measure is None or mentions(h, measure)):
-            return Verdict(True, "")
+    # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
+    # about the subject; a rate must also be of the measure asked about.
+    missing = [kind for kind, ev in wanted
+               if not any(ev.search(h.sentence.text) and about(h) and (kind not in ("percentage", "outcome")
+                                                                       or measure is None or mentions(h, measure))
+                          for h in top)]
+    if not missing:
+        return Verdict(True, "")
+    wanted = [(k, ev) for k, ev in wanted if k in missing]
     kinds = " and ".join(kind for kind, _ in wanted)
     what = f"{measure} {kinds}" if measure else kinds
     return Verdict(False, f"the review gives no {what} for {focus or 'this'}")
 
 
 _MEASURE = re.compile(r"\b([a-z][a-z-]{2,})\s+(?:rates?|percentages?|proportions?)\b|\b(?:rates?|percentages?|"
-                      r"proportions?) of ([a-z][a-z-]{2,})\b")
+                      r"proportions?) of ([a-z][a-z-]{2,})\b|\b(survival|mortality|incidence|prevalence)\b")
+# A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
+_DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")

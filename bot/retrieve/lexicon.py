@@ -50,9 +50,12 @@ ANSWER_TYPES = [
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
     ("dose", ANSWER_TYPES[0][0], ANSWER_TYPES[0][1]),
-    ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|rates?|"
+    ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),
+    ("outcome", re.compile(r"\b(?:what|which|how (?:high|low|good|bad|long))\b[^?.,;]{0,50}?\b(?:survival|mortality|"
+                           r"incidence|prevalence)\b"),
+     re.compile(r"\d\s?%|\d+(\.\d+)?\s*(months?|years?)\b|\bper 100|(?:Months\)|Rate): \d")),
     ("duration", re.compile(r"\b(how long|how many (months|years)|in months|median time|duration)\b"),
      re.compile(r"\d+(\.\d+)?\s*(months?|years?)\b|\(Months\): \d")),
     ("count", re.compile(r"\b(how many|number of)\b(?! (months|years))"),

@@ -63,7 +63,10 @@ def _ends_sentence(before: str, after: str) -> bool:
     nxt = _NEXT_WORD.match(after)
     if w in _MAY_END:
         return bool(re.match(r"[\"'\u201c\u2018(\[]?[A-Z]", after))
-    abbreviation = w in _ABBREV or (w in _MONTHS and after[:1].isdigit()) or (len(w) == 1 and w.isalpha()) or "." in w.strip(".")  # "Fig.", "J.", "U.S."
+    abbreviation = (w in _ABBREV                                  # "Fig.", "vs."
+                    or (w in _MONTHS and after[:1].isdigit())    # "Jan. 2020"
+                    or (len(w) == 1 and w.isalpha())             # an initial: "J. Meyer"
+                    or "." in w.strip("."))                      # dotted: "U.S.", "M.R."
     return not abbreviation or bool(nxt and nxt.group(1) in _STARTERS)
 
 

@@ -33,30 +33,64 @@ def citations_in(text: str, max_ref: int | None = None) -> list[int]:
 
 
 # ---------------------------------------------------------------- sentences
-_ABBREV = {"al", "vs", "e.g", "i.e", "etc", "fig", "figs", "no", "nos", "dr", "approx", "ref", "refs", "cf", "mr",
-           "mrs", "ms", "vol", "pp", "ca", "resp", "inc", "ltd", "st", "ed", "eds", "dept", "univ"}
-_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# Words that a full stop follows without ending the sentence. Generic English and scientific abbreviations only:
+# nothing here names a word of a particular document (tests/data/sentences_gold.jsonl measures the splitter).
+_ABBREV = {"al", "vs", "e.g", "i.e", "fig", "figs", "no", "nos", "dr", "approx", "ref", "refs", "cf", "mr", "mrs",
+           "ms", "prof", "vol", "pp", "ca", "resp", "inc", "ltd", "st", "ed", "eds", "dept", "univ", "sect", "sec",
+           "eq"}
+# Months are abbreviations only before a number ("Jan. 2020"): "APR." is more often an acronym ending a sentence.
+_MONTHS = {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+# Abbreviations that often end a sentence too: a capitalised word after them starts a new one ("…, fatigue, etc. Most").
+_MAY_END = {"etc"}
+# After an abbreviation or an initial, these capitalised words start a new sentence ("…by Kim et al. Their trial…",
+# "…recommendation: B. The panel…"): they never follow "Dr.", "vs." or an initial inside a sentence.
+_STARTERS = frozenset("""The This These That Those There Their They Its It In We Our He She His Her An A However Thus
+Moreover Furthermore Nevertheless Therefore Overall All Most Both Each Such When While Although After Before
+During""".split())
+# A boundary is [.!?] (and closing quotes or brackets), spaces, then what can start a sentence: an opening quote or
+# bracket, a capital, a digit, or a lowercase-initial name such as "mFOLFOX6" or "pH".
+_BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?(?:[A-Z0-9]|[a-z]+[A-Z0-9]))")
+_LAST_WORD = re.compile(r"([A-Za-z.]+)\.$")
+_NEXT_WORD = re.compile(r"([A-Z][a-z]*)\s")
+
+
+def _ends_sentence(before: str, after: str) -> bool:
+    """Does the full stop at the end of `before` end a sentence, given the text `after` it?"""
+    word = _LAST_WORD.search(before)
+    if not word:
+        return True  # a number, a bracket or a quote before the stop: "… 12.1 months." / "… [4–10]."
+    w = word.group(1).lower()
+    nxt = _NEXT_WORD.match(after)
+    if w in _MAY_END:
+        return bool(re.match(r"[\"'\u201c\u2018(\[]?[A-Z]", after))
+    abbreviation = (w in _ABBREV                                  # "Fig.", "vs."
+                    or (w in _MONTHS and after[:1].isdigit())    # "Jan. 2020"
+                    or (len(w) == 1 and w.isalpha())             # an initial: "J. Meyer"
+                    or "." in w.strip("."))                      # dotted: "U.S.", "M.R."
+    return not abbreviation or bool(nxt and nxt.group(1) in _STARTERS)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a paragraph. Knows 'et al.', 'vs.', decimals and initials, which a naive split breaks."""
-    spans, start = [], 0
+    """Sentence spans of a paragraph, as (start, end) offsets into it, each stripped of surrounding spaces.
+
+    Knows 'et al.', 'vs.', 'Fig. 1', 'Jan. 2020', decimals and initials, which a naive split breaks; a stop followed
+    by a piece without any letter ("Oncol. 2017).") does not end a sentence either."""
+    cuts = [0]
     for m in _BOUNDARY.finditer(text):
-        before = text[start:m.start() + 1]
-        word = re.search(r"([A-Za-z.]+)\.$", before)
-        if word:
-            w = word.group(1).lower()
-            if w in _ABBREV or (len(w) == 1 and w.isalpha()):
-                continue
-        end = m.end()
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        spans.append((start, end))
-        start = m.end()
-    tail = text[start:].rstrip()
-    if tail.strip():
-        spans.append((start, start + len(tail)))
-    return [(a + (len(text[a:b]) - len(text[a:b].lstrip())), b) for a, b in spans if text[a:b].strip()]
+        if _ends_sentence(text[cuts[-1]:m.start() + 1], text[m.end():]):
+            cuts.append(m.end())
+    cuts.append(len(text))
+    spans: list[tuple[int, int]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = text[a:b]
+        if not piece.strip():
+            continue
+        a, b = a + len(piece) - len(piece.lstrip()), b - (len(piece) - len(piece.rstrip()))
+        if spans and not re.search(r"[^\W\d_]", text[a:b]):
+            spans[-1] = (spans[-1][0], b)  # "2017)." or "5.3)." is the end of the previous sentence
+        else:
+            spans.append((a, b))
+    return spans
 
 
 # ---------------------------------------------------------------- table records: "Label: value; Label: value"

@@ -27,7 +27,7 @@ from bot.text import citations_in, split_sentences
 from bot.types import Document, Reference, Section, Sentence, content_id
 
 
-PARSER_VERSION = 3  # bump when cleaning or sentence splitting changes: every document is then re-parsed
+PARSER_VERSION = 4  # bump when cleaning or sentence splitting changes: every document is then re-parsed
 
 
 class CorpusError(Exception):

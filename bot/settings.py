@@ -43,12 +43,12 @@ class Settings:
     # Answers: the evaluation budget is 1,200 characters of answer and 2,500 of quotes; stay a little under.
     answer_chars: int = 1150
     quote_chars: int = 2400
-    max_sentences: int = 5
+    max_sentences: int = 6
     # Which sentences join the best one (share of the best score): from its paragraph, and from elsewhere. An
-    # overview question (the ranker's overview detector ≥ overview_threshold) reads the best sections instead.
+    # overview question (the ranker's overview detector ≥ overview_threshold) fills the budget with the best sentences instead.
     # Tuned on the working halves of eval/sets by eval/tune_answers.py.
     keep_same_paragraph: float = 0.02
-    keep_elsewhere: float = 0.2
+    keep_elsewhere: float = 0.1
     overview_threshold: float = 0.5
     overview_floor: float = 0.05
     # Input limits: a question longer than this is refused with a message, never silently cut.

@@ -28,7 +28,8 @@ GRID = {
     "keep_same_paragraph": [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8],
     "keep_elsewhere": [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.92],
     "max_sentences": [2, 3, 4, 5, 6],
-    "overview_threshold": [0.3, 0.5, 0.7, 0.9, 1.01],
+    # The overview mode stays on (issue 7 asks for it); the search only sets how sure the detector must be.
+    "overview_threshold": [0.3, 0.5, 0.7, 0.9],
     "overview_floor": [0.0005, 0.001, 0.005, 0.01, 0.03, 0.05, 0.1, 0.2],
 }
 

@@ -50,7 +50,7 @@ class Settings:
     keep_same_paragraph: float = 0.02
     keep_elsewhere: float = 0.1
     overview_threshold: float = 0.5
-    overview_floor: float = 0.05
+    overview_floor: float = 0.001
     # Input limits: a question longer than this is refused with a message, never silently cut.
     max_question_chars: int = 2000
     max_document_bytes: int = 2_000_000

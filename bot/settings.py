@@ -54,7 +54,7 @@ class Settings:
     # Input limits: a question longer than this is refused with a message, never silently cut.
     max_question_chars: int = 2000
     max_document_bytes: int = 2_000_000
-    document_suffixes: tuple[str, ...] = field(default=(".txt", ".md"))
+    document_suffixes: tuple[str, ...] = field(default=(".txt", ".md", ".pdf"))
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -49,6 +49,7 @@ class Sentence:
     paragraph: int  # offset of the paragraph's start in the document text: groups neighbours
     refs: tuple[int, ...] = ()
     context_refs: tuple[int, ...] = ()
+    page: int | None = None  # the PDF page the sentence starts on; None for a text document
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Citation:
     refs: list[int]
     context_refs: list[int] = field(default_factory=list)
     sentence_id: str = ""
+    page: int | None = None  # the PDF page the quote starts on; None for a text document
 
 
 @dataclass

@@ -354,7 +354,7 @@ def corpus_dir(tmp_path):
     ("big.txt", b"a" * 101, {"max_bytes": 100}, "limit"),
     ("empty.txt", b"", {}, "empty"),
     ("blank.txt", b"  \n\t\n", {}, "empty"),
-    ("notes.pdf", b"%PDF-1.4 text", {}, ".txt"),
+    ("notes.docx", b"PK\x03\x04 text", {}, ".pdf"),
     ("sub\\dir.txt", GOOD, {}, "plain file name"),
     (".hidden.txt", GOOD, {}, "plain file name"),
     ("existing.txt", GOOD, {}, "already exists"),

@@ -50,7 +50,7 @@ def citation_for(s: Sentence, cells: tuple[int, ...] | None = None) -> Citation:
     else:
         quote, refs = s.text, list(s.refs)
     return Citation(doc=s.doc_id, section=s.section, quote=quote, start=s.start, end=s.end, refs=refs,
-                    context_refs=[n for n in s.context_refs if n not in refs], sentence_id=s.id)
+                    context_refs=[n for n in s.context_refs if n not in refs], sentence_id=s.id, page=s.page)
 
 
 INTRO = "The review says:\n"

@@ -317,7 +317,8 @@ def _guess_title(blocks: list[_Block]) -> str:
 def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:
     """Load one corpus file (and its optional `<name>.meta.json` sidecar). Its sha256 is that of the file's bytes,
     which is what freshness checks compare."""
-    raw = read_text(path, max_bytes)
+    is_pdf = path.suffix.lower() == ".pdf"
+    raw = "" if is_pdf else read_text(path, max_bytes)
     meta_path = path.with_suffix(".meta.json")
     metadata: dict = {}
     if meta_path.exists():
@@ -325,7 +326,11 @@ def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:
             metadata = json.loads(meta_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorpusError(f"{meta_path.name}: metadata is not valid UTF-8 JSON ({exc}).") from exc
-    doc = parse(path.name, raw, str(path), metadata)
+    if is_pdf:
+        from bot.ingest.pdf import pdf_document  # pdfplumber is loaded only for a corpus that has PDFs
+        doc = pdf_document(path.name, path.read_bytes(), str(path), metadata, max_bytes)
+    else:
+        doc = parse(path.name, raw, str(path), metadata)
     doc.sha256 = file_sha256(path)
     return doc
 
@@ -339,8 +344,9 @@ def parse(doc_id: str, raw: str, path: str = "", metadata: dict | None = None) -
                           "check its structure or remove it from the corpus.") from exc
 
 
-def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md")) -> list[Path]:
-    """The documents to index: text files directly in corpus/ (sidecars and data files are not documents)."""
+def corpus_files(corpus_dir: Path, suffixes: tuple[str, ...] = (".txt", ".md", ".pdf")) -> list[Path]:
+    """The documents to index: text and PDF files directly in corpus/ (sidecars and data files are not
+    documents)."""
     if not os.path.isdir(corpus_dir):
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     try:
@@ -359,9 +365,9 @@ def file_sha256(path: Path) -> str:
 
 
 def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 2_000_000,
-                 suffixes: tuple[str, ...] = (".txt", ".md")) -> Path:
+                 suffixes: tuple[str, ...] = (".txt", ".md", ".pdf")) -> Path:
     """Save an uploaded document into the corpus after checking it (name, type, size, encoding, and that it
-    parses); on any problem nothing is written."""
+    parses; a PDF must have a readable text layer); on any problem nothing is written."""
     name = filename or ""
     if not name or name.startswith(".") or "/" in name or "\\" in name or "\x00" in name:
         raise CorpusError(f"'{filename}' is not a plain file name.")
@@ -369,15 +375,20 @@ def add_document(corpus_dir: Path, filename: str, data: bytes, max_bytes: int = 
         raise CorpusError(f"{name}: only {', '.join(suffixes)} documents can be added.")
     if not data or not data.strip():
         raise CorpusError(f"{name}: the file is empty.")
-    if len(data) > max_bytes:
+    if Path(name).suffix.lower() == ".pdf":
+        from bot.ingest.pdf import pdf_document
+        pdf_document(name, data, max_text_bytes=max_bytes)  # refused now (scanned, encrypted…), not at the rebuild
+    elif len(data) > max_bytes:
         raise CorpusError(f"{name}: {len(data):,} bytes is over the {max_bytes:,}-byte limit for a document.")
-    if b"\x00" in data:
+    elif b"\x00" in data:
         raise CorpusError(f"{name}: looks like a binary file (it contains NUL bytes); only UTF-8 text can be added.")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again.") from exc
-    parse(name, text)  # a document the parser cannot read is refused now, not at the next rebuild
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{name}: not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try "
+                              "again.") from exc
+        parse(name, text)  # a document the parser cannot read is refused now, not at the next rebuild
     if not os.path.isdir(corpus_dir):
         raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
     target = corpus_dir / name

@@ -148,7 +148,8 @@ def test_every_sentence_knows_the_page_it_starts_on(parsed, renderings, name):
 
 
 @pytest.mark.slow
-def test_a_pdf_only_corpus_answers_with_verbatim_quotes_and_their_pages(renderings, tmp_path, embedder):
+def test_a_pdf_only_corpus_answers_with_verbatim_quotes_and_their_pages(renderings, review_settings, tmp_path,
+                                                                        embedder):
     import shutil
 
     from bot.index import store as index
@@ -157,12 +158,14 @@ def test_a_pdf_only_corpus_answers_with_verbatim_quotes_and_their_pages(renderin
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(renderings / "review-2col-running.pdf", corpus / "racine2025-ascc-review.pdf")
+    shutil.copytree(review_settings.index_dir, tmp_path / "index")  # the text's vectors: only new text is embedded
     settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index.build(settings, embedder=embedder)
+    report = index.build(settings, embedder=embedder)
+    assert report.added == ["racine2025-ascc-review.pdf"] and report.removed == ["racine2025-ascc-review.txt"]
     answer = Pipeline.load(settings, embedder=embedder, build_missing=False).ask(
         "What was the 5-year overall survival in the Kitaguchi study for recurrent disease?")
     assert answer.mode == "answer" and "75%" in answer.text + " ".join(c.quote for c in answer.citations)
     corpus_n = quote_norm(REVIEW_TEXT)
     for c in answer.citations:
-        assert c.page is not None and 1 <= c.page <= 11
+        assert c.doc == "racine2025-ascc-review.pdf" and c.page is not None and 1 <= c.page <= 11
         assert quote_norm(c.quote) in corpus_n or "Table" in c.section

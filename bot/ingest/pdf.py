@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from bot.ingest.corpus import CorpusError, parse
 from bot.ingest.pdf_blocks import blocks_text, build_blocks
-from bot.ingest.pdf_layout import Line, page_fragments, reading_order
+from bot.ingest.pdf_layout import Line, cell_text, page_fragments, reading_order
 from bot.types import Document
 
 MAX_PDF_BYTES = 50_000_000  # the file; the limit for documents applies to the text extracted from it
@@ -87,15 +87,23 @@ def _read_pages(pdf) -> tuple[list, int]:
         images += len(page.images)
         tables = []
         for t in page.find_tables():
-            rows = t.extract()
+            rows = [[cell_text([c for c in page.chars if _inside(c, cell)]) if cell else "" for cell in row.cells]
+                    for row in t.rows]
             if len(rows) >= 2 and max(len(r) for r in rows) >= 2 and any(c for r in rows for c in r):
-                x0, top, x1, bottom = t.bbox
-                tables.append(Line(no, x0, x1, top, bottom, cells=rows))
-        chars = [c for c in page.chars if not any(t.x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= t.x1 + 1
-                                                  and t.top - 1 <= (c["top"] + c["bottom"]) / 2 <= t.bottom + 1
-                                                  for t in tables)]
+                tables.append(Line(no, *_xxyy(t.bbox), cells=rows))
+        chars = [c for c in page.chars if not any(_inside(c, (t.x0, t.top, t.x1, t.bottom)) for t in tables)]
         pages.append((no, float(page.width), float(page.height), page_fragments(no, chars), tables))
     return pages, images
+
+
+def _inside(ch: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    return x0 - 1 <= (ch["x0"] + ch["x1"]) / 2 <= x1 + 1 and top - 1 <= (ch["top"] + ch["bottom"]) / 2 <= bottom + 1
+
+
+def _xxyy(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = bbox
+    return x0, x1, top, bottom
 
 
 def _lines(pages: list) -> list[Line]:

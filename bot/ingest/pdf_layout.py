@@ -8,6 +8,7 @@ the text flow and kept as rows of cells, in their place in the reading order.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -40,24 +41,37 @@ def _is_bold(fontname: str) -> bool:
 
 
 def _rows(chars: list[dict]) -> list[list[dict]]:
-    """Characters grouped into rows: a character joins the row whose vertical middle band holds its middle, so a
-    superscript stays on its line."""
+    """Characters grouped into rows by height, the largest first: a smaller character (a superscript or subscript,
+    "m²") then joins the row whose height holds its middle, so it stays in its place in the line."""
+    tops: list[float] = []              # the rows, kept in order of their top
+    bands: list[list[float]] = []       # [top, bottom, height of its largest characters]
     rows: list[list[dict]] = []
-    bands: list[tuple[float, float]] = []
-    for ch in sorted(chars, key=lambda c: (round(c["bottom"], 1), c["x0"])):
+    for ch in sorted(chars, key=lambda c: (-round(c["size"], 1), c["bottom"], c["x0"])):
         mid = (ch["top"] + ch["bottom"]) / 2
-        for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
-            top, bottom = bands[i]
-            pad = (bottom - top) * 0.2
-            if top + pad <= mid <= bottom - pad or (top <= mid <= bottom and ch["size"] < (bottom - top) * 0.9):
-                rows[i].append(ch)
-                bands[i] = (min(top, ch["top"]) if ch["size"] >= (bottom - top) * 0.9 else top,
-                            max(bottom, ch["bottom"]) if ch["size"] >= (bottom - top) * 0.9 else bottom)
-                break
-        else:
-            rows.append([ch])
-            bands.append((ch["top"], ch["bottom"]))
-    return [sorted(r, key=lambda c: c["x0"]) for r in rows]
+        i = bisect.bisect_right(tops, mid)
+        home, best = None, float("inf")
+        for j in range(max(0, i - 3), min(len(rows), i + 1)):
+            top, bottom, height = bands[j]
+            same = ch["bottom"] - ch["top"] >= height * 0.9
+            pad = height * 0.2 if same else 0.0
+            if top + pad <= mid <= bottom - pad:
+                if same:
+                    home = j
+                    bands[j][0], bands[j][1] = min(top, ch["top"]), max(bottom, ch["bottom"])
+                    tops[j] = bands[j][0]
+                    break
+                # a smaller character goes with the row it sits next to (two columns' rows may both hold it)
+                near = min(abs(ch["x0"] - c["x1"]) for c in rows[j]) if rows[j] else float("inf")
+                if near < best:
+                    home, best = j, near
+        if home is None:
+            home = bisect.bisect_right(tops, ch["top"])
+            tops.insert(home, ch["top"])
+            bands.insert(home, [ch["top"], ch["bottom"], ch["bottom"] - ch["top"]])
+            rows.insert(home, [])
+        rows[home].append(ch)
+    order = sorted(range(len(rows)), key=lambda k: bands[k][1])
+    return [sorted(rows[k], key=lambda c: c["x0"]) for k in order]
 
 
 def _fragments(row: list[dict]) -> list[list[dict]]:
@@ -74,17 +88,34 @@ _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "
               "\ufb06": "st"}
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
 def text_of(chars: list[dict]) -> str:
-    """Characters of one line → text, with a space wherever the gap between two characters is a word gap."""
+    """Characters of one line → text, with a space wherever the gap between two characters is a word gap. A small
+    raised digit is a superscript ("m²", a footnote mark "¹"); ligatures are spelled out ("ﬁ" → "fi")."""
+    letters = sorted(c["size"] for c in chars if c["text"].strip())
+    usual = letters[len(letters) // 2] if letters else 0
+    base = sorted(c["bottom"] for c in chars if c["size"] >= usual * 0.9) or [0]
+    baseline = base[len(base) // 2]
     out: list[str] = []
     prev = None
     for ch in chars:
         if prev is not None and ch["x0"] - prev["x1"] > _SPACE_GAP * min(prev["size"], ch["size"]):
             if out and out[-1] != " ":
                 out.append(" ")
-        out.append(_LIGATURES.get(ch["text"], ch["text"]))
+        text = _LIGATURES.get(ch["text"], ch["text"])
+        if ch["size"] < usual * 0.95 and ch["bottom"] < baseline - 0.2 * usual:
+            text = text.translate(_SUPERSCRIPT)
+        out.append(text)
         prev = ch
     return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def cell_text(chars: list[dict]) -> str:
+    """The characters inside one table cell → its lines, read like the page's text."""
+    glyphs = [c for c in chars if c.get("upright", True)]
+    return "\n".join(text_of(row) for row in _rows(glyphs) if text_of(row))
 
 
 def make_line(page: int, chars: list[dict], column: tuple[float, float] = (0.0, 0.0)) -> Line:

@@ -19,9 +19,10 @@ _REF_HEADINGS = {"references", "bibliography", "references:", "literature cited"
 _REF_START = re.compile(r"^\[?(\d{1,3})(?:\.|\])?\s+(\S.*)$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z\-\u2010]*[A-Za-z]")
 # First parts that make compounds rather than syllables, and second parts that are words of their own.
-_PREFIXES = {"post", "pre", "non", "anti", "meta", "multi", "self", "well", "long", "short", "high", "low", "co",
-             "semi", "mid", "inter", "intra", "sub", "cross", "first", "second", "third", "double", "single",
-             "open", "phase", "dose", "age", "all", "over", "under", "one", "two", "three", "five", "ten", "re"}
+# (Prefixes that usually close up, "multicenter", "intraoperative", "recurrence", are not listed.)
+_PREFIXES = {"post", "pre", "non", "meta", "self", "well", "long", "short", "high", "low", "cross", "first",
+             "second", "third", "double", "single", "open", "phase", "dose", "age", "all", "one", "two", "three",
+             "five", "ten"}
 _SUFFIXES = {"based", "related", "free", "specific", "year", "month", "up", "term", "line", "positive",
              "negative", "induced", "associated", "targeted", "like", "label", "site", "risk", "grade", "level",
              "dependent", "analysis", "radiation", "treated", "arm", "center", "centre", "life", "time", "day"}
@@ -159,14 +160,14 @@ def _starts_line(ln: Line) -> bool:
 
 def _new_paragraph(prev: Line, ln: Line, para_gap: float, indents: bool = True) -> bool:
     """Does `ln` start a new paragraph after `prev`? A wider gap, another font size, or an indented line after a
-    short one that ends a sentence (not in a reference list, whose entries hang)."""
+    short one (not in a reference list, whose entries hang)."""
     indent = indents and ln.x0 > ln.column[0] + 0.8 * ln.size
     if prev.region != ln.region:  # next column or page: the paragraph goes on unless the last one ended
         return bool(_TERMINAL.search(prev.text)) and (indent or not ln.text[:1].islower())
     if ln.top - prev.bottom > para_gap * max(ln.size, 1.0) or abs(ln.size - prev.size) > 1.0:
         return True
     short = prev.x1 < prev.column[1] - 2 * prev.size
-    return indent and short and bool(_TERMINAL.search(prev.text))
+    return indent and short
 
 
 def _cell(lines: str | None, vocab: Vocabulary) -> str:

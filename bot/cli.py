@@ -261,7 +261,7 @@ def cmd_flowchart(args) -> int:
 # ------------------------------------------------------------------------------------------------ ui
 def cmd_ui(args) -> int:
     """Run the Streamlit server in this process. While it starts, a background thread imports the embedding
-    stack (~5 s), so the first page load only has to load the model and the index."""
+    stack (ONNX Runtime, FAISS; never torch), so the first page load only has to load the model and the index."""
     import threading
 
     from streamlit.web import bootstrap
@@ -277,7 +277,7 @@ def cmd_ui(args) -> int:
 
 
 def _warm_imports() -> None:
-    import sentence_transformers  # noqa: F401  (the slow import the first page load would otherwise wait for)
+    import onnxruntime  # noqa: F401  (the imports the first page load would otherwise wait for)
 
     from bot import pipeline  # noqa: F401
 

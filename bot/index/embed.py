@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,7 +25,12 @@ import numpy as np
 
 Progress = Callable[[int, int], None]
 BACKENDS = ("auto", "onnx", "sentence-transformers")
+TOKEN_BUDGET = 512  # padded word pieces per ONNX batch: 2 chunks of 256, 12 sentences of 40 (as fast as
+# larger batches here, measured on 2 cores, and a build peaks at ~250 MB instead of ~1 GB)
 log = logging.getLogger("ascc_bot.embed")
+# One ONNX session per export per process: the UI's background warm-up and its first page share it.
+_loaded: dict[tuple[Path, str], object] = {}
+_loading = threading.Lock()
 
 
 def model_fingerprint(model_path: str) -> str:
@@ -105,6 +111,13 @@ class Embedder:
         onnx.check_recipe(self.model_path)
         folder = onnx.export_dir(self.index_dir or _default_index_dir(self.model_path),
                                  model_fingerprint(self.model_path))
+        key = (folder.resolve(), self.model_path)
+        with _loading:
+            if key not in _loaded:
+                _loaded[key] = self._load_or_export(onnx, folder)
+            return _loaded[key]
+
+    def _load_or_export(self, onnx, folder: Path):
         if not (folder / onnx.INFO_FILE).exists():
             log.warning("exporting the embedding model to ONNX once, beside the index (%s; about 20 s)", folder)
         else:
@@ -157,18 +170,24 @@ class Embedder:
         return np.vstack(out).astype("float32")
 
     def _encode_onnx(self, texts: list[str], progress: Progress | None) -> np.ndarray:
-        """Batches of similar length (as sentence-transformers sorts them), so little time goes into padding."""
+        """Texts sorted by length (as sentence-transformers sorts them), so little time goes into padding, in
+        batches of at most `batch_size` texts and TOKEN_BUDGET padded word pieces: attention memory grows with
+        batch × length²."""
         lengths = self._onnx.token_lengths(texts)
         order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         out = np.zeros((len(texts), 0), dtype="float32")
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start:start + self.batch_size]
+        done = 0
+        while done < len(order):
+            longest = lengths[order[done]]  # sorted: the first of a batch is its longest
+            size = max(1, min(self.batch_size, TOKEN_BUDGET // max(longest, 1)))
+            rows = order[done:done + size]
             vecs = self._onnx.encode([texts[i] for i in rows])
             if out.shape[1] == 0:
                 out = np.zeros((len(texts), vecs.shape[1]), dtype="float32")
             out[rows] = vecs
+            done += len(rows)
             if progress:
-                progress(min(start + len(rows), len(texts)), len(texts))
+                progress(done, len(texts))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -177,6 +196,11 @@ class Embedder:
             return self._onnx.encode([text])
         return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
                                  show_progress_bar=False).astype("float32")
+
+
+def warm_up(model_path: str, index_dir: Path | str | None = None) -> None:
+    """Load the embedding path ahead of the first question (`ascc-bot ui` does it while Streamlit starts)."""
+    Embedder(model_path, index_dir=index_dir).encode_query("warm up")
 
 
 def text_key(text: str) -> str:

@@ -124,6 +124,8 @@ class OnnxEncoder:
         self.tokenizer = tok
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: the export's shape hints are not news to a user
+        options.enable_cpu_mem_arena = False  # give activations back after each batch: a rebuild in the UI
+        # process would otherwise keep its largest batch's memory for the life of the server
         try:
             self.session = ort.InferenceSession(str(self.folder / MODEL_FILE), options,
                                                 providers=["CPUExecutionProvider"])
@@ -156,7 +158,7 @@ class OnnxEncoder:
         texts, expected = probe.get("texts"), probe.get("vectors")
         if not texts or not expected:
             raise OnnxProblem(f"{INFO_FILE} in {self.folder} has no probe vectors")
-        try:
+        try:  # short texts of different lengths in one batch: padding is masked as it should be
             cos = np.sum(self.encode(texts) * np.asarray(expected, dtype="float32"), axis=1)
         except Exception as exc:  # a graph that loads but cannot run is as unusable as one that does not load
             raise OnnxProblem(f"the export in {self.folder} fails to run ({exc.__class__.__name__})") from exc
@@ -262,7 +264,8 @@ def settle(index_dir: Path, fingerprint: str, in_use: Path | None) -> dict | Non
     embedder shared across indexes, as in the UI or the tests, may have loaded it from elsewhere), drop exports of
     other models, and return the manifest's entry for it."""
     dest = export_dir(index_dir, fingerprint)
-    if in_use is not None and Path(in_use).resolve() != dest.resolve() and manifest_entry(index_dir, fingerprint) is None:
+    if in_use is not None and Path(in_use).resolve() != dest.resolve() \
+            and manifest_entry(index_dir, fingerprint) is None:
         place(Path(in_use), dest)
     prune(index_dir, keep=fingerprint)
     return manifest_entry(index_dir, fingerprint)

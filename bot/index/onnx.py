@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -36,6 +37,9 @@ MIN_COSINE = 0.99999
 EXPORT_TIMEOUT_S = 900
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
            "TRANSFORMERS_VERBOSITY": "error"}
+
+
+log = logging.getLogger("ascc_bot.embed")
 
 
 class OnnxProblem(Exception):
@@ -259,13 +263,28 @@ def prune(index_dir: Path, keep: str) -> None:
         shutil.rmtree(other, ignore_errors=True)
 
 
-def settle(index_dir: Path, fingerprint: str, in_use: Path | None) -> dict | None:
-    """At the end of an index build: make sure the export the build embedded with sits beside the index (an
-    embedder shared across indexes, as in the UI or the tests, may have loaded it from elsewhere), drop exports of
-    other models, and return the manifest's entry for it."""
+def entry_for(index_dir: Path, fingerprint: str, in_use: Path | None) -> dict | None:
+    """The manifest's record of the export beside the index: the one there, else the one the build embedded with
+    (which `keep_beside` then puts there). Reads export.json only."""
+    entry = manifest_entry(index_dir, fingerprint)
+    if entry is None and in_use is not None:
+        info = _json(Path(in_use) / INFO_FILE, None)
+        if isinstance(info, dict) and info.get("model_fingerprint") == fingerprint:
+            entry = {"folder": str(Path("onnx") / fingerprint), "model_fingerprint": fingerprint,
+                     "files": info.get("files"), "exporter": info.get("exporter"), "min_cosine": info.get("min_cosine")}
+    return entry
+
+
+def keep_beside(index_dir: Path, fingerprint: str, in_use: Path | None) -> None:
+    """After a build: the export it embedded with goes beside the index (an embedder shared across indexes, as in
+    the UI or the tests, may have loaded it from elsewhere) and exports of other models go. Best effort: on a full
+    or read-only disk the index is still good, and the first question exports the model again."""
     dest = export_dir(index_dir, fingerprint)
-    if in_use is not None and Path(in_use).resolve() != dest.resolve() \
-            and manifest_entry(index_dir, fingerprint) is None:
-        place(Path(in_use), dest)
-    prune(index_dir, keep=fingerprint)
-    return manifest_entry(index_dir, fingerprint)
+    try:
+        if in_use is not None and Path(in_use).resolve() != dest.resolve() \
+                and manifest_entry(index_dir, fingerprint) is None:
+            place(Path(in_use), dest)
+        prune(index_dir, keep=fingerprint)
+    except OSError as exc:
+        log.warning("warning: the ONNX export could not be kept beside the index (%s: %s); the first question will "
+                    "export it again", exc.strerror or exc.__class__.__name__, dest)

@@ -292,7 +292,7 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         # Vectors depend only on the text and the model: reuse them even when parsing or chunking changed.
         same_model = old is not None and old.manifest.get("model_fingerprint") == expected["model_fingerprint"]
         cache = _vector_cache(old) if same_model else {}
-        embedder = embedder or Embedder(settings.model_path, index_dir=settings.index_dir)
+        embedder = embedder or Embedder(settings.model_path)
         if hasattr(embedder, "use_index"):
             embedder.use_index(settings.index_dir)  # where its ONNX export goes, if it has no place yet
         chunk_vecs, n_new = _vectors([c.embed_text for c in chunks], cache, embedder, count, settings, note, "chunks")
@@ -301,9 +301,10 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         report.embedded_sentences, report.reused_sentences = n_new, len(sentences) - n_new
         note("writing index", 0, 1)
         # the manifest also records the ONNX export of the model beside the index (bot/index/onnx.py), if any
-        recorded = {**expected, "onnx": onnx.settle(settings.index_dir, expected["model_fingerprint"],
-                                                    getattr(embedder, "onnx_dir", None))}
+        in_use = getattr(embedder, "onnx_dir", None)
+        recorded = {**expected, "onnx": onnx.entry_for(settings.index_dir, expected["model_fingerprint"], in_use)}
         _write(settings, recorded, docs, chunks, sentences, chunk_vecs, sent_vecs)
+        onnx.keep_beside(settings.index_dir, expected["model_fingerprint"], in_use)
         note("writing index", 1, 1)
     report.wrote = True
     report.seconds = time.perf_counter() - t0

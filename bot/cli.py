@@ -260,8 +260,8 @@ def cmd_flowchart(args) -> int:
 
 # ------------------------------------------------------------------------------------------------ ui
 def cmd_ui(args) -> int:
-    """Run the Streamlit server in this process. While it starts, a background thread imports the embedding
-    stack (~5 s), so the first page load only has to load the model and the index."""
+    """Run the Streamlit server in this process. While it starts, a background thread imports the pipeline and
+    loads the ONNX embedding path (never torch), so the first page load only has to load the index."""
     import threading
 
     from streamlit.web import bootstrap
@@ -277,9 +277,14 @@ def cmd_ui(args) -> int:
 
 
 def _warm_imports() -> None:
-    import sentence_transformers  # noqa: F401  (the slow import the first page load would otherwise wait for)
-
+    """The imports and the model the first page load would otherwise wait for (problems are the page's to show)."""
     from bot import pipeline  # noqa: F401
+    from bot.index.embed import warm_up
+
+    try:
+        warm_up(_settings().model_path)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,7 @@ class Pipeline:
     def load(cls, settings: Settings, embedder: Embedder | None = None, build_missing: bool = True,
              progress: Callable[[str, int, int], None] | None = None) -> "Pipeline":
         """Load the index (building it first if there is none) and warn when it is stale."""
-        embedder = embedder or Embedder(settings.model_path)
+        embedder = embedder or Embedder(settings.model_path, index_dir=settings.index_dir)
         if build_missing and index_mod.check(settings).status == "missing":
             index_mod.build(settings, embedder=embedder, progress=progress)
         loaded, retriever, bib, warnings = cls._open(settings)

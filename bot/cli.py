@@ -113,11 +113,16 @@ def render(answer) -> str:
         out += [f"  - {q}" for q in answer.suggestions]
     if answer.citations and answer.mode == "answer":
         out.append("\nSources:")
+        further = [c for c in answer.citations if not c.in_answer]
         for i, c in enumerate(answer.citations, 1):
+            if c is (further[0] if further else None):
+                out.append("\nFurther passages (not quoted above):")
             refs = sorted(set(c.refs) | set(c.context_refs))
             where = f" (characters {c.start}–{c.end})" if c.start >= 0 else ""
             cites = f"; cites [{', '.join(map(str, refs))}]" if refs else ""
             out.append(f"  Source {i}: {c.doc} — {c.section}{where}{cites}")
+            if not c.in_answer:
+                out.append(f"    \u201c{c.quote}\u201d")
     if answer.bibliography:
         out.append("\nReferences cited:")
         for n, entry in sorted(answer.bibliography.items()):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.index import store as index_mod
-from bot.answer.compose import abstain, bibliography, citation_for, compose, select
+from bot.answer.compose import abstain, bibliography, citation_for, compose, further_passages, select
 from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
                                        study_authors_asked)
 from bot.index.embed import Embedder
@@ -139,7 +139,8 @@ class Pipeline:
         verdict = judge(described.query, ranking, self.retriever, unrelated=intent.unrelated)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason)
-        answer = compose(q, select(ranking, self.retriever, self.settings), self.index.documents)
+        chosen = select(ranking, self.retriever, self.settings)
+        answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, self.settings))
         if verdict.note:
             answer.text = verdict.note + "\n" + answer.text
         return answer

@@ -53,8 +53,9 @@ class HybridRetriever(BaseRetriever):
     record, the labelled cells that answer ("Study: …; Patients: …"), which lie within `[start:end]`.
     `metadata`: `doc_id`, `doc_label`, `title`, `source` (the document's file), `section`, `kind` (text,
     table_record, front, caption), `start`, `end`, `refs` (the numbers in the quote's own brackets), `context_refs`
-    (numbers inherited from its paragraph), `sentence_id` (also the Document's `id`), `score` (the ranker's
-    probability, 0..1, that the sentence answers the question) and `rank` (1 = best).
+    (numbers inherited from its paragraph), `sentence_id` (also the Document's `id`), `page` (the PDF page the
+    quote starts on; None for a text document), `score` (the ranker's probability, 0..1, that the sentence answers
+    the question) and `rank` (1 = best).
     """
 
     pipeline: InstanceOf[Pipeline]  # checked with isinstance only: never copied or walked by pydantic
@@ -73,7 +74,7 @@ class HybridRetriever(BaseRetriever):
             "doc_id": s.doc_id, "doc_label": document_label(doc), "title": doc.title, "source": doc.path or s.doc_id,
             "section": s.section, "kind": s.kind, "start": citation.start, "end": citation.end,
             "refs": list(citation.refs), "context_refs": list(citation.context_refs), "sentence_id": s.id,
-            "score": hit.prob, "rank": rank,
+            "page": citation.page, "score": hit.prob, "rank": rank,
         }
         return Document(page_content=citation.quote, metadata=metadata, id=s.id)
 

@@ -112,6 +112,7 @@ def test_metadata_locates_every_quote_in_its_document(pipeline, question):
         assert m["doc_label"] == "Racine 2025" and m["title"] == doc.title
         assert m["sentence_id"] == d.id and by_id[d.id].section == m["section"]
         assert (by_id[d.id].start, by_id[d.id].end) == (m["start"], m["end"])
+        assert m["page"] is None  # the review is indexed from its text here; a PDF's sentences carry their page
         span = doc.text[m["start"]:m["end"]]
         if m["kind"] == "table_record":  # the labelled cells that answer, each one in the record's span
             cells = table_cells(d.page_content)

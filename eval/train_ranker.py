@@ -116,7 +116,9 @@ def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel
         ys.append(y)
         # every question weighs the same, whatever the number of its answer sentences
         weights.append(np.where(y == 1, 1.0 / y.sum(), 1.0 / (len(y) - y.sum())))
-    x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(weights) * len(xs)
+    # Rounded to 4 decimals: an index embedded on the ONNX path and one embedded with sentence-transformers differ
+    # by ~1e-7 per vector component, which must not move the weights (the stored file reproduces to 1e-6).
+    x, y, w = np.round(np.vstack(xs), 4), np.concatenate(ys), np.concatenate(weights) * len(xs)
     sentence = fit(x, y, C_SENTENCE, w)
     sentence.inputs = list(FEATURES)
 

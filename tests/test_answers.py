@@ -67,7 +67,7 @@ def test_answer_is_extractive(answers, doc, question):
                 assert cell in source, cell
         else:
             assert c.quote == source  # verbatim, and the offsets point at it
-        assert c.quote in a.text  # what is shown is what is cited
+        assert c.quote in a.text or not c.in_answer  # what is shown is what is cited (further passages apart)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)

@@ -90,7 +90,7 @@ def test_a_fact_question_stays_short(overview_pipeline):
     a = overview_pipeline.ask("What was the local control at two years with hyperthermia and re-irradiation?")
     assert a.mode == "answer"
     assert "61%" in a.text
-    assert len(a.citations) <= 3
+    assert len(a.text) < 600  # the fact and its neighbours, not the whole section
 
 
 # ------------------------------------------------------------------ descriptors

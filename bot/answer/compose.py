@@ -233,10 +233,9 @@ def compose(question: str, chosen: list[Hit], documents: dict[str, Document], fu
     citations = [citation_for(h.sentence, h.cells) for h in chosen]
     text = INTRO + "\n".join(_line(c) for c in citations)
     extra = [dataclasses.replace(citation_for(h.sentence, h.cells), in_answer=False) for h in further]
-    refs = sorted({n for c in citations for n in c.refs + c.context_refs})
     citations = citations + extra
-    bib = bibliography(sorted({n for c in citations for n in c.refs + c.context_refs}), documents,
-                       [c.doc for c in citations])
+    refs = sorted({n for c in citations for n in c.refs + c.context_refs})
+    bib = bibliography(refs, documents, [c.doc for c in citations])
     return Answer(question=question, mode="answer", text=text, citations=citations, refs=refs, bibliography=bib)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.index import store as index_mod
 from bot.answer.compose import abstain, bibliography, citation_for, compose, select
+from bot.audit.notes import notes_for
 from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
                                        study_authors_asked)
 from bot.index.embed import Embedder
@@ -140,6 +141,7 @@ class Pipeline:
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason)
         answer = compose(q, select(ranking, self.retriever, self.settings), self.index.documents)
+        answer.notes = notes_for(answer.citations, self.index.findings)  # the source's own inconsistencies
         if verdict.note:
             answer.text = verdict.note + "\n" + answer.text
         return answer

@@ -1,0 +1,114 @@
+"""Measures a table column and a sentence can both report, and the values a sentence gives for them.
+
+Measures: median overall / progression-free survival (months), the 12-month rates of both (%), sample size and
+treatment. A table column is mapped from its label ('Median Overall Survival (Months)' → os_median); a sentence
+value is the first number with the measure's unit after the measure's name ('the median overall survival was 12.1
+months'), with whether the sentence restricts it to a subgroup ('in the patients with PD-L1-negative tumors',
+'for group A') or speaks of the whole cohort ('for the overall population').
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import fold
+
+NAMES = {"os_median": "median overall survival", "pfs_median": "median progression-free survival",
+         "os_12": "12-month overall survival rate", "pfs_12": "12-month progression-free survival rate",
+         "n": "sample size", "treatment": "treatment"}
+
+_ENDPOINT = re.compile(r"overall survival(?:\s*\(OS\))?|\bOS\b|progression[- ]free survival(?:\s*\(PFS\))?|\bPFS\b",
+                       re.I)
+_H12_BEFORE = re.compile(r"\b(?:12[- ]months?|1[- ]year|one[- ]year)\W{0,3}$")
+_OTHER_HORIZON = re.compile(r"\b(?:\d+|two|three|five|ten)[- ]?(?:years?|months?|y)\W{0,3}$")
+_H12_AFTER = re.compile(r"^\s*(?:rates?\s+)?(?:at|after)\s+(?:12\s+months|1\s+year|one\s+year)\b")
+_VALUE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|months?\b|mo\b)")
+_WHOLE = re.compile(r"\b(?:overall population|whole (?:cohort|population|group)|entire (?:cohort|population)|"
+                    r"all (?:the )?(?:patients|participants)|overall cohort|intention[- ]to[- ]treat)\b", re.I)
+_SUBGROUP = re.compile(
+    r"\b(?:sub-?groups?|arms?|group [A-Z0-9]\b|cohort [A-Z0-9]\b"
+    r"|(?:in|for|among) (?:the )?(?:patients|those|participants|subjects) (?:with|who|whose|receiving|treated|on)\b"
+    r"|(?:positive|negative)\b[^.;]{0,25}\b(?:tumou?rs|patients|group|cohort)"
+    r"|(?:in|for) (?:the )?[\w\s\-]{0,40}\b(?:group|arm|regimen)\b)", re.I)
+_N_CUE = re.compile(r"\b(?:a total of|total of|including|included|enrolled|enrolling|involving|comprising|recruited)"
+                    r"\s+(\d[\d,]*)\s+(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|individuals|people)\b",
+                    re.I)
+_N_WERE = re.compile(r"\b(\d[\d,]*)\s+(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects)\s+(?:were|was)\s+"
+                     r"(?:enrolled|included|randomi[sz]ed|recruited)\b", re.I)
+_N_SUBGROUP = re.compile(r"\b(?:sub-?groups?|arms?|group [A-Z0-9]|of whom|among them|each)\b", re.I)
+
+
+def column_measure(label: str) -> str | None:
+    """'Median Progression-Free Survival (Months)' → 'pfs_median'; labels the audit does not compare → None."""
+    low = fold(label)
+    endpoint = "os" if re.search(r"overall survival|\bos\b", low) else \
+        "pfs" if re.search(r"progression[- ]free|\bpfs\b", low) else None
+    if endpoint:
+        if re.search(r"\b(?:12[- ]?months?|1[- ]year|one[- ]year)\b", low):
+            return endpoint + "_12"
+        return endpoint + "_median" if "median" in low else None
+    if re.search(r"\bsample size\b|\bnumber of (?:patients|participants|subjects)\b|^n$|^no\. of patients", low):
+        return "n"
+    if re.search(r"^(?:treatments?|regimens?|interventions?|therap(?:y|ies)|drugs?|arms?)\b", low):
+        return "treatment"
+    return None
+
+
+def numbers(cell: str) -> list[str]:
+    return re.findall(r"(?<![\w.])\d+(?:\.\d+)?", cell.replace(",", ""))
+
+
+def consistent(a: str, b: str) -> bool:
+    """Equal once rounded to the less precise of the two: '2' agrees with '2.1' and '2.0', '11.9' not with '12.1'."""
+    dec = min(len(a.partition(".")[2]), len(b.partition(".")[2]))
+    return abs(float(a) - float(b)) <= 0.5 * 10 ** -dec + 1e-9
+
+
+@dataclass(frozen=True)
+class TextValue:
+    measure: str
+    value: str
+    subgroup: bool
+
+
+def sentence_values(text: str) -> list[TextValue]:
+    """Every (measure, value) a sentence states for survival, with whether it is a subgroup's."""
+    out: list[TextValue] = []
+    phrases = list(_ENDPOINT.finditer(text))
+    for k, m in enumerate(phrases):
+        word = m.group(0)
+        if word.isupper() is False and word.lower() in ("os", "pfs"):
+            continue  # 'os' or 'Pfs' in running text is not the abbreviation
+        endpoint = "pfs" if re.match(r"p", word, re.I) else "os"
+        before = text[max(0, m.start() - 30):m.start()]
+        stop = phrases[k + 1].start() if k + 1 < len(phrases) else len(text)
+        after_start = m.end()
+        h12 = bool(_H12_BEFORE.search(before))
+        ha = _H12_AFTER.match(text[m.end():stop])
+        if ha:
+            h12, after_start = True, m.end() + ha.end()
+        if not h12 and _OTHER_HORIZON.search(before):
+            continue  # a 5-year rate: not a measure the tables are compared on
+        v = _VALUE.search(text, after_start, min(stop, after_start + 90))
+        if not v:
+            continue
+        unit = v.group(2)
+        if unit == "%" and h12:
+            measure = endpoint + "_12"
+        elif unit != "%" and not h12:
+            measure = endpoint + "_median"
+        else:
+            continue
+        span = text[m.start():v.end() + 15]
+        subgroup = not _WHOLE.search(span) and bool(_SUBGROUP.search(text))
+        out.append(TextValue(measure, v.group(1), subgroup))
+    for rx in (_N_CUE, _N_WERE):
+        for m in rx.finditer(text):
+            window = text[max(0, m.start() - 40):m.end() + 40]
+            out.append(TextValue("n", m.group(1).replace(",", ""), bool(_N_SUBGROUP.search(window))))
+    seen, uniq = set(), []
+    for tv in out:
+        if (tv.measure, tv.value) not in seen:
+            seen.add((tv.measure, tv.value))
+            uniq.append(tv)
+    return uniq

@@ -32,13 +32,14 @@ CLEAN = """Synthetic Review of Widget Therapy for Gadget Disease
 Widget therapy is used for gadget disease [1]. Smith et al. from 2019 [1] reported the first series of patients. \
 Smith et al. [2] also took part in a randomised comparison. The ALPHA-101 trial [2] compared widgets with placebo. \
 Lee et al. from 2018 [3] described a first cohort, and Lee et al. from 2021 [4] a later one. A 2019 review from \
-Smyth et al. summarised the early work [1].
+Smyth et al. summarised the early work [1]. Taylor et al. found widgets safe, as confirmed by a later \
+meta-analysis [1].
 
 2. Results
 
 Jones et al. [5] published, in 2020, a study including 120 patients treated with nivolumab and chemotherapy. The \
 median overall survival was 14.2 months and the median progression-free survival was 6.1 months. The 12-month \
-overall survival rate was 58%.
+overall survival rate was 58%. In contrast, an earlier trial reported a median overall survival of 9.0 months.
 
 The following table summarizes the studies (Table 1).
 
@@ -103,8 +104,9 @@ def signature(f: dict) -> tuple[str, str, str]:
 
 # ------------------------------------------------------------------------------------------------ synthetic
 def test_a_clean_document_with_the_traps_raises_nothing():
-    """Same surname in two papers (told apart by year), a co-author named with 'et al.', 'Smyth' for 'Smith',
-    a table median of 6 against 6.1 in the text, a table treatment the text agrees with."""
+    """Same surname in two papers (told apart by year), a co-author named with 'et al.', 'Smyth' for 'Smith', a
+    name followed by another source's bracket, a table median of 6 against 6.1 in the text, another trial's value
+    in the study's paragraph, a table treatment the text agrees with."""
     assert audit_document(doc_of(CLEAN)) == []
 
 

@@ -29,7 +29,8 @@ _SUBGROUP = re.compile(
     r"\b(?:sub-?groups?|arms?|group [A-Z0-9]\b|cohort [A-Z0-9]\b"
     r"|(?:in|for|among) (?:the )?(?:patients|those|participants|subjects) (?:with|who|whose|receiving|treated|on)\b"
     r"|(?:positive|negative)\b[^.;]{0,25}\b(?:tumou?rs|patients|group|cohort)"
-    r"|(?:in|for) (?:the )?[\w\s\-]{0,40}\b(?:group|arm|regimen)\b)", re.I)
+    r"|(?:in|for) (?:the )?[\w\s\-]{0,40}\b(?:group|arm|regimen)\b"
+    r"|\b(?:non-)?responders\b|\bstrat(?:um|a)\b|\bsubsets?\b|\bsubpopulations?\b)", re.I)
 _N_CUE = re.compile(r"\b(?:a total of|total of|including|included|enrolled|enrolling|involving|comprising|recruited)"
                     r"\s+(\d[\d,]*)\s+(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|individuals|people)\b",
                     re.I)
@@ -44,10 +45,11 @@ def column_measure(label: str) -> str | None:
     endpoint = "os" if re.search(r"overall survival|\bos\b", low) else \
         "pfs" if re.search(r"progression[- ]free|\bpfs\b", low) else None
     if endpoint:
-        if re.search(r"\b(?:12[- ]?months?|1[- ]year|one[- ]year)\b", low):
+        if re.search(r"\b(?:12[- ]?(?:months?|mo)|1[- ]year|one[- ]year)\b", low):
             return endpoint + "_12"
         return endpoint + "_median" if "median" in low else None
-    if re.search(r"\bsample size\b|\bnumber of (?:patients|participants|subjects)\b|^n$|^no\. of patients", low):
+    if re.search(r"\bsample size\b|\bnumber of (?:patients|participants|subjects)\b|^n$|^no\. of patients"
+                 r"|^(?:patients|participants) \(n\)$", low):
         return "n"
     if re.search(r"^(?:treatments?|regimens?|interventions?|therap(?:y|ies)|drugs?|arms?)\b", low):
         return "treatment"
@@ -55,7 +57,8 @@ def column_measure(label: str) -> str | None:
 
 
 def numbers(cell: str) -> list[str]:
-    return re.findall(r"(?<![\w.])\d+(?:\.\d+)?", cell.replace(",", ""))
+    """The values of a cell, without what it gives in brackets ('14.2 (11.0–17.5)' → ['14.2'])."""
+    return re.findall(r"(?<![\w.])\d+(?:\.\d+)?", re.sub(r"\([^()]*\)", " ", cell).replace(",", ""))
 
 
 def consistent(a: str, b: str) -> bool:
@@ -93,6 +96,9 @@ def sentence_values(text: str) -> list[TextValue]:
         if not v:
             continue
         unit = v.group(2)
+        if unit == "%" and not h12 and re.match(r"\s*(?:at|after)\s+(?:12\s+months|1\s+year|one\s+year)\b",
+                                                text[v.end():]):
+            h12 = True  # 'OS was 60% at 12 months'
         if unit == "%" and h12:
             measure = endpoint + "_12"
         elif unit != "%" and not h12:

@@ -29,6 +29,13 @@ _GROUP = re.compile(r"\(([^()]{2,80})\)")
 _BEFORE_STUDY = re.compile(r"([A-Za-z][\w\-]*(?:\s\d{1,3})?)\s+(?:study|trial)\b")
 _AFTER_COLON = re.compile(r":\s+([A-Za-z][\w\-]*(?:\s\d{1,3})?)\.(?:\s|$)")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:\s\d{1,3}\b)?")
+# Between a name and the bracket after it, another source: the bracket is that source's, not the name's.
+_OTHER_SOURCE = re.compile(
+    r"\b(?:a|an|another|other|the|one|two|several|some|recent|previous|earlier|later)\s+(?:[\w\-]+\s+){0,2}?"
+    r"(?:study|studies|trial|trials|meta-analys[ie]s|review|reviews|series|report|reports|registry|analysis|analyses|"
+    r"guidelines?|paper|papers|publication|publications)\b"
+    r"|\b(?:whereas|unlike|in contrast|confirmed by|consistent with|similar to|according to|others|other authors)\b",
+    re.I)
 
 
 def fold_name(s: str) -> str:
@@ -38,15 +45,19 @@ def fold_name(s: str) -> str:
     return re.sub(r"[\s\u2010-\u2014\-]+", "-", s.lower().replace("\u2019", "'")).strip("-")
 
 
-def _name_pattern(name: str) -> re.Pattern:
+def _name_pattern(name: str, flags: int = re.I) -> re.Pattern:
     parts = [re.escape(p) for p in re.split(r"[\s\u2010-\u2014\-]+", name) if p]
-    return re.compile(r"(?<![\w\-])" + r"[\s\u2010-\u2014\-]+".join(parts) + r"(?![\w\-])", re.I)
+    return re.compile(r"(?<![\w\-])" + r"[\s\u2010-\u2014\-]+".join(parts) + r"(?![\w\-])", flags)
 
 
-def _looks_like_trial(token: str) -> bool:
-    """KEYNOTE-158, PRODIGE 60, Epitopes-HPV02, InterAACT: two capitals and a digit or an inner capital."""
+def _looks_like_trial(token: str, before_trial: bool = False) -> bool:
+    """KEYNOTE-158, PRODIGE 60, Epitopes-HPV02, InterAACT: two capitals and a digit or an inner capital; an
+    all-capital word (PANTHER) only right before 'trial' or 'study' (in brackets it is usually a term's
+    abbreviation)."""
     caps = sum(ch.isupper() for ch in token)
-    return caps >= 2 and (any(ch.isdigit() for ch in token) or bool(re.search(r"[a-z][A-Z]", token)))
+    if caps >= 2 and (any(ch.isdigit() for ch in token) or bool(re.search(r"[a-z][A-Z]", token))):
+        return True
+    return before_trial and len(token) >= 4 and token.isalpha() and token.isupper()
 
 
 def trial_names(refs: dict[int, Reference]) -> dict[str, int]:
@@ -54,16 +65,16 @@ def trial_names(refs: dict[int, Reference]) -> dict[str, int]:
     found: dict[str, set[int]] = {}
     for ref in refs.values():
         defined = abbreviations(ref.text)  # '(VRAM)' after its long form is a term, not a study
-        spots = [m.group(1) for m in _GROUP.finditer(ref.text)]
-        spots += [m.group(1) for m in _BEFORE_STUDY.finditer(ref.text)]
-        spots += [m.group(1) for m in _AFTER_COLON.finditer(ref.text)]
-        for spot in spots:
+        spots = [(m.group(1), False) for m in _GROUP.finditer(ref.text)]
+        spots += [(m.group(1), True) for m in _BEFORE_STUDY.finditer(ref.text)]
+        spots += [(m.group(1), False) for m in _AFTER_COLON.finditer(ref.text)]
+        for spot, before_trial in spots:
             for tok in _TOKEN.findall(spot):
-                if _looks_like_trial(tok) and tok.lower() not in defined:
+                if _looks_like_trial(tok, before_trial) and tok.lower() not in defined:
                     found.setdefault(tok, set())
     out = {}
     for name in found:
-        pat = _name_pattern(name)
+        pat = _name_pattern(name, 0)
         holders = {r.number for r in refs.values() if pat.search(r.text)}
         if len(holders) == 1:
             out[name] = holders.pop()
@@ -90,7 +101,7 @@ def _mentions(text: str, trials: dict[str, int]) -> list[_Mention]:
                 year = int(after.group(1)) if after else int(before.group(1)) if before else None
             out.append(_Mention(m.group(1), m.start(1), m.end(), year=year))
     for name, number in trials.items():
-        for m in _name_pattern(name).finditer(text):
+        for m in _name_pattern(name, 0).finditer(text):  # case as written: 'ALPHA' is not 'alpha'
             out.append(_Mention(name, m.start(), m.end(), trial=number))
     out.sort(key=lambda x: (x.start, -x.end))
     kept: list[_Mention] = []
@@ -105,7 +116,9 @@ def _bound(text: str, mentions: list[_Mention], i: int) -> tuple[list[int], int]
     me = mentions[i]
     nxt = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
     for m in CITATION_RE.finditer(text, me.end):
-        return (parse_citation(m.group(1)), m.start()) if m.start() < nxt else None
+        if m.start() >= nxt or _OTHER_SOURCE.search(text, me.end, m.start()):
+            return None
+        return parse_citation(m.group(1)), m.start()
     return None
 
 

@@ -44,9 +44,15 @@ def _drugs(text: str) -> dict[str, str]:
     return out
 
 
+_ELSEWHERE = re.compile(r"\bet al\b|\((?:19|20)\d\d\)|\b(?:another|other|previous|earlier|prior|a further)\s+"
+                        r"(?:[\w\-]+\s+)?(?:study|studies|trial|trials|series|report|cohort|analysis)\b", re.I)
+
+
 def _about(doc: Document, n: int) -> list[Sentence]:
+    """Sentences that cite [n] alone, or cite nothing in a paragraph that cites [n] alone and do not bring in
+    another study ('In contrast, an earlier trial reported …')."""
     return [s for s in doc.sentences if s.kind == "text"
-            and (s.refs == (n,) or (not s.refs and s.context_refs == (n,)))]
+            and (s.refs == (n,) or (not s.refs and s.context_refs == (n,) and not _ELSEWHERE.search(s.text)))]
 
 
 def check(doc: Document) -> list[Finding]:

@@ -83,6 +83,12 @@ PLANTED = [
                                  "In the patients with marker-positive tumors, the median overall survival was "
                                  "16.0 months and"},
      (TABLE_TEXT, POPULATIONS, "os_median")),
+    ("two-groups-in-one-clause", {"The median overall survival was 14.2 months and":
+                                  "The median overall survival was 16.0 months in low-risk and 11.1 months in "
+                                  "high-risk patients, and"},
+     (TABLE_TEXT, POPULATIONS, "os_median")),
+    ("two-author-name-cites-another-paper", {"Jones et al. [5] published": "Jones and Black [2] published"},
+     (NAME_MISMATCH, MISMATCH, "")),
     ("citation-outside-the-list", {"gadget disease [1].": "gadget disease [9]."}, (HYGIENE, OUTSIDE, "")),
     ("reference-never-cited", {", and Lee et al. from 2021 [4] a later one": ""}, (HYGIENE, UNCITED, "")),
 ]
@@ -354,8 +360,10 @@ def _matches(finding: dict, label: dict) -> bool:
 
 
 def test_precision_and_recall_on_the_set_planted_by_a_helper_who_never_saw_the_detector():
-    """tests/data/planted/: 12 documents and labels.jsonl, written blind to this code. Precision must stay at or
-    above 0.9 (a false alarm costs more than a miss); recall is printed (pytest -s) for the record."""
+    """tests/data/planted/: 12 documents and labels.jsonl, written blind to this code. Precision of the alarms
+    (findings that claim an error; "different populations" claims none and is never a note) must stay at or above
+    0.9, a false alarm costing more than a miss; recall, and precision counting every finding, are printed
+    (pytest -s) for the record."""
     labels = [json.loads(line) for line in (PLANTED_DIR / "labels.jsonl").read_text(encoding="utf-8").splitlines()
               if line.strip()]
     predicted = []
@@ -363,15 +371,18 @@ def test_precision_and_recall_on_the_set_planted_by_a_helper_who_never_saw_the_d
         predicted += [f for f in audit_document(build_document(path.name, path.read_text(encoding="utf-8")))]
     hit_predictions = [f for f in predicted if any(_matches(f, lb) for lb in labels if lb["doc"] == f["doc"])]
     found_labels = [lb for lb in labels if any(_matches(f, lb) for f in predicted if f["doc"] == lb["doc"])]
-    precision = len(hit_predictions) / len(predicted) if predicted else 1.0
+    alarms = [f for f in predicted if f["label"] != POPULATIONS]
+    precision = sum(1 for f in alarms if f in hit_predictions) / len(alarms) if alarms else 1.0
+    strict = len(hit_predictions) / len(predicted) if predicted else 1.0
     recall = len(found_labels) / len(labels)
     by_kind = {k: (sum(1 for lb in found_labels if lb["kind"] == k), sum(1 for lb in labels if lb["kind"] == k))
                for k in LABEL_KINDS}
-    print(f"\nplanted set: {len(predicted)} findings, {len(hit_predictions)} true; precision {precision:.2f}, "
-          f"recall {recall:.2f} ({len(found_labels)}/{len(labels)}); by kind (found/planted): {by_kind}")
+    print(f"\nplanted set: {len(predicted)} findings ({len(alarms)} alarms), {len(hit_predictions)} labelled; "
+          f"precision of alarms {precision:.2f}, of all findings {strict:.2f}; recall {recall:.2f} "
+          f"({len(found_labels)}/{len(labels)}); by kind (found/planted): {by_kind}")
     for f in predicted:
         if f not in hit_predictions:
-            print(f"  false alarm: {f['doc']}: {f['kind']} ({f['label']}): {f['summary']}")
+            print(f"  {'not labelled' if f['label'] == POPULATIONS else 'false alarm'}: {f['doc']}: {f['kind']} ({f['label']}): {f['summary']}")
     for lb in labels:
         if lb not in found_labels:
             print(f"  missed: {lb['doc']}: {lb['kind']}: {lb['note']}")

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from bot.text import fold
 
-NAMES = {"os_median": "median overall survival", "pfs_median": "median progression-free survival",
-         "os_12": "12-month overall survival rate", "pfs_12": "12-month progression-free survival rate",
-         "n": "sample size", "treatment": "treatment"}
+_ENDPOINTS = {"os": "overall survival", "pfs": "progression-free survival", "rfs": "recurrence-free survival",
+              "dfs": "disease-free survival", "efs": "event-free survival"}
+NAMES = {"n": "sample size", "treatment": "treatment"}
+for _k, _v in _ENDPOINTS.items():
+    NAMES[f"{_k}_median"], NAMES[f"{_k}_12"] = f"median {_v}", f"12-month {_v} rate"
 
-_ENDPOINT = re.compile(r"overall survival(?:\s*\(OS\))?|\bOS\b|progression[- ]free survival(?:\s*\(PFS\))?|\bPFS\b",
-                       re.I)
+_ENDPOINT = re.compile(r"(?:overall|(?:progression|recurrence|relapse|disease|event)[- ]free) survival"
+                       r"(?:\s*\([A-Z]{2,3}\))?|\b(?:OS|PFS|RFS|DFS|EFS)\b", re.I)
 _H12_BEFORE = re.compile(r"\b(?:12[- ]months?|1[- ]year|one[- ]year)\W{0,3}$")
 _OTHER_HORIZON = re.compile(r"\b(?:\d+|two|three|five|ten)[- ]?(?:years?|months?|y)\W{0,3}$")
 _H12_AFTER = re.compile(r"^\s*(?:rates?\s+)?(?:at|after)\s+(?:12\s+months|1\s+year|one\s+year)\b")
@@ -31,7 +33,11 @@ _SUBGROUP = re.compile(
     r"|(?:positive|negative)\b[^.;]{0,25}\b(?:tumou?rs|patients|group|cohort)"
     r"|(?:in|for) (?:the )?[\w\s\-]{0,40}\b(?:group|arm|regimen)\b"
     r"|\b(?:non-)?responders\b|\bstrat(?:um|a)\b|\bsubsets?\b|\bsubpopulations?\b)", re.I)
-_N_CUE = re.compile(r"\b(?:a total of|total of|including|included|enrolled|enrolling|involving|comprising|recruited)"
+_QUALIFIED = re.compile(r"^\s*(?:in|for|among)\s+(?!all\b|the whole\b|the entire\b|the overall\b|the study\b|this\b)"
+                        r"(?:the\s+|those\s+)?[\w\-\u2013\u2265\u2264<>= ]{1,50}?\b(?:patients|tumou?rs|disease|"
+                        r"cases|participants|subjects|group|cohort|arm)\b", re.I)
+_N_CUE = re.compile(r"\b(?:a total of|total of|including|included|enrolled|enrolling|involving|comprising|recruited|"
+                    r"randomi[sz]ed|treated|studied|described|analy[sz]ed)"
                     r"\s+(\d[\d,]*)\s+(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|individuals|people)\b",
                     re.I)
 _N_WERE = re.compile(r"\b(\d[\d,]*)\s+(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects)\s+(?:were|was)\s+"
@@ -42,8 +48,7 @@ _N_SUBGROUP = re.compile(r"\b(?:sub-?groups?|arms?|group [A-Z0-9]|of whom|among 
 def column_measure(label: str) -> str | None:
     """'Median Progression-Free Survival (Months)' → 'pfs_median'; labels the audit does not compare → None."""
     low = fold(label)
-    endpoint = "os" if re.search(r"overall survival|\bos\b", low) else \
-        "pfs" if re.search(r"progression[- ]free|\bpfs\b", low) else None
+    endpoint = _endpoint(low)
     if endpoint:
         if re.search(r"\b(?:12[- ]?(?:months?|mo)|1[- ]year|one[- ]year)\b", low):
             return endpoint + "_12"
@@ -53,6 +58,16 @@ def column_measure(label: str) -> str | None:
         return "n"
     if re.search(r"^(?:treatments?|regimens?|interventions?|therap(?:y|ies)|drugs?|arms?)\b", low):
         return "treatment"
+    return None
+
+
+def _endpoint(phrase: str) -> str | None:
+    low = fold(phrase)
+    for key, rx in (("os", r"overall survival|\bos\b"), ("pfs", r"progression[- ]free|\bpfs\b"),
+                    ("rfs", r"(?:recurrence|relapse)[- ]free|\brfs\b"), ("dfs", r"disease[- ]free|\bdfs\b"),
+                    ("efs", r"event[- ]free|\befs\b")):
+        if re.search(rx, low):
+            return key
     return None
 
 
@@ -80,9 +95,9 @@ def sentence_values(text: str) -> list[TextValue]:
     phrases = list(_ENDPOINT.finditer(text))
     for k, m in enumerate(phrases):
         word = m.group(0)
-        if word.isupper() is False and word.lower() in ("os", "pfs"):
+        if len(word) <= 3 and not word.isupper():
             continue  # 'os' or 'Pfs' in running text is not the abbreviation
-        endpoint = "pfs" if re.match(r"p", word, re.I) else "os"
+        endpoint = _endpoint(word)
         before = text[max(0, m.start() - 30):m.start()]
         stop = phrases[k + 1].start() if k + 1 < len(phrases) else len(text)
         after_start = m.end()
@@ -106,7 +121,13 @@ def sentence_values(text: str) -> list[TextValue]:
         else:
             continue
         span = text[m.start():v.end() + 15]
-        subgroup = not _WHOLE.search(span) and bool(_SUBGROUP.search(text))
+        # '2.1 months in MGMT-methylated and 1.9 months in unmethylated tumours': a second value of the same unit
+        # in the same clause, or 'in <qualified> patients' after the value, marks per-group values
+        same_unit = r"%" if unit == "%" else r"months?\b|mo\b"
+        rest = text[v.end():stop]
+        clause = re.split(r"[;.](?:\s|$)|,\s+(?:and|but|while|whereas)\s", rest, maxsplit=1)[0]
+        per_group = bool(re.search(rf"\d\s*(?:{same_unit})", clause)) or bool(_QUALIFIED.match(rest))
+        subgroup = not _WHOLE.search(span) and (per_group or bool(_SUBGROUP.search(text)))
         out.append(TextValue(measure, v.group(1), subgroup))
     for rx in (_N_CUE, _N_WERE):
         for m in rx.finditer(text):

@@ -23,6 +23,7 @@ _SURNAME = _PARTICLE + r"[A-Z][A-Za-z\u00c0-\u024f'\u2019\-]+"
 _ET_AL = re.compile(rf"\b({_SURNAME})\s+(?:et\s+al\b\.?|and\s+(?:colleagues|co-?workers)\b)")
 _NAME_YEAR = re.compile(rf"\b({_SURNAME})\s+\(((?:19|20)\d\d)\)")                # Kim (2024) [35]
 _BY_NAME = re.compile(rf"\b(?:by|from|of)\s+({_SURNAME})(?=\s*\[)")                # the study by Robert [32]
+_TWO_NAMES = re.compile(rf"\b({_SURNAME})\s+(?:and|&)\s+{_SURNAME}(?=\s*\[)")       # Lindqvist and Mahlangu [8]
 _YEAR_AFTER = re.compile(r"^[\s,]{0,3}(?:\[[^\]]{1,20}\]\s*)?(?:[a-z]+,?\s+){0,2}\(?((?:19|20)\d\d)\b")
 _YEAR_BEFORE = re.compile(r"\b((?:19|20)\d\d)\s+(?:[a-z\-]+\s+){0,3}(?:by|from|of)\s+(?:the\s+)?$")
 _GROUP = re.compile(r"\(([^()]{2,80})\)")
@@ -92,7 +93,7 @@ class _Mention:
 
 def _mentions(text: str, trials: dict[str, int]) -> list[_Mention]:
     out: list[_Mention] = []
-    for rx in (_ET_AL, _NAME_YEAR, _BY_NAME):
+    for rx in (_ET_AL, _NAME_YEAR, _BY_NAME, _TWO_NAMES):
         for m in rx.finditer(text):
             year = int(m.group(2)) if rx is _NAME_YEAR else None
             if year is None:

@@ -141,7 +141,8 @@ def test_a_conflict_names_both_values():
 def test_documents_without_a_numbered_bibliography_raise_nothing():
     no_refs = CLEAN.split("\nReferences\n")[0]
     assert audit_document(doc_of(no_refs)) == []
-    author_year = "1. Introduction\n\nWidgets help (Smith 2019).\n\nReferences\n\n1. Smith, A. Widgets. *J.* **2019**, 1.\n"
+    author_year = ("1. Introduction\n\nWidgets help (Smith 2019).\n\nReferences\n\n"
+                   "1. Smith, A. Widgets. *J.* **2019**, 1.\n")
     assert audit_document(doc_of(author_year)) == []  # no numbered citation at all: not "never cited"
 
 
@@ -382,7 +383,8 @@ def test_precision_and_recall_on_the_set_planted_by_a_helper_who_never_saw_the_d
           f"({len(found_labels)}/{len(labels)}); by kind (found/planted): {by_kind}")
     for f in predicted:
         if f not in hit_predictions:
-            print(f"  {'not labelled' if f['label'] == POPULATIONS else 'false alarm'}: {f['doc']}: {f['kind']} ({f['label']}): {f['summary']}")
+            what = "not labelled" if f["label"] == POPULATIONS else "false alarm"
+            print(f"  {what}: {f['doc']}: {f['kind']} ({f['label']}): {f['summary']}")
     for lb in labels:
         if lb not in found_labels:
             print(f"  missed: {lb['doc']}: {lb['kind']}: {lb['note']}")

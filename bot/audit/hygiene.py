@@ -26,9 +26,10 @@ def check(doc: Document) -> list[Finding]:
             outside += [x for x in nums if x not in refs]
         if outside:
             nums_txt = ", ".join(map(str, sorted(set(outside))))
-            summary = (f"{'a table' if s.kind == 'table_record' else 'the text'} cites [{nums_txt}], which the reference list does not have (it numbers "
-                       f"{min(refs)}\u2013{max(refs)}" + ("" if len(refs) == max(refs) - min(refs) + 1
-                                                        else f", {len(refs)} entries") + ")")
+            where = "a table" if s.kind == "table_record" else "the text"
+            gaps = "" if len(refs) == max(refs) - min(refs) + 1 else f", {len(refs)} entries"
+            summary = (f"{where} cites [{nums_txt}], which the reference list does not have (it numbers "
+                       f"{min(refs)}\u2013{max(refs)}{gaps})")
             quotes = [quote_sentence(s, "table" if s.kind == "table_record" else "text")] + ([last] if last else [])
             findings.append(Finding(HYGIENE, OUTSIDE, doc.doc_id, summary, quotes, sorted(set(outside))))
     if not cited:

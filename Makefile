@@ -97,7 +97,7 @@ eval-baseline: $(EVAL_STAMP) index
 # ------------------------------------------------------------------ cleaning (never touches corpus/)
 clean:
 	rm -f $(STAMP)
-	rm -rf index/builds index/CURRENT index/.lock index/.CURRENT-*
+	rm -rf index/builds index/CURRENT index/.lock index/.CURRENT-* index/onnx
 	rm -rf .pytest_cache *.egg-info build artifacts
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 

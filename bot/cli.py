@@ -114,11 +114,16 @@ def render(answer) -> str:
         out += [f"  - {q}" for q in answer.suggestions]
     if answer.citations and answer.mode == "answer":
         out.append("\nSources:")
+        further = [c for c in answer.citations if not c.in_answer]
         for i, c in enumerate(answer.citations, 1):
+            if c is (further[0] if further else None):
+                out.append("\nFurther passages (not quoted above):")
             refs = sorted(set(c.refs) | set(c.context_refs))
             where = f" (characters {c.start}–{c.end})" if c.start >= 0 else ""
             cites = f"; cites [{', '.join(map(str, refs))}]" if refs else ""
             out.append(f"  Source {i}: {c.doc} — {c.section}{where}{cites}")
+            if not c.in_answer:
+                out.append(f"    \u201c{c.quote}\u201d")
     if answer.notes:
         out.append("\nNotes — the review is not consistent with itself here:")
         for n in answer.notes:
@@ -293,8 +298,8 @@ def cmd_audit(args) -> int:
 
 # ------------------------------------------------------------------------------------------------ ui
 def cmd_ui(args) -> int:
-    """Run the Streamlit server in this process. While it starts, a background thread imports the embedding
-    stack (~5 s), so the first page load only has to load the model and the index."""
+    """Run the Streamlit server in this process. While it starts, a background thread imports the pipeline and
+    loads the ONNX embedding path (never torch), so the first page load only has to load the index."""
     import threading
 
     from streamlit.web import bootstrap
@@ -310,9 +315,14 @@ def cmd_ui(args) -> int:
 
 
 def _warm_imports() -> None:
-    import sentence_transformers  # noqa: F401  (the slow import the first page load would otherwise wait for)
-
+    """The imports and the model the first page load would otherwise wait for (problems are the page's to show)."""
     from bot import pipeline  # noqa: F401
+    from bot.index.embed import warm_up
+
+    try:
+        warm_up(_settings().model_path)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

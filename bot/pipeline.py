@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.index import store as index_mod
-from bot.answer.compose import abstain, bibliography, citation_for, compose, select
+from bot.answer.compose import abstain, bibliography, citation_for, compose, further_passages, select
 from bot.audit.notes import notes_for
 from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
                                        study_authors_asked)
@@ -51,7 +51,7 @@ class Pipeline:
     def load(cls, settings: Settings, embedder: Embedder | None = None, build_missing: bool = True,
              progress: Callable[[str, int, int], None] | None = None) -> "Pipeline":
         """Load the index (building it first if there is none) and warn when it is stale."""
-        embedder = embedder or Embedder(settings.model_path)
+        embedder = embedder or Embedder(settings.model_path, index_dir=settings.index_dir)
         if build_missing and index_mod.check(settings).status == "missing":
             index_mod.build(settings, embedder=embedder, progress=progress)
         loaded, retriever, bib, warnings = cls._open(settings)
@@ -140,7 +140,8 @@ class Pipeline:
         verdict = judge(described.query, ranking, self.retriever, unrelated=intent.unrelated)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason)
-        answer = compose(q, select(ranking, self.retriever, self.settings), self.index.documents)
+        chosen = select(ranking, self.retriever, self.settings)
+        answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, self.settings))
         answer.notes = notes_for(answer.citations, self.index.findings)  # the source's own inconsistencies
         if verdict.note:
             answer.text = verdict.note + "\n" + answer.text

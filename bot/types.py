@@ -93,6 +93,7 @@ class Citation:
     context_refs: list[int] = field(default_factory=list)
     sentence_id: str = ""
     page: int | None = None  # the PDF page the quote starts on; None for a text document
+    in_answer: bool = True   # False: a further passage the ranker found relevant, listed with the sources only
 
 
 @dataclass

@@ -32,6 +32,10 @@ from bot.index.embed import Embedder  # noqa: E402
 from bot.linear import LinearModel, save_models  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
+# Training embeds with sentence-transformers, the reference the ONNX query path is checked against (cosine
+# ≥ 0.99999): the stored weights are then reproducible to 1e-6 whichever path answers questions.
+TRAINING_BACKEND = "sentence-transformers"
+
 TRAIN = [ROOT / "eval" / "training" / "guard_train.jsonl", ROOT / "tests" / "data" / "guard_cases.jsonl"]
 LOCKED = ROOT / "eval" / "guard" / "intent.locked.jsonl"
 C = 2.0
@@ -173,7 +177,7 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="compare with the stored model instead of writing it")
     ap.add_argument("--locked", action="store_true", help="score the locked set with the stored model")
     args = ap.parse_args()
-    embedder = Embedder(Settings.from_env().model_path)
+    embedder = Embedder(Settings.from_env().model_path, backend=TRAINING_BACKEND)
     if args.locked:  # the stored model on the locked set; nothing is fitted
         print(json.dumps(locked(embedder, inputs(read(TRAIN), embedder)), indent=1))
         print(json.dumps(branches(), indent=1))

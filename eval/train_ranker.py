@@ -34,6 +34,10 @@ from bot.retrieve.features import FEATURES  # noqa: E402
 from bot.retrieve.search import Retriever  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
+# Training embeds with sentence-transformers, the reference the ONNX query path is checked against (cosine
+# ≥ 0.99999): the stored weights are then reproducible to 1e-6 whichever path answers questions.
+TRAINING_BACKEND = "sentence-transformers"
+
 PAIRS = ROOT / "eval" / "training" / "ranker_pairs.jsonl"
 C_SENTENCE, C_OVERVIEW = 1.0, 0.5
 
@@ -112,7 +116,9 @@ def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel
         ys.append(y)
         # every question weighs the same, whatever the number of its answer sentences
         weights.append(np.where(y == 1, 1.0 / y.sum(), 1.0 / (len(y) - y.sum())))
-    x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(weights) * len(xs)
+    # Rounded to 4 decimals: an index embedded on the ONNX path and one embedded with sentence-transformers differ
+    # by ~1e-7 per vector component, which must not move the weights (the stored file reproduces to 1e-6).
+    x, y, w = np.round(np.vstack(xs), 4), np.concatenate(ys), np.concatenate(weights) * len(xs)
     sentence = fit(x, y, C_SENTENCE, w)
     sentence.inputs = list(FEATURES)
 
@@ -132,7 +138,7 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="compare with the stored model instead of writing it")
     args = ap.parse_args()
     settings = Settings.from_env()
-    models, info = train(settings, Embedder(settings.model_path))
+    models, info = train(settings, Embedder(settings.model_path, backend=TRAINING_BACKEND))
     print(json.dumps(info, indent=1))
     if args.check:
         from bot.linear import load_models

@@ -135,14 +135,15 @@ def test_a_descriptor_that_links_to_nothing_is_named_when_declined(pipeline):
 
 
 # ------------------------------------------------------------------ the learned ranker
-def test_retraining_reproduces_the_committed_ranker(review_settings, embedder):
+def test_retraining_reproduces_the_committed_ranker(review_settings):
     """eval/train_ranker.py on the committed pairs gives the stored weights (1e-6) and the same rankings."""
     import numpy as np
 
+    from bot.index.embed import Embedder
     from bot.linear import load_models
-    from eval.train_ranker import train
+    from eval.train_ranker import TRAINING_BACKEND, train
 
-    models, info = train(review_settings, embedder)
+    models, info = train(review_settings, Embedder(review_settings.model_path, backend=TRAINING_BACKEND))
     stored = load_models("ranker")["models"]
     for name in ("sentence", "overview"):
         assert np.abs(stored[name].coef - models[name].coef).max() <= 1e-6, name

@@ -90,10 +90,12 @@ def test_described_cases_get_the_right_branch():
 
 # ------------------------------------------------------------------ the learned layer
 @pytest.fixture(scope="module")
-def trained(embedder):
-    from eval.train_intent import train
+def trained():
+    from bot.index.embed import Embedder
+    from bot.settings import Settings
+    from eval.train_intent import TRAINING_BACKEND, train
 
-    return train(embedder)
+    return train(Embedder(Settings.from_env().model_path, backend=TRAINING_BACKEND))
 
 
 def test_cross_validated_intent_on_the_training_phrasings(trained):

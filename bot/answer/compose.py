@@ -6,6 +6,7 @@ closing quote mark, never inside it.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -209,12 +210,33 @@ def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
     return False
 
 
-def compose(question: str, chosen: list[Hit], documents: dict[str, Document]) -> Answer:
-    """Quotes in reading order, each followed by its section; inherited reference numbers after the quote."""
+def further_passages(ranking: Ranking, chosen: list[Hit], settings: Settings, limit: int = 6) -> list[Hit]:
+    """The next passages by rank that the answer does not quote, within what is left of the quote budget: listed
+    with the sources ("further passages"), so a reader sees what else the review says nearby."""
+    room = settings.quote_chars - sum(len(citation_for(h.sentence, h.cells).quote) for h in chosen)
+    out: list[Hit] = []
+    for h in ranking.hits:
+        if len(out) >= limit or room <= 0:
+            break
+        if h in chosen or h.sentence.kind == "front" or _redundant(h.sentence, [c.sentence for c in chosen + out]):
+            continue
+        length = len(citation_for(h.sentence, h.cells).quote)
+        if length <= room:
+            out.append(h)
+            room -= length
+    return out
+
+
+def compose(question: str, chosen: list[Hit], documents: dict[str, Document], further: list[Hit] = ()) -> Answer:
+    """Quotes in reading order, each followed by its section; inherited reference numbers after the quote. The
+    further passages follow as citations that the answer text does not quote (`in_answer` False)."""
     citations = [citation_for(h.sentence, h.cells) for h in chosen]
     text = INTRO + "\n".join(_line(c) for c in citations)
+    extra = [dataclasses.replace(citation_for(h.sentence, h.cells), in_answer=False) for h in further]
     refs = sorted({n for c in citations for n in c.refs + c.context_refs})
-    bib = bibliography(refs, documents, [c.doc for c in citations])
+    citations = citations + extra
+    bib = bibliography(sorted({n for c in citations for n in c.refs + c.context_refs}), documents,
+                       [c.doc for c in citations])
     return Answer(question=question, mode="answer", text=text, citations=citations, refs=refs, bibliography=bib)
 
 

@@ -35,6 +35,7 @@ from bot.audit.run import AUDIT_VERSION, audit_all, findings_by_doc
 from bot.ingest.chunking import chunk_document, split_long, token_counter
 from bot.ingest.corpus import (UPLOAD_PART, CorpusError, PARSER_VERSION, corpus_fault, corpus_files, file_sha256,
                                load_document)
+from bot.index import onnx
 from bot.index.embed import Embedder, model_fingerprint, text_key
 from bot.settings import ENV_INDEX, ENV_MODEL, Settings
 from bot.types import Chunk, Document, Reference, Section, Sentence
@@ -299,13 +300,19 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         same_model = old is not None and old.manifest.get("model_fingerprint") == expected["model_fingerprint"]
         cache = _vector_cache(old) if same_model else {}
         embedder = embedder or Embedder(settings.model_path)
+        if hasattr(embedder, "use_index"):
+            embedder.use_index(settings.index_dir)  # where its ONNX export goes, if it has no place yet
         chunk_vecs, n_new = _vectors([c.embed_text for c in chunks], cache, embedder, count, settings, note, "chunks")
         report.embedded_chunks, report.reused_chunks = n_new, len(chunks) - n_new
         sent_vecs, n_new = _vectors([s.text for s in sentences], cache, embedder, count, settings, note, "sentences")
         report.embedded_sentences, report.reused_sentences = n_new, len(sentences) - n_new
         audit = audit_all(docs, old.audit if old else None)  # an unchanged document keeps its findings
         note("writing index", 0, 1)
-        _write(settings, expected, docs, chunks, sentences, chunk_vecs, sent_vecs, audit)
+        # the manifest also records the ONNX export of the model beside the index (bot/index/onnx.py), if any
+        in_use = getattr(embedder, "onnx_dir", None)
+        recorded = {**expected, "onnx": onnx.entry_for(settings.index_dir, expected["model_fingerprint"], in_use)}
+        _write(settings, recorded, docs, chunks, sentences, chunk_vecs, sent_vecs, audit)
+        onnx.keep_beside(settings.index_dir, expected["model_fingerprint"], in_use)
         note("writing index", 1, 1)
     report.wrote = True
     report.seconds = time.perf_counter() - t0

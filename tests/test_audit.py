@@ -218,7 +218,7 @@ def test_the_review_raises_no_false_alarm(review_findings):
 ])
 def test_answers_quoting_an_involved_passage_carry_the_note(pipeline, question, section):
     answer = pipeline.ask(question, [])
-    involved = [i for i, c in enumerate(answer.citations, 1) if c.section == section]
+    involved = [i for i, c in enumerate(answer.citations, 1) if c.section == section and c.in_answer]
     assert involved, [c.section for c in answer.citations]
     assert answer.notes and set(involved) <= {i for n in answer.notes for i in n["sources"]}
     note = answer.notes[0]

@@ -5,6 +5,7 @@
     ascc-bot ask --jsonl < in.jsonl        one JSON line per input line (the evaluation contract)
     ascc-bot chat                          terminal chat with history
     ascc-bot flowchart [--dot | --json]    the management pathway reconstructed from the review's text
+    ascc-bot audit [--json]                the documents' own inconsistencies, found when the index was built
     ascc-bot ui [--port N] [--address A]   the Streamlit chat app
 
 Heavy imports (sentence-transformers, FAISS) happen inside the commands that need them, so `--help` and
@@ -123,6 +124,11 @@ def render(answer) -> str:
             out.append(f"  Source {i}: {c.doc} — {c.section}{where}{cites}")
             if not c.in_answer:
                 out.append(f"    \u201c{c.quote}\u201d")
+    if answer.notes:
+        out.append("\nNotes — the review is not consistent with itself here:")
+        for n in answer.notes:
+            which = ("Source " if len(n["sources"]) == 1 else "Sources ") + ", ".join(map(str, n["sources"]))
+            out.append(f"  On {which}: {n['text']}")
     if answer.bibliography:
         out.append("\nReferences cited:")
         for n, entry in sorted(answer.bibliography.items()):
@@ -263,6 +269,33 @@ def cmd_flowchart(args) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------------------------ audit
+def cmd_audit(args) -> int:
+    """The findings stored by the last index build; no model, no vectors."""
+    from bot.audit.report import format_report
+    from bot.audit.run import AUDIT_VERSION
+    from bot.index import store as ix
+
+    settings = _settings()
+    fresh = ix.check(settings)
+    if fresh.status in ("missing", "broken"):
+        _err(fresh.reasons[0] if fresh.reasons else f"no usable index in {settings.index_dir}.")
+        return EXIT_ERROR
+    try:
+        records = ix.load_audit(settings)
+    except ix.IndexProblem as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if fresh.status == "stale":
+        print("warning: the index is stale (" + "; ".join(fresh.reasons[:3]) + "): these findings come from the "
+              "last build; run `ascc-bot index` to update them.", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"audit_version": AUDIT_VERSION, "documents": records}, ensure_ascii=False, indent=1))
+    else:
+        print(format_report(records), end="")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------------ ui
 def cmd_ui(args) -> int:
     """Run the Streamlit server in this process. While it starts, a background thread imports the pipeline and
@@ -314,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--dot", action="store_true", help="Graphviz DOT source")
     g.add_argument("--json", action="store_true", help="the flowchart as JSON")
     p.set_defaults(func=cmd_flowchart)
+    p = sub.add_parser("audit", help="list the documents' own inconsistencies (citation-name mismatches, "
+                       "table-text conflicts, reference hygiene), found when the index was built")
+    p.add_argument("--json", action="store_true", help="the stored findings as JSON")
+    p.set_defaults(func=cmd_audit)
     p = sub.add_parser("ui", help="start the Streamlit chat app")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")

@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.index import store as index_mod
 from bot.answer.compose import abstain, bibliography, citation_for, compose, further_passages, select
+from bot.audit.notes import notes_for
 from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
                                        study_authors_asked)
 from bot.index.embed import Embedder
@@ -141,6 +142,7 @@ class Pipeline:
             return abstain(q, ranking.hits, verdict.reason)
         chosen = select(ranking, self.retriever, self.settings)
         answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, self.settings))
+        answer.notes = notes_for(answer.citations, self.index.findings)  # the source's own inconsistencies
         if verdict.note:
             answer.text = verdict.note + "\n" + answer.text
         return answer

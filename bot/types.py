@@ -109,6 +109,7 @@ class Answer:
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)  # example questions (a help answer), shown as buttons
+    notes: list[dict] = field(default_factory=list)  # the source's own inconsistencies in quoted passages (bot/audit)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -75,7 +75,7 @@ def test_build_then_check_is_fresh(tiny, embedder):
     assert manifest["chunking"] == tiny.chunking_params()
     assert manifest["model_fingerprint"] and manifest["dim"] == 384
     # a JSON docstore and FAISS files, no pickle anywhere
-    assert sorted(p.name for p in build_dir(tiny).iterdir()) == ["chunks.faiss", "manifest.json",
+    assert sorted(p.name for p in build_dir(tiny).iterdir()) == ["audit.json", "chunks.faiss", "manifest.json",
                                                                "sentences.faiss", "store.json"]
 
 

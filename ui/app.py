@@ -35,8 +35,8 @@ from bot.settings import Settings  # noqa: E402
 from bot.types import Answer  # noqa: E402
 from ui.chart import CHAT_FONTS, STYLE as CHART_STYLE, WIDE_PAGE, to_screen_dot, tree_html  # noqa: E402
 from ui.render import (STYLE, bibliography_block, citation_heading, esc, group_by_paragraph,  # noqa: E402
-                       legend_block, md, passage_block, passage_block_multi, plural, refs_label, split_tree,
-                       text_block)
+                       legend_block, md, note_block, passage_block, passage_block_multi, plural, refs_label,
+                       split_tree, text_block)
 
 DISCLAIMER = ("This chatbot reports what one review says (Racine et al., Cancers 2025), quoting it verbatim. "
               "It does not give medical advice: decisions for a patient belong to the treating multidisciplinary "
@@ -158,6 +158,10 @@ def draw_sources(answer: Answer, contexts: list[tuple[str, int, int]]) -> None:
             c, (_, start, end) = pairs[i]
             if para[start:end] != c.quote:
                 st.html(f'<div class="ascc-meta">Source {i + 1}, quoted cells: {esc(c.quote)}</div>')
+        shown = {i + 1 for i in group}
+        for note in answer.notes:  # the source contradicts itself in a quoted passage: said beside the quote
+            if shown & set(note.get("sources", [])):
+                st.html(note_block(note))
     if answer.bibliography:
         st.markdown("**References cited** (from the review's reference list)")
         st.html(bibliography_block(answer.bibliography))

@@ -18,6 +18,8 @@ STYLE = """<style>
 .ascc-passage mark { background: #ffe08a; color: #111; padding: 0 0.1em; border-radius: 2px; }
 .ascc-bib { font-size: 0.9rem; line-height: 1.45; margin: 0.15rem 0; overflow-wrap: anywhere; }
 .ascc-legend { font-size: 0.9rem; line-height: 1.5; }
+.ascc-note { font-size: 0.9rem; line-height: 1.45; border-left: 3px solid #d9822b; background: #fff6ea; color: #222;
+             padding: 0.35rem 0.6rem; margin: 0.2rem 0 0.6rem 0; overflow-wrap: anywhere; }
 </style>"""
 
 # CommonMark lets every ASCII punctuation character be backslash-escaped; these are the ones that can start markup
@@ -129,6 +131,26 @@ def bibliography_block(entries: Mapping[int, str]) -> str:
     """The full reference-list entries, numbered as in the review."""
     rows = [f'<div class="ascc-bib"><b>[{int(n)}]</b> {esc(entry)}</div>' for n, entry in sorted(entries.items())]
     return "".join(rows) or '<div class="ascc-bib">(no reference numbers cited)</div>'
+
+
+def _note_where(quote: Mapping) -> str:
+    role, section = quote.get("role", ""), quote.get("section", "")
+    number = str(quote.get("sentence_id", "")).removeprefix("ref-")
+    if role == "table":
+        return section.split(".")[0] if section.startswith("Table") else "A table"
+    if role.endswith("entry") or role == "reference list":
+        return f"Reference [{number}]" if number.isdigit() else "The reference list"
+    return f"The text ({section})"
+
+
+def note_block(note: Mapping) -> str:
+    """A note beside the quote it concerns: the review contradicts itself here, with each side's own words."""
+    sources = note.get("sources") or []
+    rows = "".join(f"<div>{esc(_note_where(q))}, characters {int(q['start'])}\u2013{int(q['end'])}: "
+                   f"\u201c{esc(q['quote'])}\u201d</div>" for q in note.get("quotes", []))
+    return (f'<div class="ascc-note"><div><b>Note on {esc(source_label(sources)) if sources else "this passage"}'
+            f"</b> \u2014 the review is not consistent with itself ({esc(note.get('kind', ''))}): "
+            f"{esc(note.get('summary', ''))}.</div>{rows}</div>")
 
 
 def legend_block(footnotes: Mapping[str, str], notice: str) -> str:

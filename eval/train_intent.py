@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bot.guard.classifier import CUE_INPUTS, KINDS, IntentClassifier, cue_vector  # noqa: E402
 from bot.index.embed import Embedder  # noqa: E402
 from bot.linear import LinearModel, save_models  # noqa: E402
+from eval.fitting import fit_logistic  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 # Training embeds with sentence-transformers, the reference the ONNX query path is checked against (cosine
@@ -75,27 +76,15 @@ def corpus_names():
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> LinearModel:
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=C, max_iter=10000, solver="lbfgs", tol=1e-10)
-    clf.fit((x - mean) / scale, y)
-    assert list(clf.classes_) == list(range(len(KINDS)))
-    return LinearModel([f"embedding[{i}]" for i in range(x.shape[1] - len(CUE_INPUTS))] + list(CUE_INPUTS),
-                       list(KINDS), mean, scale, clf.coef_.astype(np.float64), clf.intercept_.astype(np.float64))
+    assert set(np.unique(y)) <= set(range(len(KINDS)))
+    return fit_logistic(x, y, c=C, classes=list(KINDS),
+                        inputs=[f"embedding[{i}]" for i in range(x.shape[1] - len(CUE_INPUTS))] + list(CUE_INPUTS))
 
 
 def fit_binary(x: np.ndarray, y: np.ndarray) -> LinearModel:
     """P(the request concerns another disease) from the question's embedding alone."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=0.5, max_iter=10000, solver="lbfgs", tol=1e-10, class_weight="balanced")
-    clf.fit((x - mean) / scale, y)
-    return LinearModel([f"embedding[{i}]" for i in range(x.shape[1])], ["other_disease"], mean, scale,
-                       clf.coef_.astype(np.float64), clf.intercept_.astype(np.float64))
+    return fit_logistic(x, y, c=0.5, balanced=True, classes=["other_disease"],
+                        inputs=[f"embedding[{i}]" for i in range(x.shape[1])])
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bot.index import store  # noqa: E402
 from bot.index.embed import Embedder  # noqa: E402
 from bot.linear import LinearModel, save_models  # noqa: E402
+from eval.fitting import fit_logistic  # noqa: E402
 from bot.retrieve.features import FEATURES  # noqa: E402
 from bot.retrieve.search import Retriever  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -71,18 +72,6 @@ def locate(answer: str, sentences, normed: list[str]) -> list[int]:
     return [best_i] if best >= 0.6 else []
 
 
-def fit(x: np.ndarray, y: np.ndarray, c: float, weight: np.ndarray | None = None,
-        balanced: bool = False) -> LinearModel:
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=c, max_iter=5000, solver="lbfgs", tol=1e-10,
-                             class_weight="balanced" if balanced else None)
-    clf.fit((x - mean) / scale, y, sample_weight=weight)
-    return LinearModel([], ["yes"], mean, scale, clf.coef_.astype(np.float64), clf.intercept_.astype(np.float64))
-
-
 def training_data(settings: Settings, embedder: Embedder):
     if store.check(settings).status != "fresh":
         store.build(settings, embedder=embedder)
@@ -101,8 +90,8 @@ def training_data(settings: Settings, embedder: Embedder):
 def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel], dict]:
     retriever, pairs, qvecs, labels, unlocated = training_data(settings, embedder)
     is_overview = np.array([p.get("style") == "overview" for p in pairs], dtype=int)
-    overview = fit(qvecs.astype(np.float64), is_overview, C_OVERVIEW, balanced=True)
-    overview.inputs = [f"embedding[{i}]" for i in range(qvecs.shape[1])]
+    overview = fit_logistic(qvecs.astype(np.float64), is_overview, c=C_OVERVIEW, balanced=True, max_iter=5000,
+                            inputs=[f"embedding[{i}]" for i in range(qvecs.shape[1])], classes=["yes"])
     ov_prob = overview.proba(qvecs)
 
     xs, ys, weights = [], [], []
@@ -119,8 +108,7 @@ def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel
     # Rounded to 4 decimals: an index embedded on the ONNX path and one embedded with sentence-transformers differ
     # by ~1e-7 per vector component, which must not move the weights (the stored file reproduces to 1e-6).
     x, y, w = np.round(np.vstack(xs), 4), np.concatenate(ys), np.concatenate(weights) * len(xs)
-    sentence = fit(x, y, C_SENTENCE, w)
-    sentence.inputs = list(FEATURES)
+    sentence = fit_logistic(x, y, c=C_SENTENCE, weight=w, max_iter=5000, inputs=list(FEATURES), classes=["yes"])
 
     # In-sample ranking quality: an answering sentence among the top k.
     scores = sentence.proba(x).reshape(len(xs), -1)

@@ -7,6 +7,7 @@ closing quote mark, never inside it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 import numpy as np
@@ -200,11 +201,18 @@ def _continues(nxt: Hit, seed: Hit) -> bool:
     return (nxt.coverage >= 0.25 and nxt.score >= 0.5 * seed.score) or bool(_ANAPHOR.match(nxt.sentence.text))
 
 
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    """A sentence's words, computed once per sentence text (the redundancy check meets the same sentences for
+    every question)."""
+    return frozenset(tokens(text))
+
+
 def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
     """The abstract and discussion restate the body: do not quote the same point twice."""
-    a = set(tokens(s.text))
+    a = _words(s.text)
     for c in chosen:
-        b = set(tokens(c.text))
+        b = _words(c.text)
         if a and b and len(a & b) / min(len(a), len(b)) > 0.7:
             return True
     return False

@@ -70,23 +70,8 @@ def cmd_index(args) -> int:
     except KeyboardInterrupt:
         _err("interrupted: the previous index is unchanged.")
         return 130
-    print(build_summary(report))
+    print(report.summary())
     return EXIT_OK
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else word + 's'}"
-
-
-def build_summary(report) -> str:
-    """One line on what a build did ('1 document unchanged'), for the terminal and the UI."""
-    if not report.wrote:
-        return f"index is up to date ({_plural(len(report.unchanged), 'document')} unchanged); nothing to do"
-    parts = [f"{len(report.added)} added", f"{len(report.changed)} changed", f"{len(report.removed)} removed",
-             f"{len(report.unchanged)} unchanged"]
-    return (f"index rebuilt in {report.seconds:.1f} s: documents {', '.join(parts)}; embedded "
-            f"{_plural(report.embedded_chunks, 'chunk')} and {_plural(report.embedded_sentences, 'sentence')}, "
-            f"reused {_plural(report.reused_chunks, 'chunk')} and {_plural(report.reused_sentences, 'sentence')}")
 
 
 # ------------------------------------------------------------------------------------------------ ask

@@ -186,3 +186,8 @@ def abbreviations(text: str) -> dict[str, str]:
                 found.setdefault(abbr.lower(), " ".join(cand))
                 break
     return found
+
+
+def plural(n: int, word: str) -> str:
+    """'1 document', '2 documents': counts shown to the user read as English."""
+    return f"{n} {word if n == 1 else word + 's'}"

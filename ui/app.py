@@ -28,7 +28,6 @@ import streamlit as st  # noqa: E402
 from bot.index import store as index_mod  # noqa: E402
 from bot.ingest.corpus import CorpusError, add_document, remove_document  # noqa: E402
 from bot.index.embed import Embedder  # noqa: E402
-from bot.cli import build_summary  # noqa: E402
 from bot.guard.flowchart import Flowchart, FlowchartError, to_tree_text  # noqa: E402
 from bot.pipeline import InputProblem, Pipeline, describe_index  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -336,7 +335,7 @@ def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> tuple[str, An
         if st.button("Rebuild index", help="Re-index changed, added or removed documents; unchanged text is reused."):
             report, error = rebuild(settings, pipeline)
             state.index_message = ("error", f"The index was not rebuilt: {error}") if report is None \
-                else ("success", build_summary(report))
+                else ("success", report.summary())
         limit = settings.max_document_bytes
         kinds = [x.lstrip(".") for x in settings.document_suffixes]
         upload = st.file_uploader(f"Add a document ({' or '.join('.' + k for k in kinds)}, UTF-8, at most "
@@ -394,7 +393,7 @@ def add_uploaded(settings: Settings, pipeline: Pipeline | None, name: str, data:
             error += f"; and it could not be taken out again: {exc}"
         state.index_message = ("error", f"Not added: {name} could not be indexed ({error}).")
         return
-    state.index_message = ("success", f"Added {path.name}. {build_summary(report)}")
+    state.index_message = ("success", f"Added {path.name}. {report.summary()}")
 
 
 # ------------------------------------------------------------------------------------------------ page

@@ -5,10 +5,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from bot.audit.findings import POPULATIONS
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else word + 's'}"
+from bot.text import plural
 
 
 def _quote_lines(q: Mapping) -> list[str]:
@@ -25,7 +22,7 @@ def format_report(records: Mapping[str, dict]) -> str:
         findings = rec.get("findings", [])
         kinds = Counter(f["kind"] for f in findings)
         pops = sum(1 for f in findings if f["label"] == POPULATIONS)
-        head = f"{doc}: " + (_plural(len(findings), "finding") if findings else "no findings")
+        head = f"{doc}: " + (plural(len(findings), "finding") if findings else "no findings")
         if findings:
             head += ": " + ", ".join(f"{k} ({n})" for k, n in sorted(kinds.items()))
             head += f"; {pops} labelled \u201c{POPULATIONS}\u201d, not a conflict" if pops else ""

@@ -38,6 +38,7 @@ from bot.ingest.corpus import (UPLOAD_PART, CorpusError, PARSER_VERSION, corpus_
 from bot.index import onnx
 from bot.index.embed import Embedder, model_fingerprint, text_key
 from bot.settings import ENV_INDEX, ENV_MODEL, Settings
+from bot.text import plural
 from bot.types import Chunk, Document, Reference, Section, Sentence
 
 FORMAT_VERSION = 1
@@ -88,13 +89,14 @@ class BuildReport:
     wrote: bool = False
 
     def summary(self) -> str:
+        """One line on what the build did ('1 document unchanged'), for the terminal and the UI."""
         if not self.wrote:
-            return f"index is up to date ({len(self.unchanged)} documents unchanged); nothing to do"
+            return f"index is up to date ({plural(len(self.unchanged), 'document')} unchanged); nothing to do"
         parts = [f"{len(self.added)} added", f"{len(self.changed)} changed", f"{len(self.removed)} removed",
                  f"{len(self.unchanged)} unchanged"]
         return (f"index rebuilt in {self.seconds:.1f} s: documents {', '.join(parts)}; embedded "
-                f"{self.embedded_chunks} chunks and {self.embedded_sentences} sentences, reused "
-                f"{self.reused_chunks} chunks and {self.reused_sentences} sentences")
+                f"{plural(self.embedded_chunks, 'chunk')} and {plural(self.embedded_sentences, 'sentence')}, "
+                f"reused {plural(self.reused_chunks, 'chunk')} and {plural(self.reused_sentences, 'sentence')}")
 
 
 # ---------------------------------------------------------------------------------------------- freshness

@@ -30,6 +30,7 @@ TOPIC_WORDS = re.compile(
     r"homeopath\w*|supplements?|vitamins?|\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty|"
     r"\w+therapy|\w+therapies)\b")
 
+CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's named study may be
 MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
@@ -146,11 +147,26 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     query = ranking.query
     top = ranking.hits[:TYPE_WINDOW]
 
-    def mentions(h, word: str) -> bool:
-        i = retriever.position[h.sentence.id]
+    def says(i: int, word: str, full: bool = False) -> bool:
+        if full:  # the measure itself ("recurrence"), not a word sharing its stem ("recurrent")
+            have = retriever.sentence_tokens[i]
+            return word in have or word + "s" in have or any(
+                all(t in have for t in alt) for c in query.concepts if c.word == word for alt in c.alternatives
+                if alt != (word,) and not any(a.startswith(word[:5]) for a in alt))
         concept = [c for c in query.concepts if c.word == word]
         return not concept or retriever.lexicon.coverage(replace(query, concepts=concept), retriever.sentence_tokens[i],
-                                                         retriever.sentence_prefixes[i]) >= 0.5
+                                                         retriever.sentence_prefixes[i]) >= (1.0 if full else 0.5)
+
+    def mentions(h, word: str) -> bool:
+        return says(retriever.position[h.sentence.id], word)
+
+    def in_context(h, word: str, back: int) -> bool:
+        """The sentence, or one of the `back` sentences before it in its paragraph, names the subject ("Hagemans
+        et al. published …. The median overall survival was 47 months")."""
+        i = retriever.position[h.sentence.id]
+        sents = retriever.sentences
+        return any(says(j, word) for j in range(i, max(i - back, 0) - 1, -1)
+                   if sents[j].doc_id == h.sentence.doc_id and sents[j].paragraph == h.sentence.paragraph)
 
     # The subject: the study the question names; else a drug or a name it uses (the review may name a drug
     # without any result for it: then no top passage is about it, and the value is missing); else its rarest
@@ -162,20 +178,24 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
+    # A study is reported over its whole paragraph; any other subject is named in the sentence or the one before.
+    back = CONTEXT_SENTENCES if focus is not None and any(focus in name for name in query.named) else 1
+
     def about(h) -> bool:
-        return focus is None or mentions(h, focus)
+        return focus is None or in_context(h, focus, back)
 
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
     # rate of something else (wound complications after VRAM closure) does not answer.
-    measures = [t for m in _MEASURE.finditer(q) for t in tokens(m.group(1) or m.group(2) or m.group(3))
+    measures = [t for m in _MEASURE.finditer(q) for t in tokens(next(g for g in m.groups() if g))
                 if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
 
     # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
     # about the subject; a rate must also be of the measure asked about.
     missing = [kind for kind, ev in wanted
-               if not any(ev.search(h.sentence.text) and about(h) and (kind not in ("percentage", "outcome")
-                                                                       or measure is None or mentions(h, measure))
+               if not any(ev.search(h.sentence.text) and about(h) and (kind == "count" or measure is None
+                                                                       or says(retriever.position[h.sentence.id],
+                                                                               measure, full=True))
                           for h in top)]
     if not missing:
         return Verdict(True, "")
@@ -185,7 +205,13 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     return Verdict(False, f"the review gives no {what} for {focus or 'this'}")
 
 
-_MEASURE = re.compile(r"\b([a-z][a-z-]{2,})\s+(?:rates?|percentages?|proportions?)\b|\b(?:rates?|percentages?|"
-                      r"proportions?) of ([a-z][a-z-]{2,})\b|\b(survival|mortality|incidence|prevalence)\b")
+# The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage
+# may give; "median time to local recurrence" asks for a duration of recurrence, not of survival.
+_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|response)\s+"
+                      r"(?:survival|response|rates?)\b"
+                      r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
+                      r"|\b(survival|mortality|incidence|prevalence)\b"
+                      r"|\b([a-z][a-z-]{2,})\s+(?:rates?|percentages?|proportions?)\b|\b(?:rates?|percentages?|"
+                      r"proportions?) of ([a-z][a-z-]{2,})\b")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 _DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")

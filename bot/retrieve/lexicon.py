@@ -53,15 +53,21 @@ VALUE_EVIDENCE = [
     ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),
+    # "What was the survival …", and a named survival measure other than overall survival ("disease-free survival
+    # for early versus late salvage?"): a passage that gives only overall survival does not answer it.
     ("outcome", re.compile(r"\b(?:what|which|how (?:high|low|good|bad|long))\b[^?.,;]{0,50}?\b(?:survival|mortality|"
-                           r"incidence|prevalence)\b"),
+                           r"incidence|prevalence)\b|\b[a-z]+-free\s+survival\b"),
      re.compile(r"\d\s?%|\d+(\.\d+)?\s*(months?|years?)\b|\bper 100|(?:Months\)|Rate): \d")),
-    ("duration", re.compile(r"\b(how long|how many (months|years)|in months|median time|duration)\b"),
-     re.compile(r"\d+(\.\d+)?\s*(months?|years?)\b|\(Months\): \d")),
-    ("count", re.compile(r"\b(how many|number of)\b(?! (months|years))"),
+    ("duration", re.compile(r"\b(how long|how many (days|weeks|months|years)|in (weeks|months)|median time|duration)\b"),
+     re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d")),
+    # A count may be given as a share of the patients ("9.0% of the patients developed metastatic disease").
+    ("count", re.compile(r"\b(how many|number of)\b(?! (days|weeks|months|years))"),
      re.compile(r"\b(\d+|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Tt]welve|"
                 r"[Tt]wenty[- ]?\w*|[Tt]hirty[- ]?\w*)\s+(\(\d+%\)\s+)?(\w+[ -]){0,3}(patients|participants|"
-                r"cases|people|subjects|APRs|centers|centres|studies|series|trials)\b|Number of Patients\): \d|\bn ?= ?\d")),
+                r"cases|people|subjects|APRs|centers|centres|studies|series|trials)\b|Number of Patients\): \d|\bn ?= ?\d"
+                r"|\d\s?%\s+(?:\(\d+/\d+\)\s+)?of\s+(?:the\s+)?(?:\w+\s+){0,2}(?:patients|participants|cases)\b")),
+    ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),
+     re.compile(r"\b[pP]\s?[=<>≤]\s?0?\.\d")),
 ]
 
 # A question may name a part of the article ("what does the discussion say", "the conclusions"): its sentences

@@ -65,9 +65,9 @@ def _line(c: Citation) -> str:
     return f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})"
 
 
-def _shown_length(s: Sentence) -> int:
-    """Characters a sentence takes in the answer (a table record at most its full length), with its line."""
-    return len(_line(citation_for(s))) + 1
+def _shown_length(s: Sentence, cells: tuple[int, ...] | None = None) -> int:
+    """Characters a sentence takes in the answer, with its line: a table record as the cells it is quoted by."""
+    return len(_line(citation_for(s, cells))) + 1
 
 
 def _window_candidates(seed: Sentence, retriever: Retriever) -> list[list[Sentence]]:
@@ -100,7 +100,7 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
         chosen = _overview(ranking, retriever, settings, budget)
     else:
         chosen = _fact(ranking, retriever, settings, budget, seeds)
-    used = sum(_shown_length(h.sentence) for h in chosen)
+    used = sum(_shown_length(h.sentence, h.cells) for h in chosen)
     _add_body_source(ranking, retriever, chosen, budget - used, settings)
     first = chosen[0].sentence
     if ranking.overview >= settings.overview_threshold:
@@ -135,7 +135,7 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             if val > best_val:
                 best_val, best_window = val, members
     chosen = list(best_window)
-    used = sum(_shown_length(h.sentence) for h in chosen)
+    used = sum(_shown_length(h.sentence, h.cells) for h in chosen)
     top = max(h.score for h in chosen)
     para = chosen[0].sentence.paragraph
     for h in hits:
@@ -146,10 +146,10 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             continue  # the rest of the best passage's paragraph may add results; elsewhere only close seconds
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
-        if used + _shown_length(h.sentence) > budget:
+        if used + _shown_length(h.sentence, h.cells) > budget:
             continue
         chosen.append(h)
-        used += _shown_length(h.sentence)
+        used += _shown_length(h.sentence, h.cells)
     return chosen
 
 
@@ -162,10 +162,10 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     for h in ranking.hits:
         if h.score < settings.overview_floor * top:
             break
-        if _redundant(h.sentence, [c.sentence for c in chosen]) or used + _shown_length(h.sentence) > budget:
+        if _redundant(h.sentence, [c.sentence for c in chosen]) or used + _shown_length(h.sentence, h.cells) > budget:
             continue
         chosen.append(h)
-        used += _shown_length(h.sentence)
+        used += _shown_length(h.sentence, h.cells)
     return chosen or [ranking.hits[0]]
 
 

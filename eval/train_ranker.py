@@ -3,7 +3,7 @@
     .venv/bin/python eval/train_ranker.py            # retrain and write bot/data/ranker.json
     .venv/bin/python eval/train_ranker.py --check    # retrain in memory; exit 1 if it differs from the stored file
 
-Training data: eval/training/ranker_pairs.jsonl, ≥ 1,000 (question, answering passages) pairs written by helper
+Training data: eval/training/ranker_pairs*.jsonl, ≥ 1,000 (question, answering passages) pairs written by helper
 sessions from the review only, separate from every evaluation set. Each answer passage is located among the
 index's sentences (letters and digits compared, so table rows and line breaks match); every other sentence is a
 negative for that question.
@@ -39,7 +39,9 @@ from bot.settings import Settings  # noqa: E402
 # ≥ 0.99999): the stored weights are then reproducible to 1e-6 whichever path answers questions.
 TRAINING_BACKEND = "sentence-transformers"
 
-PAIRS = ROOT / "eval" / "training" / "ranker_pairs.jsonl"
+# ranker_pairs.jsonl: 1,169 pairs of every style; ranker_pairs_broad.jsonl: 400 more (half broad questions whose
+# answer spans several sentences, key points first; half narrow ones), by a later helper from the review only.
+PAIRS = [ROOT / "eval" / "training" / "ranker_pairs.jsonl", ROOT / "eval" / "training" / "ranker_pairs_broad.jsonl"]
 C_SENTENCE, C_OVERVIEW = 1.0, 0.5
 
 
@@ -76,7 +78,7 @@ def training_data(settings: Settings, embedder: Embedder):
     if store.check(settings).status != "fresh":
         store.build(settings, embedder=embedder)
     retriever = Retriever(store.load(settings), settings, models={})
-    pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs = [json.loads(line) for f in PAIRS for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     normed = [norm(s.text) for s in retriever.sentences]
     qvecs = embedder.encode([retriever.expand(p["question"]) for p in pairs])
     labels, unlocated = [], 0
@@ -116,7 +118,7 @@ def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel
     top = np.argsort(-scores, axis=1, kind="stable")
     at = {k: float(np.mean([truth[i, top[i, :k]].any() for i in range(len(xs))])) for k in (1, 3, 5)}
     info = {"pairs": len(pairs), "located": len(xs), "unlocated": unlocated,
-            "data_sha256": hashlib.sha256(PAIRS.read_bytes()).hexdigest()[:16],
+            "data_sha256": hashlib.sha256(b"".join(f.read_bytes() for f in PAIRS)).hexdigest()[:16],
             "in_sample_hit_at": at, "overview_share": float(is_overview.mean())}
     return {"sentence": sentence, "overview": overview}, info
 

@@ -88,6 +88,7 @@ eval: index
 eval-locked: index
 	$(SCORE) --systems bot $(LOCKED_SETS) --markdown artifacts/eval/locked.md
 	$(BIN)/python eval/train_intent.py --locked
+	$(BIN)/python eval/train_branch.py --locked
 
 # Every set, bot and baseline side by side (the locked halves included: a milestone command too).
 eval-baseline: $(EVAL_STAMP) index

@@ -45,6 +45,7 @@ class Pipeline:
     intent: IntentClassifier
     warnings: list[str] = field(default_factory=list)
     _flowchart: object = None
+    _branches: object = None  # the learned branch classifier, loaded at the first deferral
 
     # ------------------------------------------------------------------------------------------- loading
     @classmethod
@@ -307,7 +308,7 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
-        from bot.guard.flowchart import FlowchartError, match_branch, to_dict, to_tree_text
+        from bot.guard.flowchart import FlowchartError, to_dict, to_tree_text
 
         try:
             chart = self.flowchart
@@ -315,7 +316,7 @@ class Pipeline:
             return Answer(q, "deferred", "I can't recommend a treatment for a particular person; that decision "
                           "belongs to the treating multidisciplinary team. (The review's management flowchart "
                           f"cannot be shown: {exc})", reason=reason, warnings=[str(exc)])
-        branch = match_branch(" ".join([*history, q]))
+        branch = self.branch_of(q, history)
         branch = branch if branch in chart.branches else None  # an edited chart may lack a branch: show it all
         part = chart.subgraph(branch)
         citations = []
@@ -342,6 +343,25 @@ class Pipeline:
         return Answer(q, "deferred", text, citations, refs, bibliography(refs, self.index.documents,
                                                                           [self._main_doc()]),
                       flowchart={"branch": branch, **to_dict(part)}, reason=reason)
+
+    def branch_of(self, q: str, history: Sequence[str] = ()) -> str | None:
+        """The flowchart branch the described situation belongs to (bot/guard/branches.py: learned, with the cue
+        families as anchors); the rules alone when the learned model cannot be loaded."""
+        from bot.guard.flowchart import match_branch
+
+        text = " ".join([*history, q])
+        if self._branches is None:
+            from bot.guard.branches import BranchClassifier
+            from bot.linear import ModelProblem
+
+            try:
+                self._branches = BranchClassifier.load()
+            except (ModelProblem, ValueError) as exc:
+                self.warnings.append(f"flowchart branches are matched by rules only: {exc}")
+                self._branches = False
+        if not self._branches:
+            return match_branch(text)
+        return self._branches.branch(text, self.embedder.encode_query(self.retriever.expand(text)))
 
     def _main_doc(self) -> str:
         return next(iter(self.index.documents), "")

@@ -79,13 +79,60 @@ def test_no_metastases_gets_the_local_branch():
     assert match_branch(q) == "local_salvage"
 
 
-def test_described_cases_get_the_right_branch():
-    """70 situations written by a helper session (working and locked halves together), ≥ 90% right."""
-    rows = [json.loads(line) for f in ("branch.working.jsonl", "branch.locked.jsonl")
-            for line in (SETS / f).read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(rows) >= 60
-    right = sum(match_branch(r["case"]) == r["branch"] for r in rows)
-    assert right / len(rows) >= 0.90, f"{right}/{len(rows)}"
+def test_no_metastases_gets_the_local_branch_in_the_deferral(pipeline):
+    a = pipeline.ask("My 62-year-old patient has a persistent anal canal tumour 6 months after chemoradiation with no "
+                     "metastases. Should he have an APR?")
+    assert a.mode == "deferred" and a.flowchart["branch"] == "local_salvage"
+
+
+def test_described_cases_get_the_right_branch(pipeline):
+    """The working halves of two sets of described situations, each written by a helper session (the locked halves
+    are scored by `make eval-locked` only): the learned branch classifier is right for ≥ 85%, and on the set the
+    rules were not written against (branch2) it does better than the rules alone."""
+    right, rules, total = {}, {}, {}
+    for name in ("branch", "branch2"):
+        rows = [json.loads(line) for line in (SETS / f"{name}.working.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        total[name] = len(rows)
+        right[name] = sum(pipeline.branch_of(r["case"]) == r["branch"] for r in rows)
+        rules[name] = sum(match_branch(r["case"]) == r["branch"] for r in rows)
+    print(f"learned {right}, rules alone {rules}, of {total}")
+    assert sum(total.values()) >= 60
+    assert sum(right.values()) / sum(total.values()) >= 0.85
+    assert right["branch2"] > rules["branch2"]
+
+
+def test_clinical_notes_that_name_nobody_are_deferred(pipeline):
+    a = pipeline.ask("persistent groin node after CRT for anal scc, 8 mo later still 2 cm, PET avid, biopsy SCC, "
+                     "primary CR. plan pls")
+    assert a.mode == "deferred" and a.flowchart["branch"] == "inguinal"
+    a = pipeline.ask("Local recurrence invading the pelvic sidewall, judged unresectable at MDT; no distant disease. "
+                     "Next step?")
+    assert a.mode == "deferred"
+
+
+def test_a_terse_question_about_a_trial_is_not_deferred(pipeline):
+    a = pipeline.ask("SCARCE trial: 12-month progression-free survival with atezolizumab plus mDCF vs mDCF alone?")
+    assert a.mode == "answer" and "45%" in a.text
+
+
+def test_retraining_reproduces_the_stored_branch_weights():
+    import numpy as np
+
+    from bot.guard.branches import BRANCHES, BranchClassifier
+    from bot.index.embed import Embedder
+    from bot.linear import load_models
+    from bot.settings import Settings
+    from eval.train_branch import TRAIN, TRAINING_BACKEND, fit, inputs, read
+
+    rows = read(TRAIN)
+    x = inputs(rows, Embedder(Settings.from_env().model_path, backend=TRAINING_BACKEND))
+    y = np.array([BRANCHES.index(r["branch"]) for r in rows])
+    stored_c = load_models("branch")["info"]["c"]
+    model = fit(x, y, stored_c)  # the C that cross-validation chose, recorded with the weights
+    stored = BranchClassifier.load().model
+    assert np.abs(stored.coef - model.coef).max() <= 1e-6
+    assert (stored.proba(x).argmax(axis=1) == model.proba(x).argmax(axis=1)).all()
 
 
 # ------------------------------------------------------------------ the learned layer
@@ -113,7 +160,7 @@ def test_retraining_reproduces_the_stored_intent_weights(trained):
 
     models, threshold, _, x = trained
     stored = IntentClassifier.load()
-    assert stored.threshold == threshold
+    assert stored.threshold == threshold and stored.unnamed_threshold == trained[2]["unnamed_threshold"]
     assert np.abs(stored.model.coef - models["intent"].coef).max() <= 1e-6
     assert np.abs(stored.topic.coef - models["topic"].coef).max() <= 1e-6
     same = (stored.model.proba(x).argmax(axis=1) == models["intent"].proba(x).argmax(axis=1)).all()

@@ -55,7 +55,8 @@ class Decision:
 class IntentClassifier:
     """Loaded once (bot/data/intent.json); `classify` per question."""
 
-    def __init__(self, model: LinearModel, threshold: float, topic: LinearModel | None = None):
+    def __init__(self, model: LinearModel, threshold: float, topic: LinearModel | None = None,
+                 unnamed_threshold: float = 1.01):
         expected = [f"embedding[{i}]" for i in range(len(model.inputs) - len(CUE_INPUTS))] + list(CUE_INPUTS)
         if model.inputs != expected or list(model.classes) != list(KINDS):
             raise ValueError("bot/data/intent.json does not match the code's inputs: retrain it with "
@@ -63,11 +64,15 @@ class IntentClassifier:
         self.model = model
         self.topic = topic  # P(a request concerns another disease than the review's), from the embedding
         self.threshold = threshold  # P(recommendation) at or above which a turn is deferred
+        # … provided it speaks of a particular person, or the model is at least this sure (clinical notes that
+        # name nobody: "pelvic recurrence, unresectable, CT clean. Re-irradiation?")
+        self.unnamed_threshold = unnamed_threshold
 
     @classmethod
     def load(cls) -> "IntentClassifier":
         raw = load_models("intent")
-        return cls(raw["models"]["intent"], float(raw["threshold"]), raw["models"].get("topic"))
+        return cls(raw["models"]["intent"], float(raw["threshold"]), raw["models"].get("topic"),
+                   float(raw.get("unnamed_threshold", 1.01)))
 
     def other_disease(self, qvec: np.ndarray) -> float:
         return float(self.topic.proba(np.asarray(qvec, dtype=np.float64).reshape(1, -1))[0]) if self.topic else 0.0
@@ -79,7 +84,7 @@ class IntentClassifier:
     def classify(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()) -> Decision:
         p, rule = self.probabilities(question, history, qvec, names)
         p_rec = float(p[0])
-        if p_rec >= self.threshold and cues.names_an_individual(question, history):
+        if p_rec >= self.threshold and (p_rec >= self.unnamed_threshold or cues.names_an_individual(question, history)):
             reason = ("asks for a treatment decision about a particular person" +
                       (f" ({rule.reason})" if rule.kind == "recommendation" else ""))
             return Decision("recommendation", reason, p_rec, rule)

@@ -372,9 +372,34 @@ _INDIVIDUAL = re.compile(
     r"|\b(?:at|aged?)\s+\d{2}\b|,\s*\d{2}\s*,")
 
 
+# A case written as clinical notes names nobody ("persistent groin node 8 mo after CRT, PET avid, biopsy SCC, primary
+# CR. plan pls") but reports one person's findings: two or more kinds of finding make it a particular case. A
+# question about the evidence rarely carries more than one ("survival for T3N1 patients after salvage APR").
+_FINDINGS = {
+    "biopsy": r"\b(?:biopsy|bx|fna|core)[\w -]{0,20}?\b(?:proven|confirm\w*|positive|shows?|showed|scc|ca)\b"
+              r"|\bbiopsy-(?:proven|confirmed|positive)\b",
+    "imaging": r"\b(?:pet|ct|mri|scans?)\b[\w /-]{0,25}?\b(?:clean|clear|negative|neg|avid|shows?|showed|no\b|"
+               r"nothing|only)|\b(?:pet|fdg)[- ]avid\b",
+    "performance": r"\becog\s?\d|\bps\s?[0-4]\b|\b(?:very |otherwise )?fit\b[.,;]|\bcomorbid\w*",
+    "marker": r"\bcps\s?(?:[<>≥≤]=?\s?)?\d|\bpd-?l1\s(?:pos|neg)\w*|\bhiv\s(?:pos|neg)\w*",
+    "staging": r"\b(?:yp|c|p)?t[0-4]n[0-3x]\b|\b[rR][012]\b|\blvi\+?|\bmargins?\s(?:clear|involved|positive)",
+    "timeline": r"\b\d+\s?(?:mo|mos|months?|wks?|weeks?|y|yrs?|years?)\s(?:post|after|later|ago|since)\b"
+                r"|\b(?:19|20)\d\d\b[^.?!]{0,30}\b(?:crt|now|recurr\w*|relapse)|\bs/p\b|\bchemo-?naive\b",
+    "response": r"\b(?:primary|anal canal|anus)\s(?:in\s)?(?:cr|ccr|complete (?:clinical )?response)\b|\bprogress\w*\s(?:on|after)\b",
+}
+_FINDING_RES = [re.compile(p, re.I) for p in _FINDINGS.values()]
+
+
+def describes_a_case(text: str) -> bool:
+    """Clinical notes about one person: at least two kinds of finding (a biopsy result, imaging, performance status,
+    a marker, a stage or margin, a timeline, a response)."""
+    return sum(bool(r.search(text)) for r in _FINDING_RES) >= 2
+
+
 def names_an_individual(question: str, history: Sequence[str] = ()) -> bool:
-    """The turn (or one of the last few turns) speaks of a particular person."""
-    return any(_INDIVIDUAL.search(normalise(t)) for t in [question, *list(history)[-HISTORY_WINDOW:]])
+    """The turn (or one of the last few turns) speaks of a particular person, or reads as one person's case notes."""
+    return any(_INDIVIDUAL.search(normalise(t)) or describes_a_case(normalise(t))
+               for t in [question, *list(history)[-HISTORY_WINDOW:]])
 
 
 def with_study_names(text: str, names: Sequence[str]) -> str:

@@ -27,6 +27,8 @@ from bot.settings import Settings  # noqa: E402
 GRID = {
     "keep_same_paragraph": [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8],
     "keep_elsewhere": [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.92],
+    "keep_same_paragraph_prob": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01],
+    "keep_elsewhere_prob": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01],
     "max_sentences": [2, 3, 4, 5, 6],
     # The overview mode stays on (issue 7 asks for it); the search only sets how sure the detector must be.
     "overview_threshold": [0.3, 0.5, 0.7, 0.9],

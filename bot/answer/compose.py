@@ -139,11 +139,15 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     top = max(h.score for h in chosen)
     para = chosen[0].sentence.paragraph
     for h in hits:
-        if len(chosen) >= settings.max_sentences or h.score < top * settings.keep_same_paragraph:
+        if len(chosen) >= settings.max_sentences:
             break
         same_para = h.sentence.paragraph == para and h.sentence.doc_id == chosen[0].sentence.doc_id
-        if h.score < top * (settings.keep_same_paragraph if same_para else settings.keep_elsewhere):
-            continue  # the rest of the best passage's paragraph may add results; elsewhere only close seconds
+        # The rest of the best passage's paragraph may add results; elsewhere only close seconds. "Close" is
+        # relative to the best sentence, or absolute: a sentence the ranker itself thinks likely to answer.
+        relative = settings.keep_same_paragraph if same_para else settings.keep_elsewhere
+        absolute = settings.keep_same_paragraph_prob if same_para else settings.keep_elsewhere_prob
+        if h.score < top * relative and h.prob < absolute:
+            continue
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
         if used + _shown_length(h.sentence, h.cells) > budget:

@@ -331,7 +331,7 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
-        from bot.guard.flowchart import FlowchartError, match_branch, source_document, to_dict, to_tree_text
+        from bot.guard.flowchart import FlowchartError, match_branch, to_dict, to_tree_text
 
         try:
             chart = self.flowchart
@@ -342,9 +342,7 @@ class Pipeline:
         branch = match_branch(" ".join([*history, q]))
         branch = branch if branch in chart.branches else None  # an edited chart may lack a branch: show it all
         part = chart.subgraph(branch)
-        # The chart's quotes are located in the document it was reconstructed from (named by DOI), wherever it
-        # sits in the corpus; a chart that names none belongs to the first document.
-        doc_id = source_document(chart, self.index.documents) if chart.source_doi else self._main_doc()
+        doc_id = self.flowchart_document(chart)
         doc = self.index.documents.get(doc_id) if doc_id else None
         citations = []
         seen = set()
@@ -373,6 +371,28 @@ class Pipeline:
                                    "reference numbers without their entries.")
             return answer
         return attach_sources(answer, self.index.documents, with_context=False, first=doc_id)
+
+    def flowchart_document(self, chart=None) -> str | None:
+        """The id of the document the flowchart was reconstructed from: the one whose DOI (metadata, else its own
+        text) is the chart's, wherever it sits in the corpus; a chart that names no DOI belongs to the first
+        document. None when the corpus does not hold it or there is no usable chart."""
+        from bot.guard.flowchart import FlowchartError, source_document
+
+        try:
+            chart = chart or self.flowchart
+        except FlowchartError:
+            return None
+        return source_document(chart, self.index.documents) if chart.source_doi else (self._main_doc() or None)
+
+    def corpus_documents(self) -> list[dict]:
+        """The documents of the index for a listing: id (file name), label, title, whether the title was read from
+        the document's text (no metadata sidecar), and whether a user may remove it: every document but the one
+        the flowchart was reconstructed from, which deferrals quote."""
+        labels = document_labels(self.index.documents)
+        keep = self.flowchart_document()
+        return [{"id": d.doc_id, "label": labels[d.doc_id], "title": d.title,
+                 "title_from_text": d.metadata.get("metadata_source") == "text", "removable": d.doc_id != keep}
+                for d in self.index.documents.values()]
 
     def _main_doc(self) -> str:
         """The first document: the flowchart's when its file names no DOI (a chart made for a one-document corpus)."""

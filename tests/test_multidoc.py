@@ -281,3 +281,36 @@ def test_the_flowchart_finds_the_review_by_doi_in_a_pdf_or_a_text_without_sideca
     assert document_label(pdf) == REVIEW_LABEL and pdf.metadata["metadata_source"] == "text"
     quotes = [s.quote for node in chart.nodes for s in node.support]
     assert all(pdf.text.find(q) >= 0 for q in quotes)  # so a deferral locates every quote in the PDF's text
+
+
+# ------------------------------------------------------------------------------------------------ the UI
+def test_the_ui_names_each_quotes_document_and_removes_a_document_after_a_confirmation(monkeypatch, tmp_path,
+                                                                                      review_settings, embedder):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import review_env
+
+    settings, _ = with_note(tmp_path, review_settings, embedder)
+    review_env(monkeypatch, settings)
+    at = AppTest.from_file(str(PROJECT_ROOT / "ui" / "app.py"), default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.chat_input[0].set_value(ANCHOR_Q).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sources = next(e for e in at.chat_message[-1].expander if e.label.startswith("Sources"))
+    shown = "\n".join(h.value for h in sources.get("html"))
+    assert f"{NOTE_LABEL} ({NOTE_FIRST})" in shown  # each quote's heading names its document
+    assert "Palefsky" in shown and "Gondal" not in shown  # the note's [2], from its own list
+    choice = at.sidebar.selectbox[0]
+    assert choice.label == "Remove a document" and choice.options[1:] == [f"{NOTE_LABEL} ({NOTE_FIRST})"]
+    choice.set_value(NOTE_FIRST).run()  # the review, which the flowchart comes from, is not offered
+    next(b for b in at.sidebar.button if b.label == "Remove from the corpus…").click().run()
+    assert (settings.corpus_dir / NOTE_FIRST).exists()  # nothing removed before the confirmation
+    assert any(NOTE_FIRST in re.sub(r"\\(.)", r"\1", w.value) for w in at.sidebar.warning)  # md()-escaped
+    next(b for b in at.sidebar.button if b.label == "Yes, remove it").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not (settings.corpus_dir / NOTE_FIRST).exists()
+    done = re.sub(r"\\(.)", r"\1", " ".join(s.value for s in at.sidebar.success))
+    assert f"Removed {NOTE_FIRST}" in done and "1 removed" in done and "embedded 0 chunks" in done, done
+    assert not at.sidebar.selectbox  # only the review is left: nothing to remove
+    at.chat_input[0].set_value(ANCHOR_Q).run()
+    assert NOTE_LABEL not in "\n".join(h.value for h in at.chat_message[-1].get("html"))

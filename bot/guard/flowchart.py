@@ -471,4 +471,5 @@ def to_dict(flowchart: Flowchart) -> dict[str, Any]:
                   for n in flowchart.nodes],
         "edges": [{"source": e.source, "target": e.target, "label": e.label} for e in flowchart.edges],
         "branches": {k: list(v) for k, v in flowchart.branches.items()},
+        **({"source": {"doi": flowchart.source_doi}} if flowchart.source_doi else {}),
     }

@@ -157,6 +157,8 @@ class Pipeline:
             if first or not co:
                 continue  # a real first author, or a name the corpus never lists (the scope check words that)
             nums = sorted({r.number for r in co})
+            if len(self.index.documents) > 1:
+                return self._coauthor_in_documents(q, name, co)
             text = (f"No study in the review has {name} as its first author, so I cannot say what \u201c{name} et "
                     f"al.\u201d found. {name} is a co-author of reference{'s' if len(nums) > 1 else ''} "
                     + ", ".join(f"[{n}]" for n in nums) + ":\n" + "\n".join(f"[{r.number}] {r.text}" for r in co[:4]))
@@ -164,6 +166,22 @@ class Pipeline:
                           bibliography={r.number: r.text for r in co},
                           reason=f"no study in the review has {name} as first author")
         return None
+
+    def _coauthor_in_documents(self, q: str, name: str, co: list) -> Answer:
+        """The co-author answer for a corpus of several documents: each entry named by its document, numbers kept
+        per document (a number means a different paper in each)."""
+        doc_of = {id(r): d for d, r in self.bibliography.entries}
+        labels = document_labels(self.index.documents)
+        by_doc: dict[str, dict[int, str]] = {}
+        for r in co:
+            by_doc.setdefault(doc_of[id(r)], {})[r.number] = r.text
+        text = (f"No study in the documents has {name} as its first author, so I cannot say what \u201c{name} et "
+                f"al.\u201d found. {name} is a co-author of:\n"
+                + "\n".join(f"[{r.number}] of {labels[doc_of[id(r)]]}: {r.text}" for r in co[:4]))
+        first = next(iter(by_doc))
+        return Answer(q, "abstained", text, refs=sorted(by_doc[first]), bibliography=dict(by_doc[first]),
+                      reason=f"no study in the documents has {name} as first author",
+                      refs_by_doc={d: sorted(e) for d, e in by_doc.items()}, bibliography_by_doc=by_doc)
 
     def rank(self, q: str, history: Sequence[str], qvec: np.ndarray | None = None) -> Ranking:
         """Every sentence scored for the question, read with the conversation only when it depends on it."""

@@ -197,6 +197,14 @@ def test_what_is_reference_2_gives_the_entry_of_each_document_labelled(both, pip
     assert none.mode == "abstained" and NOTE_LABEL in none.text and REVIEW_LABEL in none.text
 
 
+def test_a_co_author_of_the_notes_references_is_named_with_the_note(both):
+    answer = both.ask("What did Poynten et al. find?")  # a co-author of the note's [1] and [3], first author of none
+    assert answer.mode == "abstained"
+    assert f"[1] of {NOTE_LABEL}: Clifford" in answer.text and f"[3] of {NOTE_LABEL}: Stier" in answer.text
+    assert answer.refs_by_doc == {NOTE_FIRST: [1, 3]} and answer.refs == [1, 3]
+    assert set(answer.bibliography.values()) <= {r.text for r in both.index.documents[NOTE_FIRST].references.values()}
+
+
 # ------------------------------------------------------------------------------------------------ the index
 def test_adding_embeds_only_the_note_and_removing_it_restores_the_index_without_reembedding(multi, review_settings,
                                                                                             embedder):

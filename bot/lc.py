@@ -58,7 +58,8 @@ class HybridRetriever(BaseRetriever):
         docs = self.pipeline.index.documents
         doc = docs[s.doc_id]
         metadata = {
-            "doc_id": s.doc_id, "doc_label": document_labels(docs)[s.doc_id], "title": doc.title, "source": doc.path or s.doc_id,
+            "doc_id": s.doc_id, "doc_label": document_labels(docs)[s.doc_id], "title": doc.title,
+            "source": doc.path or s.doc_id,
             "section": s.section, "kind": s.kind, "start": citation.start, "end": citation.end,
             "refs": list(citation.refs), "context_refs": list(citation.context_refs), "sentence_id": s.id,
             "page": citation.page, "score": hit.prob, "rank": rank,

@@ -122,6 +122,16 @@ def test_the_note_gets_its_title_authors_and_year_from_its_own_first_lines():
     assert "metadata_source" not in given.metadata  # a sidecar's metadata is used as given
 
 
+def test_a_document_without_sidecar_or_author_line_is_labelled_by_its_title():
+    doc = parse("notes.md", "# Follow-up after chemoradiotherapy for anal cancer in clinic\n\nBackground\n\n"
+                            "Patients are examined every three months after treatment ends.\n")
+    assert doc.title == "Follow-up after chemoradiotherapy for anal cancer in clinic"
+    assert doc.metadata == {"metadata_source": "text", "title": doc.title}  # no authors or year invented
+    assert document_label(doc) == "Follow-up after chemoradiotherapy for\u2026"  # the title, shortened
+    given = parse("notes.md", "# A heading\n\nSome text about anal cancer here.\n", metadata={"title": "Given"})
+    assert given.title == "Given" and given.metadata == {"title": "Given"}  # a sidecar's title is used as given
+
+
 def test_an_answer_about_the_second_document_quotes_it_and_names_it(both):
     answer = both.ask(ANCHOR_Q)
     quoted = [c for c in answer.citations if c.in_answer]

@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 
+from bot.answer.sources import attach_sources
 from bot.retrieve.search import Hit, Ranking, Retriever
 from bot.settings import Settings
 from bot.text import citations_in, table_cells, tokens
-from bot.answer.sources import attach_sources, entries
 from bot.types import Answer, Citation, Document, Sentence, document_labels
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
@@ -264,14 +264,6 @@ def compose(question: str, chosen: list[Hit], documents: dict[str, Document], fu
             extra.insert(0, dataclasses.replace(citations.pop(), in_answer=False))
     answer = Answer(question=question, mode="answer", text=text, citations=citations + extra)
     return attach_sources(answer, documents)
-
-
-def bibliography(refs, documents: dict[str, Document], doc_ids) -> dict[int, str]:
-    """The entries of `refs` from ONE document's reference list: the first of `doc_ids` in the corpus. A number is
-    read inside its document, so two documents' entries are never mixed under one number (every document's
-    entries: `Answer.bibliography_by_doc`)."""
-    doc = next((documents[d] for d in dict.fromkeys(doc_ids) if d in documents), None)
-    return entries(refs, doc)
 
 
 def abstain(question: str, hits: list[Hit], reason: str, documents: dict[str, Document] | None = None) -> Answer:

@@ -290,7 +290,9 @@ def build_document(doc_id: str, raw: str, path: str = "", metadata: dict | None 
         last = sections[-1]
         sections[-1] = Section(last.title, last.kind, last.start, len(text))
     sentences = _with_context_refs(sentences)
-    metadata = dict(metadata) if metadata and metadata.get("title") else {**metadata_from_text(blocks), **(metadata or {})}
+    if not (metadata or {}).get("title"):  # no sidecar (or one without a title): read them from the first page
+        metadata = {**metadata_from_text(blocks), **(metadata or {})}
+    metadata = dict(metadata or {})
     title = metadata.get("title") or doc_id
     sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     return Document(doc_id, path, sha, title, text, sections, sentences, references, metadata)
@@ -313,8 +315,8 @@ def _with_context_refs(sentences: list[Sentence]) -> list[Sentence]:
 
 
 TITLE_FROM_TEXT = "text"  # metadata["metadata_source"] of a document without a sidecar: read from its first page
-_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
-_AUTHOR_LINE = re.compile(rf"^(?:(?:authors?|by)\s*:?\s+)?{_NAME}(?:\s*(?:,|;|\band\b|&)\s*{_NAME})*\.?$", re.I)
+_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}"  # a person's name: two to four capitalised words
+_AUTHOR_LINE = re.compile(rf"^(?:(?:[Aa]uthors?|[Bb]y)\s*:?\s+)?{_NAME}(?:\s*(?:,|;|\band\b|&)\s*{_NAME})*\.?$")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -322,7 +324,8 @@ def metadata_from_text(blocks: list[_Block]) -> dict:
     """Title, authors and year of a document without a `.meta.json` sidecar, read from its first page: the title is
     its first heading (a Markdown `#` line before any prose) or else its first sentence-long line, the authors the
     line of names just below the title ("Authors: A. Smith, B. Jones", "By A Smith and B Jones"), the year that of
-    its "Published:" (or "Citation:", "Copyright") line, else the first year on its first lines. `metadata_source` says that they were read from the text, not given."""
+    its "Published:" (or "Citation:", "Copyright") line, else the first year on its first lines.
+    `metadata_source` says that they were read from the text, not given."""
     title, authors, year = "", [], None
     head = blocks[:8]
     for i, b in enumerate(head):

@@ -106,7 +106,8 @@ def render(answer) -> str:
             refs = sorted(set(c.refs) | set(c.context_refs))
             where = f" (characters {c.start}–{c.end})" if c.start >= 0 else ""
             cites = f"; cites [{', '.join(map(str, refs))}]" if refs else ""
-            out.append(f"  Source {i}: {c.doc} — {c.section}{where}{cites}")
+            name = f"{c.doc_label} ({c.doc})" if c.doc_label and c.doc_label != c.doc else c.doc
+            out.append(f"  Source {i}: {name} — {c.section}{where}{cites}")
             if not c.in_answer:
                 out.append(f"    \u201c{c.quote}\u201d")
     if answer.notes:
@@ -114,7 +115,12 @@ def render(answer) -> str:
         for n in answer.notes:
             which = ("Source " if len(n["sources"]) == 1 else "Sources ") + ", ".join(map(str, n["sources"]))
             out.append(f"  On {which}: {n['text']}")
-    if answer.bibliography:
+    if len(answer.bibliography_by_doc) > 1:  # one number means a different paper in each document
+        labels = {c.doc: c.doc_label or c.doc for c in answer.citations}
+        for doc, entries in answer.bibliography_by_doc.items():
+            out.append(f"\nReferences cited — {labels.get(doc, doc)}'s own list:")
+            out += [f"  [{n}] {entry}" for n, entry in sorted(entries.items())]
+    elif answer.bibliography:
         out.append("\nReferences cited:")
         for n, entry in sorted(answer.bibliography.items()):
             out.append(f"  [{n}] {entry}")

@@ -27,23 +27,9 @@ from pydantic import Field, InstanceOf
 from bot.answer.compose import citation_for, fmt_refs
 from bot.pipeline import Pipeline
 from bot.retrieve.search import Hit
-from bot.types import Document as CorpusDocument
+from bot.types import document_label, document_labels  # noqa: F401  (document_label: re-exported, it lived here)
 
 MAX_K = 40  # Retriever.search keeps the best 40 sentences of a ranking
-
-
-def document_label(doc: CorpusDocument) -> str:
-    """A short name for a document, from its metadata: `label` when the sidecar gives one, else the first author's
-    surname and the year ("Racine 2025"), else the title."""
-    meta = doc.metadata or {}
-    if meta.get("label"):
-        return str(meta["label"])
-    authors = meta.get("authors") or []
-    first = authors[0].strip() if authors and isinstance(authors[0], str) else ""
-    surname = first.split(",")[0].strip() if "," in first else (first.split() or [""])[-1]
-    if surname:
-        return f"{surname} {meta['year']}" if meta.get("year") else f"{surname} et al."
-    return doc.title or doc.doc_id
 
 
 class HybridRetriever(BaseRetriever):
@@ -69,9 +55,11 @@ class HybridRetriever(BaseRetriever):
     def _document(self, hit: Hit, rank: int) -> Document:
         s = hit.sentence
         citation = citation_for(s, hit.cells)
-        doc = self.pipeline.index.documents[s.doc_id]
+        docs = self.pipeline.index.documents
+        doc = docs[s.doc_id]
         metadata = {
-            "doc_id": s.doc_id, "doc_label": document_label(doc), "title": doc.title, "source": doc.path or s.doc_id,
+            "doc_id": s.doc_id, "doc_label": document_labels(docs)[s.doc_id], "title": doc.title,
+            "source": doc.path or s.doc_id,
             "section": s.section, "kind": s.kind, "start": citation.start, "end": citation.end,
             "refs": list(citation.refs), "context_refs": list(citation.context_refs), "sentence_id": s.id,
             "page": citation.page, "score": hit.prob, "rank": rank,

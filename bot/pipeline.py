@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.index import store as index_mod
-from bot.answer.compose import abstain, bibliography, citation_for, compose, further_passages, select
+from bot.answer.compose import abstain, citation_for, compose, further_passages, select
+from bot.answer.sources import attach_sources
 from bot.audit.notes import notes_for
 from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
                                        study_authors_asked)
@@ -28,7 +29,7 @@ from bot.guard.classifier import IntentClassifier
 from bot.guard.scope import foreign_topics, judge
 from bot.settings import Settings
 from bot.text import tokens
-from bot.types import Answer, Citation
+from bot.types import Answer, Citation, document_labels
 
 
 class InputProblem(ValueError):
@@ -133,16 +134,17 @@ class Pipeline:
             return not_first
         foreign = foreign_topics(q, self.retriever)
         if foreign:  # a question about another disease: the review has nothing on it
-            return abstain(q, [], "the review does not discuss " + ", ".join(foreign))
+            return abstain(q, [], "the review does not discuss " + ", ".join(foreign), self.index.documents)
         described = resolve_descriptors(q, self.retriever, self.bibliography)  # "the Swiss authors" → the review
         if described.query != q:
             qvec = None
         ranking = self.rank(described.query, history, qvec)
         verdict = judge(described.query, ranking, self.retriever, unrelated=intent.unrelated)
         if not verdict.covered:
-            return abstain(q, ranking.hits, verdict.reason)
+            return abstain(q, ranking.hits, verdict.reason, self.index.documents)
         chosen = select(ranking, self.retriever, self.settings)
-        answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, self.settings))
+        answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, self.settings),
+                         limit=self.settings.answer_chars)
         answer.notes = notes_for(answer.citations, self.index.findings)  # the source's own inconsistencies
         if verdict.note:
             answer.text = verdict.note + "\n" + answer.text
@@ -156,6 +158,8 @@ class Pipeline:
             if first or not co:
                 continue  # a real first author, or a name the corpus never lists (the scope check words that)
             nums = sorted({r.number for r in co})
+            if len(self.index.documents) > 1:
+                return self._coauthor_in_documents(q, name, co)
             text = (f"No study in the review has {name} as its first author, so I cannot say what \u201c{name} et "
                     f"al.\u201d found. {name} is a co-author of reference{'s' if len(nums) > 1 else ''} "
                     + ", ".join(f"[{n}]" for n in nums) + ":\n" + "\n".join(f"[{r.number}] {r.text}" for r in co[:4]))
@@ -163,6 +167,22 @@ class Pipeline:
                           bibliography={r.number: r.text for r in co},
                           reason=f"no study in the review has {name} as first author")
         return None
+
+    def _coauthor_in_documents(self, q: str, name: str, co: list) -> Answer:
+        """The co-author answer for a corpus of several documents: each entry named by its document, numbers kept
+        per document (a number means a different paper in each)."""
+        doc_of = {id(r): d for d, r in self.bibliography.entries}
+        labels = document_labels(self.index.documents)
+        by_doc: dict[str, dict[int, str]] = {}
+        for r in co:
+            by_doc.setdefault(doc_of[id(r)], {})[r.number] = r.text
+        text = (f"No study in the documents has {name} as its first author, so I cannot say what \u201c{name} et "
+                f"al.\u201d found. {name} is a co-author of:\n"
+                + "\n".join(f"[{r.number}] of {labels[doc_of[id(r)]]}: {r.text}" for r in co[:4]))
+        first = next(iter(by_doc))
+        return Answer(q, "abstained", text, refs=sorted(by_doc[first]), bibliography=dict(by_doc[first]),
+                      reason=f"no study in the documents has {name} as first author",
+                      refs_by_doc={d: sorted(e) for d, e in by_doc.items()}, bibliography_by_doc=by_doc)
 
     def rank(self, q: str, history: Sequence[str], qvec: np.ndarray | None = None) -> Ranking:
         """Every sentence scored for the question, read with the conversation only when it depends on it."""
@@ -186,10 +206,18 @@ class Pipeline:
                       suggestions=self.example_questions())
 
     def documents_described(self) -> str:
+        """The corpus in a phrase: the review's title, or each document's label and title (saying when a title was
+        read from the document's own text, for want of a metadata sidecar)."""
         docs = list(self.index.documents.values())
         if len(docs) == 1:
             return f"the review \u201c{docs[0].title}\u201d"
-        return f"{len(docs)} documents (" + "; ".join(d.title for d in docs[:3]) + ("…" if len(docs) > 3 else "") + ")"
+        labels = document_labels(self.index.documents)
+
+        def one(d) -> str:
+            read = " (title read from its text)" if d.metadata.get("metadata_source") == "text" else ""
+            return f"{labels[d.doc_id]}: \u201c{d.title}\u201d{read}"
+
+        return f"{len(docs)} documents (" + "; ".join(one(d) for d in docs[:3]) + ("…" if len(docs) > 3 else "") + ")"
 
     def example_questions(self, n: int = 4) -> list[str]:
         """"What does the review say about <topic>?" for the first body sections of the first document."""
@@ -264,16 +292,17 @@ class Pipeline:
     # ------------------------------------------------------------------------------------------- bibliography
     def _reference_answer(self, q: str, history: Sequence[str]) -> Answer | None:
         """Questions about a cited publication are answered from the bibliography: the entry, quoted, and a
-        sentence of the review that cites it. Returns None when the question is not about a reference."""
+        sentence of the review that cites it. A number is read in every document that has it ("What is reference
+        2?" with two documents: both entries, each named by its document). Returns None when the question is not
+        about a reference."""
         docs = self.index.documents
+        several = len(docs) > 1
+        labels = document_labels(docs)
         nums = numbered_refs(q)
         if nums:
             entries = [e for n in nums for e in self.bibliography.by_number(n)]
             if not entries:
-                known = sorted({r.number for _, r in self.bibliography.entries})
-                return Answer(q, "abstained", f"The review has no reference {', '.join(map(str, nums))}"
-                              + (f"; its references are numbered {known[0]}–{known[-1]}." if known else "."),
-                              reason="unknown reference number")
+                return Answer(q, "abstained", self._no_such_reference(nums), reason="unknown reference number")
         else:
             named = self.retriever.anchors_in(q)
             if not asks_about_reference(q, named):
@@ -293,18 +322,31 @@ class Pipeline:
         for doc_id, ref in entries[:3]:
             doc = docs[doc_id]
             citations.append(entry_citation(doc, ref))
-            lines.append(f"Reference [{ref.number}]: \u201c{ref.text}\u201d")
+            of = f" of {labels[doc_id]}" if several else ""
+            lines.append(f"Reference [{ref.number}]{of}: \u201c{ref.text}\u201d")
             citing = [s for s in doc.sentences if s.kind == "text" and ref.number in s.refs + s.context_refs]
             if citing:
                 s = max(citing, key=lambda x: (len(qtoks & set(tokens(x.text))), ref.number in x.refs))
                 citations.append(citation_for(s))
-                lines.append(f"The review cites it in {s.section}: \u201c{s.text}\u201d")
+                who = labels[doc_id] if several else "The review"
+                lines.append(f"{who} cites it in {s.section}: \u201c{s.text}\u201d")
         text = "\n".join(lines)
         if len(text) > self.settings.answer_chars:
             text = "\n".join(line for line in lines if line.startswith("Reference"))
-        refs = sorted({n for c in citations for n in c.refs})
-        return Answer(q, "answer", text, citations, refs, bibliography(refs, docs, [c.doc for c in citations]),
-                      reason="answered from the reference list")
+        answer = Answer(q, "answer", text, citations, reason="answered from the reference list")
+        return attach_sources(answer, docs, with_context=False)
+
+    def _no_such_reference(self, nums: list[int]) -> str:
+        """"The review has no reference 99; its references are numbered 1–52", for each document of the corpus."""
+        asked = ", ".join(map(str, nums))
+        numbered = {doc_id: sorted(doc.references) for doc_id, doc in self.index.documents.items()}
+        if len(numbered) <= 1:
+            known = next(iter(numbered.values()), [])
+            return f"The review has no reference {asked}" + (
+                f"; its references are numbered {known[0]}–{known[-1]}." if known else ".")
+        labels = document_labels(self.index.documents)
+        ranges = [f"{labels[d]}'s {k[0]}–{k[-1]}" if k else f"{labels[d]} has none" for d, k in numbered.items()]
+        return f"No document has a reference {asked}; the references are numbered: " + ", ".join(ranges) + "."
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
@@ -319,16 +361,17 @@ class Pipeline:
         branch = self.branch_of(q, history)
         branch = branch if branch in chart.branches else None  # an edited chart may lack a branch: show it all
         part = chart.subgraph(branch)
+        doc_id = self.flowchart_document(chart)
+        doc = self.index.documents.get(doc_id) if doc_id else None
         citations = []
         seen = set()
-        doc = self.index.documents.get(self._main_doc())
         for node in part.nodes:
             for sup in node.support:
                 if sup.quote in seen:
                     continue
                 seen.add(sup.quote)
                 start = doc.text.find(sup.quote) if doc else -1
-                citations.append(Citation(self._main_doc(), sup.section, sup.quote, start,
+                citations.append(Citation(doc_id or "", sup.section, sup.quote, start,
                                           start + len(sup.quote) if start >= 0 else -1, list(sup.refs)))
         where = f"the part of it that matches the situation described ({branch.replace('_', ' ')})" if branch \
             else "the whole pathway"
@@ -339,10 +382,36 @@ class Pipeline:
             f"The review ends with a suggested management flowchart (its Figure 1). Below is {where}, "
             "reconstructed from the review's text (not a copy of Figure 1), with the quotes that support each step:"
             "\n\n" + to_tree_text(part, highlight=branch))
-        refs = sorted({n for c in citations for n in c.refs})
-        return Answer(q, "deferred", text, citations, refs, bibliography(refs, self.index.documents,
-                                                                          [self._main_doc()]),
-                      flowchart={"branch": branch, **to_dict(part)}, reason=reason)
+        answer = Answer(q, "deferred", text, citations, flowchart={"branch": branch, **to_dict(part)}, reason=reason)
+        if doc is None:  # the review is not in the corpus: its quotes and numbers cannot be located or resolved
+            answer.refs = sorted({n for c in citations for n in c.refs})
+            answer.warnings.append(f"the document the flowchart was reconstructed from (DOI {chart.source_doi}) is "
+                                   "not in the corpus, so its quotes are shown without their place in it and its "
+                                   "reference numbers without their entries.")
+            return answer
+        return attach_sources(answer, self.index.documents, with_context=False, first=doc_id)
+
+    def flowchart_document(self, chart=None) -> str | None:
+        """The id of the document the flowchart was reconstructed from: the one whose DOI (metadata, else its own
+        text) is the chart's, wherever it sits in the corpus; a chart that names no DOI belongs to the first
+        document. None when the corpus does not hold it or there is no usable chart."""
+        from bot.guard.flowchart import FlowchartError, source_document
+
+        try:
+            chart = chart or self.flowchart
+        except FlowchartError:
+            return None
+        return source_document(chart, self.index.documents) if chart.source_doi else (self._main_doc() or None)
+
+    def corpus_documents(self) -> list[dict]:
+        """The documents of the index for a listing: id (file name), label, title, whether the title was read from
+        the document's text (no metadata sidecar), and whether a user may remove it: every document but the one
+        the flowchart was reconstructed from, which deferrals quote."""
+        labels = document_labels(self.index.documents)
+        keep = self.flowchart_document()
+        return [{"id": d.doc_id, "label": labels[d.doc_id], "title": d.title,
+                 "title_from_text": d.metadata.get("metadata_source") == "text", "removable": d.doc_id != keep}
+                for d in self.index.documents.values()]
 
     def branch_of(self, q: str, history: Sequence[str] = ()) -> str | None:
         """The flowchart branch the described situation belongs to (bot/guard/branches.py: learned, with the cue
@@ -364,6 +433,7 @@ class Pipeline:
         return self._branches.branch(text, self.embedder.encode_query(self.retriever.expand(text)))
 
     def _main_doc(self) -> str:
+        """The first document: the flowchart's when its file names no DOI (a chart made for a one-document corpus)."""
         return next(iter(self.index.documents), "")
 
 

@@ -80,6 +80,31 @@ class Document:
     metadata: dict = field(default_factory=dict)
 
 
+def document_label(doc: Document) -> str:
+    """A short name for a document, from its metadata: `label` when the sidecar gives one, else the first author's
+    surname and the year ("Racine 2025"), else the title. Citations, answers and the UI name documents by it."""
+    meta = doc.metadata or {}
+    if meta.get("label"):
+        return str(meta["label"])
+    authors = meta.get("authors") or []
+    first = authors[0].strip() if authors and isinstance(authors[0], str) else ""
+    surname = first.split(",")[0].strip() if "," in first else (first.split() or [""])[-1]
+    if surname:
+        return f"{surname} {meta['year']}" if meta.get("year") else f"{surname} et al."
+    title = doc.title or doc.doc_id
+    return title if len(title) <= 40 else title[:39].rsplit(" ", 1)[0] + "\u2026"
+
+
+def document_labels(documents: dict[str, Document]) -> dict[str, str]:
+    """Each document's label, made unique: two documents that would share one ("Smith 2024") get their file
+    name after it, so a label always names one document."""
+    labels = {doc_id: document_label(doc) for doc_id, doc in documents.items()}
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {doc_id: label if counts[label] == 1 else f"{label} ({doc_id})" for doc_id, label in labels.items()}
+
+
 @dataclass
 class Citation:
     """A verbatim quote with where it comes from. `quote == document.text[start:end]` for prose; a table quote is
@@ -94,6 +119,7 @@ class Citation:
     sentence_id: str = ""
     page: int | None = None  # the PDF page the quote starts on; None for a text document
     in_answer: bool = True   # False: a further passage the ranker found relevant, listed with the sources only
+    doc_label: str = ""      # the document's short name ("Racine 2025"); `doc` stays its id (the file name)
 
 
 @dataclass
@@ -102,17 +128,22 @@ class Answer:
     mode: Mode
     text: str
     citations: list[Citation] = field(default_factory=list)
-    refs: list[int] = field(default_factory=list)
-    bibliography: dict[int, str] = field(default_factory=dict)
+    refs: list[int] = field(default_factory=list)  # the reference numbers of the answer's first document
+    bibliography: dict[int, str] = field(default_factory=dict)  # their entries, from that document's list only
     nearest: list[Citation] = field(default_factory=list)  # abstained: closest passages, explicitly not answers
     flowchart: dict | None = None
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)  # example questions (a help answer), shown as buttons
     notes: list[dict] = field(default_factory=list)  # the source's own inconsistencies in quoted passages (bot/audit)
+    # A number means a different paper in each document: every document's numbers and entries, by document id.
+    refs_by_doc: dict[str, list[int]] = field(default_factory=dict)
+    bibliography_by_doc: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["answer"] = d.pop("text")  # the JSON-lines contract calls the shown text "answer"
         d["bibliography"] = {str(k): v for k, v in self.bibliography.items()}
+        d["bibliography_by_doc"] = {doc: {str(k): v for k, v in entries.items()}
+                                    for doc, entries in self.bibliography_by_doc.items()}
         return d

@@ -114,6 +114,7 @@ def ask(pipeline: Pipeline, question: str, history: list[str]) -> dict[str, Any]
                 "role": "assistant", "answer": answer,
                 "contexts": [pipeline.passage_context(c) for c in answer.citations],
                 "nearest": [pipeline.passage_context(c) for c in answer.nearest],
+                "several": len(pipeline.index.documents) > 1,  # then every quote names its document
             }
             if answer.mode == "deferred" and answer.flowchart:
                 shown.update(deferred_view(pipeline.flowchart, answer))
@@ -142,16 +143,18 @@ def history_of(messages: list[dict[str, Any]]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ drawing
-def draw_sources(answer: Answer, contexts: list[tuple[str, int, int]]) -> None:
+def draw_sources(answer: Answer, contexts: list[tuple[str, int, int]], several: bool = False) -> None:
     """Each paragraph once, with every quote taken from it highlighted, under 'Source 1, 2' (numbered in answer
-    order; square brackets stay for the review's own reference numbers)."""
+    order; square brackets stay for the documents' own reference numbers). With several documents in the corpus
+    each heading names its document by its label ("Whitfield 2024 (note.md)"), and each document's references are
+    listed apart: a number means a different paper in each."""
     pairs = list(zip(answer.citations, contexts))
     for group in group_by_paragraph((c.doc, para) for c, (para, _, _) in pairs):
         cites = [pairs[i][0] for i in group]
         para = pairs[group[0]][1][0]
         refs = sorted({r for c in cites for r in c.refs})
         ctx = sorted({r for c in cites for r in c.context_refs})
-        st.html(citation_heading([i + 1 for i in group], cites[0].section, cites[0].doc, refs, ctx)
+        st.html(citation_heading([i + 1 for i in group], cites[0].section, document_name(cites[0], several), refs, ctx)
                 + passage_block_multi(para, [pairs[i][1][1:] for i in group]))
         for i in group:  # a table record: the quote is the selected cells of the highlighted row
             c, (_, start, end) = pairs[i]
@@ -161,9 +164,23 @@ def draw_sources(answer: Answer, contexts: list[tuple[str, int, int]]) -> None:
         for note in answer.notes:  # the source contradicts itself in a quoted passage: said beside the quote
             if shown & set(note.get("sources", [])):
                 st.html(note_block(note))
-    if answer.bibliography:
-        st.markdown("**References cited** (from the review's reference list)")
+    if len(answer.bibliography_by_doc) > 1:
+        names = {c.doc: c.doc_label or c.doc for c in answer.citations}
+        for doc, entries in answer.bibliography_by_doc.items():
+            st.markdown(md(f"References cited by {names.get(doc, doc)}") + " (from its own reference list)")
+            st.html(bibliography_block(entries))
+    elif answer.bibliography:
+        where = f"{answer.citations[0].doc_label}'s" if several and answer.citations else "the review's"
+        st.markdown(f"**References cited** (from {md(where)} reference list)")
         st.html(bibliography_block(answer.bibliography))
+
+
+def document_name(citation, several: bool) -> str:
+    """The document a quote comes from, as its heading shows it: the file name, or with several documents its
+    label and file name."""
+    if several and citation.doc_label and citation.doc_label != citation.doc:
+        return f"{citation.doc_label} ({citation.doc})"
+    return citation.doc
 
 
 def draw_answer(msg: dict[str, Any], index: int) -> None:
@@ -183,19 +200,20 @@ def draw_answer(msg: dict[str, Any], index: int) -> None:
                           f"({msg['branch'].replace('_', ' ')})."))
         draw_chart(msg["dot"], msg["tree"], msg["footnotes"], msg["notice"], key=str(index))
         with st.expander(f"Sources — the review's quotes behind each step ({len(answer.citations)})"):
-            draw_sources(answer, msg["contexts"])
+            draw_sources(answer, msg["contexts"], msg.get("several", False))
     elif answer.mode == "abstained":
         st.html(text_block(answer.text))
         if answer.nearest:
             with st.expander("Closest passages in context — these do NOT answer the question"):
                 for i, (c, (para, start, end)) in enumerate(zip(answer.nearest, msg["nearest"]), 1):
-                    st.html(citation_heading(None, c.section, c.doc, c.refs, label=f"Passage {i}")
+                    st.html(citation_heading(None, c.section, document_name(c, msg.get("several", False)), c.refs,
+                                             label=f"Passage {i}")
                             + passage_block(para, start, end))
     else:
         st.html(text_block(answer.text))
         with st.expander(f"Sources — {plural(len(answer.citations), 'quoted passage')} in context, references "
                          f"{md(refs_label(answer.refs)) or 'none'}", expanded=True):
-            draw_sources(answer, msg["contexts"])
+            draw_sources(answer, msg["contexts"], msg.get("several", False))
     if answer.suggestions:
         draw_examples(answer.suggestions, key=f"suggest-{index}")
     for w in answer.warnings:
@@ -348,12 +366,57 @@ def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> tuple[str, An
             add_uploaded(settings, pipeline, upload.name, upload.getvalue())
             state.upload_round += 1  # added or refused: a fresh, empty uploader either way
             st.rerun()
+        if pipeline is not None:
+            draw_removal(settings, pipeline)
         if state.index_message:
             kind, text = state.index_message
             (st.success if kind == "success" else st.error)(md(text))
     with status_box:
         draw_index_status(settings)
     return view, clear_slot
+
+
+def draw_removal(settings: Settings, pipeline: Pipeline) -> None:
+    """Take a document out of the corpus, after a confirmation, then rebuild. Every document but the review the
+    flowchart comes from can be removed (the library says which: `Pipeline.corpus_documents`)."""
+    state = st.session_state
+    docs = {d["id"]: d for d in pipeline.corpus_documents() if d["removable"]}
+    if not docs:
+        return
+    choice = st.selectbox("Remove a document", [None, *docs], key=f"remove-{state.remove_round}",
+                          format_func=lambda k: "choose a document" if k is None else f"{docs[k]['label']} ({k})")
+    st.caption("Adding or removing a document changes the corpus, and the answers, for every user of this server.")
+    if st.button("Remove from the corpus…", disabled=choice is None, key="remove_ask"):
+        state.confirm_remove = choice
+    pending = state.get("confirm_remove")
+    if pending not in docs:
+        state.confirm_remove = None
+        return
+    st.warning(md(f"Remove {docs[pending]['label']} ({pending}) and its metadata sidecar from the corpus, and "
+                  "rebuild the index? It cannot be undone from here."))
+    yes, no = st.columns(2)
+    if yes.button("Yes, remove it", key="remove_yes", type="primary"):
+        state.confirm_remove = None
+        state.remove_round += 1  # a fresh, empty choice after the rerun
+        remove_and_rebuild(settings, pipeline, pending)
+        st.rerun()
+    if no.button("Cancel", key="remove_no"):
+        state.confirm_remove = None
+        st.rerun()
+
+
+def remove_and_rebuild(settings: Settings, pipeline: Pipeline, name: str) -> None:
+    """Remove the file (a filesystem fault is one line and removes nothing), then the incremental rebuild: the
+    other documents keep their vectors."""
+    state = st.session_state
+    try:
+        remove_document(settings.corpus_dir, name)
+    except CorpusError as exc:
+        state.index_message = ("error", f"Not removed: {exc}")
+        return
+    report, error = rebuild(settings, pipeline)
+    state.index_message = (("error", f"Removed {name}, but the index was not rebuilt: {error}") if report is None
+                           else ("success", f"Removed {name}. {report.summary()}"))
 
 
 def upload_problem(upload: Any, limit: int) -> str:
@@ -405,6 +468,7 @@ def main() -> None:
     st.html(STYLE + CHART_STYLE)
     state.setdefault("messages", [])
     state.setdefault("upload_round", 0)
+    state.setdefault("remove_round", 0)
     state.setdefault("index_message", None)
 
     st.title("ASCC review chatbot")

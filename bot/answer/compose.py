@@ -12,10 +12,11 @@ import re
 
 import numpy as np
 
+from bot.answer.sources import attach_sources
 from bot.retrieve.search import Hit, Ranking, Retriever
 from bot.settings import Settings
 from bot.text import citations_in, table_cells, tokens
-from bot.types import Answer, Citation, Document, Sentence
+from bot.types import Answer, Citation, Document, Sentence, document_labels
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
                 "Nothing below answers it; these are only the closest passages, for orientation:")
@@ -55,13 +56,16 @@ def citation_for(s: Sentence, cells: tuple[int, ...] | None = None) -> Citation:
                     context_refs=[n for n in s.context_refs if n not in refs], sentence_id=s.id, page=s.page)
 
 
-INTRO = "The review says:\n"
+INTRO = "The review says:\n"  # a one-document corpus; with several, the intro names the document quoted
+SEVERAL_INTRO = "The documents say:\n"  # quotes from several documents: each line names its document
 
 
-def _line(c: Citation) -> str:
-    """One quote as shown: the quote, inherited reference numbers after the closing mark, the section."""
+def _line(c: Citation, label: str = "") -> str:
+    """One quote as shown: the quote, inherited reference numbers after the closing mark, the section (after the
+    document's label when the answer quotes several documents)."""
     extra = fmt_refs(c.context_refs)
     where = c.section.rstrip(".") if c.section.startswith("Table") else c.section
+    where = f"{label}, {where}" if label else where
     return f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})"
 
 
@@ -239,31 +243,49 @@ def further_passages(ranking: Ranking, chosen: list[Hit], settings: Settings, li
     return out
 
 
-def compose(question: str, chosen: list[Hit], documents: dict[str, Document], further: list[Hit] = ()) -> Answer:
+def compose(question: str, chosen: list[Hit], documents: dict[str, Document], further: list[Hit] = (),
+            limit: int | None = None) -> Answer:
     """Quotes in reading order, each followed by its section; inherited reference numbers after the quote. The
-    further passages follow as citations that the answer text does not quote (`in_answer` False)."""
+    further passages follow as citations that the answer text does not quote (`in_answer` False).
+
+    With several documents in the corpus the text names the document it quotes ("Whitfield 2024 says:"), or each
+    quote's document when it quotes several; quotes that would then take the text over `limit` characters move
+    to the further passages. With one document the text is exactly as it always was ("The review says:")."""
     citations = [citation_for(h.sentence, h.cells) for h in chosen]
-    text = INTRO + "\n".join(_line(c) for c in citations)
     extra = [dataclasses.replace(citation_for(h.sentence, h.cells), in_answer=False) for h in further]
-    citations = citations + extra
-    refs = sorted({n for c in citations for n in c.refs + c.context_refs})
-    bib = bibliography(refs, documents, [c.doc for c in citations])
-    return Answer(question=question, mode="answer", text=text, citations=citations, refs=refs, bibliography=bib)
+    if len(documents) <= 1:
+        text = INTRO + "\n".join(_line(c) for c in citations)
+    else:
+        labels = document_labels(documents)
+        while True:
+            quoted = list(dict.fromkeys(c.doc for c in citations))
+            if len(quoted) == 1:
+                text = f"{labels.get(quoted[0], quoted[0])} says:\n" + "\n".join(_line(c) for c in citations)
+            else:
+                text = SEVERAL_INTRO + "\n".join(_line(c, labels.get(c.doc, c.doc)) for c in citations)
+            if limit is None or len(text) <= limit or len(citations) <= 1:
+                break
+            extra.insert(0, dataclasses.replace(citations.pop(), in_answer=False))
+    answer = Answer(question=question, mode="answer", text=text, citations=citations + extra)
+    return attach_sources(answer, documents)
 
 
-def bibliography(refs, documents: dict[str, Document], doc_ids) -> dict[int, str]:
-    out = {}
-    for doc_id in dict.fromkeys(doc_ids):
-        doc = documents.get(doc_id)
-        for n in refs:
-            if doc and n in doc.references and n not in out:
-                out[n] = doc.references[n].text
-    return out
-
-
-def abstain(question: str, hits: list[Hit], reason: str) -> Answer:
-    """Say the review does not cover it; show the nearest passages labelled as not answering."""
+def abstain(question: str, hits: list[Hit], reason: str, documents: dict[str, Document] | None = None) -> Answer:
+    """Say the review does not cover it; show the nearest passages labelled as not answering. With several
+    documents in the corpus, the text speaks of the documents and each passage names its document."""
     nearest = [citation_for(h.sentence, h.cells) for h in hits[:2]]
-    lines = [f"- ({c.section}) \u201c{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}\u201d" for c in nearest]
-    text = (ABSTAIN_TEXT + "\n" + "\n".join(lines)) if lines else NOTHING_NEAR
-    return Answer(question=question, mode="abstained", text=text, nearest=nearest, reason=reason)
+    labels = document_labels(documents) if documents and len(documents) > 1 else {}
+    lines = [f"- ({labels[c.doc] + ', ' if c.doc in labels else ''}{c.section}) "
+             f"\u201c{c.quote[:300]}{'…' if len(c.quote) > 300 else ''}\u201d" for c in nearest]
+    if labels:
+        text = (SEVERAL_ABSTAIN_TEXT + "\n" + "\n".join(lines)) if lines else SEVERAL_NOTHING_NEAR
+    else:
+        text = (ABSTAIN_TEXT + "\n" + "\n".join(lines)) if lines else NOTHING_NEAR
+    answer = Answer(question=question, mode="abstained", text=text, nearest=nearest, reason=reason)
+    return attach_sources(answer, documents) if documents else answer
+
+
+SEVERAL_ABSTAIN_TEXT = ("The documents do not appear to cover this question, so I cannot answer it from them. "
+                        "Nothing below answers it; these are only the closest passages, for orientation:")
+SEVERAL_NOTHING_NEAR = ("The documents do not appear to cover this question, and no passage of them comes close, so "
+                        "I cannot answer it from them.")

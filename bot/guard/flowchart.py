@@ -5,6 +5,10 @@ Figure 1 of Racine et al. (Cancers 2025) is an image our corpus lacks, so
 every node backed by verbatim quotes.  This module keeps that file honest
 (structural checks, quote verification) and renders it for the chatbot as an
 indented tree, Graphviz DOT source or a JSON-ready dict.  Standard library only.
+
+The file names the document it was reconstructed from by DOI (``source.doi``):
+``source_document`` finds that document in a corpus of several, by its metadata
+or its own text, so deferral quotes are located in the review wherever it sorts.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class Flowchart:
     nodes: tuple[FlowNode, ...]
     edges: tuple[FlowEdge, ...]
     branches: dict[str, tuple[str, ...]]
+    source_doi: str = ""  # the DOI of the document the chart was reconstructed from ("source": {"doi": …})
 
     def node(self, node_id: str) -> FlowNode:
         for n in self.nodes:
@@ -107,7 +112,7 @@ class Flowchart:
             title=self.title, notice=self.notice, footnotes=dict(self.footnotes),
             nodes=tuple(n for n in self.nodes if n.id in keep),
             edges=tuple(e for e in self.edges if e.source in keep and e.target in keep),
-            branches={k: v for k, v in branches.items() if v})
+            branches={k: v for k, v in branches.items() if v}, source_doi=self.source_doi)
 
 
 def _fail(origin: str, msg: str) -> FlowchartError:
@@ -169,8 +174,12 @@ def flowchart_from_dict(data: Any, origin: str = "<dict>") -> Flowchart:
         if unknown:
             raise _fail(origin, f"branch {name!r}: unknown node id(s) {unknown}")
         branches[name] = tuple(ids)
+    source = data.get("source") or {}
+    doi = source.get("doi") if isinstance(source, Mapping) else None
+    if doi is not None and not (isinstance(doi, str) and normalise_doi(doi)):
+        raise _fail(origin, "'source.doi' must be a DOI such as \"10.3390/cancers17091511\"")
     chart = Flowchart(str(data["title"]), str(data["notice"]), dict(footnotes),
-                      tuple(nodes), tuple(edges), branches)
+                      tuple(nodes), tuple(edges), branches, normalise_doi(doi or ""))
     try:
         root = chart.root
     except FlowchartError as exc:
@@ -198,6 +207,33 @@ def load_flowchart(path: str | Path = DEFAULT_PATH) -> Flowchart:
         return flowchart_from_dict(data, origin=str(path))
     except (AttributeError, TypeError) as exc:  # wrong shapes, e.g. a node that is a string
         raise FlowchartError(f"{path}: malformed flowchart ({exc})") from None
+
+
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.I)
+
+
+def normalise_doi(doi: str) -> str:
+    """'https://doi.org/10.3390/Cancers17091511' and 'doi:10.3390/cancers17091511' → '10.3390/cancers17091511'."""
+    m = _DOI.search(doi or "")
+    return m.group(1).rstrip(".,;)]").lower() if m else ""
+
+
+def source_document(flowchart: Flowchart, documents: Mapping[str, Any]) -> str | None:
+    """The id of the corpus document the chart was reconstructed from, matched by DOI: the DOI of its metadata
+    sidecar, else a DOI printed in its own text outside its reference list (a PDF's first page, the "Citation:"
+    line). None when the corpus does not hold it (or the chart names no DOI)."""
+    want = flowchart.source_doi
+    if not want:
+        return None
+    for doc_id, doc in documents.items():
+        if normalise_doi(str((doc.metadata or {}).get("doi") or "")) == want:
+            return doc_id
+    for doc_id, doc in documents.items():  # a document that only *cites* the review has its DOI in its references
+        cited = [(sec.start, sec.end) for sec in getattr(doc, "sections", ()) if sec.kind == "references"]
+        if any(normalise_doi(m.group(1)) == want and not any(a <= m.start() < b for a, b in cited)
+               for m in _DOI.finditer(doc.text)):
+            return doc_id
+    return None
 
 
 def _reachable(chart: Flowchart, start: str) -> set[str]:
@@ -435,4 +471,5 @@ def to_dict(flowchart: Flowchart) -> dict[str, Any]:
                   for n in flowchart.nodes],
         "edges": [{"source": e.source, "target": e.target, "label": e.label} for e in flowchart.edges],
         "branches": {k: list(v) for k, v in flowchart.branches.items()},
+        **({"source": {"doi": flowchart.source_doi}} if flowchart.source_doi else {}),
     }

@@ -27,7 +27,7 @@ from bot.text import citations_in, split_sentences
 from bot.types import Document, Reference, Section, Sentence, content_id
 
 
-PARSER_VERSION = 4  # bump when cleaning or sentence splitting changes: every document is then re-parsed
+PARSER_VERSION = 5  # bump when cleaning or sentence splitting changes: every document is then re-parsed
 
 
 class CorpusError(Exception):
@@ -164,6 +164,10 @@ def _blocks(text: str) -> list[_Block]:
             section, skind, seen_body = f"{m.group(1)}. {m.group(2).strip()}", "body", True
             out.append(_Block("header", section, section, skind))
             continue
+        if md and _strip_markdown(md.group(1)).rstrip(":") in ("References", "Bibliography"):
+            section, skind = "References", "references"  # "## References": the numbered list follows
+            out.append(_Block("header", section, section, skind))
+            continue
         if md:
             section, skind, seen_body = _strip_markdown(md.group(1)), "body", True
             out.append(_Block("header", section, section, skind))
@@ -286,9 +290,12 @@ def build_document(doc_id: str, raw: str, path: str = "", metadata: dict | None 
         last = sections[-1]
         sections[-1] = Section(last.title, last.kind, last.start, len(text))
     sentences = _with_context_refs(sentences)
-    title = (metadata or {}).get("title") or _guess_title(blocks) or doc_id
+    if not (metadata or {}).get("title"):  # no sidecar (or one without a title): read them from the first page
+        metadata = {**metadata_from_text(blocks), **(metadata or {})}
+    metadata = dict(metadata or {})
+    title = metadata.get("title") or doc_id
     sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    return Document(doc_id, path, sha, title, text, sections, sentences, references, metadata or {})
+    return Document(doc_id, path, sha, title, text, sections, sentences, references, metadata)
 
 
 def _with_context_refs(sentences: list[Sentence]) -> list[Sentence]:
@@ -307,11 +314,46 @@ def _with_context_refs(sentences: list[Sentence]) -> list[Sentence]:
     return out
 
 
-def _guess_title(blocks: list[_Block]) -> str:
-    for b in blocks:
-        if b.kind == "prose" and len(b.text) > 30:
-            return b.text[:200]
-    return ""
+TITLE_FROM_TEXT = "text"  # metadata["metadata_source"] of a document without a sidecar: read from its first page
+_NAME = r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}"  # a person's name: two to four capitalised words
+_AUTHOR_LINE = re.compile(rf"^(?:(?:[Aa]uthors?|[Bb]y)\s*:?\s+)?{_NAME}(?:\s*(?:,|;|\band\b|&)\s*{_NAME})*\.?$")
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def metadata_from_text(blocks: list[_Block]) -> dict:
+    """Title, authors and year of a document without a `.meta.json` sidecar, read from its first page: the title is
+    its first heading (a Markdown `#` line before any prose) or else its first sentence-long line, the authors the
+    line of names just below the title ("Authors: A. Smith, B. Jones", "By A Smith and B Jones"), the year that of
+    its "Published:" (or "Citation:", "Copyright") line, else the first year on its first lines.
+    `metadata_source` says that they were read from the text, not given."""
+    title, authors, year = "", [], None
+    head = blocks[:8]
+    for i, b in enumerate(head):
+        if b.kind == "header" and b.section_kind == "body" and i == 0 and not re.match(r"^\d", b.text):
+            title = b.text
+        elif b.kind in ("prose", "front") and not title and len(b.text) > 30:
+            title = b.text[:200]
+        else:
+            continue
+        for nxt in head[i + 1:i + 3]:
+            line = nxt.text.strip()
+            if nxt.kind in ("prose", "front") and len(line) < 300 and _AUTHOR_LINE.match(line):
+                names = re.sub(r"^(?:authors?|by)\s*:?\s+", "", line, flags=re.I).rstrip(".")
+                authors = [n.strip() for n in re.split(r"\s*(?:,|;|\band\b|&)\s*", names) if n.strip()]
+                break
+        break
+    dated = [b.text for b in blocks[:40] if b.label.lower() in ("published", "citation", "copyright")]
+    m = _YEAR.search(" ".join(dated)) or _YEAR.search(" ".join(b.text for b in head if b.kind != "header"))
+    if m:
+        year = int(m.group(1))
+    out: dict = {"metadata_source": TITLE_FROM_TEXT} if title else {}
+    if title:
+        out["title"] = title
+    if authors:
+        out["authors"] = authors
+    if year:
+        out["year"] = year
+    return out
 
 
 def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:

@@ -37,6 +37,10 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
+def _warn(msg: str) -> None:
+    print(f"warning: {msg}", file=sys.stderr)
+
+
 def _progress(stage: str, done: int, total: int) -> None:
     """Build progress on stderr: one updating line per stage."""
     if not sys.stderr.isatty():
@@ -167,14 +171,21 @@ def cmd_ask(args) -> int:
     return EXIT_OK
 
 
-def _history(raw) -> list[str]:
-    """User turns from the contract's history ([{"role", "content"}], or plain strings)."""
-    out = []
+def _history(raw, where: str = "") -> list[str]:
+    """User turns from the contract's history ([{"role", "content"}], or plain strings). A turn that is neither
+    is left out with a warning on stderr, never silently (a nested {"content": {"content": …}} once hid every
+    earlier turn of an evaluation set)."""
+    out, ignored = [], 0
     for turn in raw or []:
         if isinstance(turn, dict) and turn.get("role", "user") == "user" and isinstance(turn.get("content"), str):
             out.append(turn["content"])
         elif isinstance(turn, str):
             out.append(turn)
+        elif not (isinstance(turn, dict) and turn.get("role", "user") != "user"):
+            ignored += 1
+    if ignored:
+        _warn(f"{where}{ignored} earlier turn{'s' if ignored > 1 else ''} of the history ignored: each must be a "
+             "string or {\"role\": \"user\", \"content\": \"…\"} with text content")
     return out
 
 
@@ -198,7 +209,8 @@ def _ask_jsonl() -> int:
                   flush=True)
             continue
         qid = item.get("id")
-        result = _ask_one(pipeline, item.get("question", ""), _history(item.get("history")))
+        result = _ask_one(pipeline, item.get("question", ""),
+                          _history(item.get("history"), f"line {lineno} (id {qid}): "))
         if "error" in result:
             failures += 1
             _err(f"line {lineno} (id {qid}): {result['error']}")

@@ -141,6 +141,17 @@ def test_jsonl_all_valid_input_exits_zero(env):
     assert "Kitaguchi" in out[0]["answer"]
 
 
+def test_jsonl_history_turns_that_are_not_text_are_named_not_silently_dropped(env):
+    """A history item whose content is not text (here nested one level too deep) is left out with a warning that
+    names the line, and the question is still answered."""
+    nested = {"role": "user", "content": {"role": "user", "content": KITAGUCHI}}
+    lines = [json.dumps({"id": "n", "question": "What is reference 12?", "history": [nested, "fine turn"]})]
+    proc, _ = run_cli("ask", "--jsonl", stdin="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert out[0]["mode"] == "answer"
+    assert re.search(r"warning: line 1 \(id n\): 1 earlier turn of the history ignored", proc.stderr), proc.stderr
+
+
 # ------------------------------------------------------------------------------------------ ask "..."
 def test_ask_json_prints_one_object(env, review_raw_n):
     proc, _ = run_cli("ask", "--json", "What is reference 27?")

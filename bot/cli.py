@@ -6,7 +6,7 @@
     ascc-bot chat                          terminal chat with history
     ascc-bot flowchart [--dot | --json]    the management pathway reconstructed from the review's text
     ascc-bot audit [--json]                the documents' own inconsistencies, found when the index was built
-    ascc-bot ui [--port N] [--address A]   the Streamlit chat app
+    ascc-bot ui [--port N] [--address A] [--allow-uploads]   the Streamlit chat app
 
 Heavy imports (sentence-transformers, FAISS) happen inside the commands that need them, so `--help` and
 `index --check` answer at once.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -307,7 +308,11 @@ def cmd_ui(args) -> int:
 
     from streamlit.web import bootstrap
 
+    from bot.settings import ENV_ALLOW_UPLOADS
+
     app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    if args.allow_uploads:  # read by the app (same process): users may change the shared corpus
+        os.environ[ENV_ALLOW_UPLOADS] = "1"
     flags = {"server.port": args.port, "server.address": args.address, "server.headless": True,
              "browser.gatherUsageStats": False, "client.toolbarMode": "minimal", "client.showErrorDetails": "none"}
     threading.Thread(target=_warm_imports, daemon=True).start()
@@ -357,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ui", help="start the Streamlit chat app")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
+    p.add_argument("--allow-uploads", action="store_true",
+                   help="let users add and remove documents although the server listens beyond this machine "
+                        "(every user shares the corpus); on 127.0.0.1 they always may")
     p.set_defaults(func=cmd_ui)
     args = parser.parse_args(argv)
     try:

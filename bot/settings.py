@@ -14,6 +14,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_CORPUS = "ASCC_BOT_CORPUS"
 ENV_INDEX = "ASCC_BOT_INDEX"
 ENV_MODEL = "ASCC_BOT_MODEL"
+ENV_ALLOW_UPLOADS = "ASCC_BOT_ALLOW_UPLOADS"  # set by `ascc-bot ui --allow-uploads`
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def packaged_model_path() -> str:
@@ -76,3 +78,17 @@ class Settings:
     def chunking_params(self) -> dict:
         """What the manifest records: a change here makes the index stale."""
         return {"max_tokens": self.max_tokens, "chunk_tokens": self.chunk_tokens}
+
+
+def corpus_changes_allowed(address: str | None) -> tuple[bool, str]:
+    """May the chat UI add or remove documents? Every user of a server shares one corpus, so only when the server
+    listens on this machine alone (a loopback address) or was started with `--allow-uploads`. Returns the answer
+    and the sentence the UI shows about it."""
+    if os.environ.get(ENV_ALLOW_UPLOADS, "").strip().lower() in ("1", "true", "yes"):
+        return True, "Documents added or removed here change the corpus for every user of this server."
+    if address and (address in LOOPBACK or address.startswith("127.")):
+        return True, "Documents added or removed here change the corpus for everyone using this machine's server."
+    where = f"address {address}" if address else "every network address"
+    return False, (f"Adding or removing documents is turned off: this server listens on {where}, and a change would "
+                   "reach every user. Start it with `ascc-bot ui --allow-uploads` (or on 127.0.0.1) to allow it.")
+

@@ -589,6 +589,7 @@ def test_the_ui_shows_disk_faults_as_messages_and_keeps_answering(base, built, m
     from streamlit.testing.v1 import AppTest
 
     review_env(monkeypatch, built)
+    monkeypatch.setenv("ASCC_BOT_ALLOW_UPLOADS", "1")  # as `ascc-bot ui --allow-uploads`
     at = AppTest.from_file(str(PROJECT_ROOT / "ui" / "app.py"), default_timeout=180).run()
     assert not at.exception, [e.value for e in at.exception]
     corpus_before, pointer = snapshot(built.corpus_dir), current(built)

@@ -310,6 +310,7 @@ def test_the_ui_names_each_quotes_document_and_removes_a_document_after_a_confir
 
     settings, _ = with_note(tmp_path, review_settings, embedder)
     review_env(monkeypatch, settings)
+    monkeypatch.setenv("ASCC_BOT_ALLOW_UPLOADS", "1")  # as `ascc-bot ui --allow-uploads`
     at = AppTest.from_file(str(PROJECT_ROOT / "ui" / "app.py"), default_timeout=180).run()
     assert not at.exception, [e.value for e in at.exception]
     at.chat_input[0].set_value(ANCHOR_Q).run()

@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import ENV_ALLOW_UPLOADS, PROJECT_ROOT, Settings, corpus_changes_allowed
 from conftest import review_env
 from ui.render import group_by_paragraph, md, passage_block, passage_block_multi, plural, source_label
 
@@ -31,8 +31,12 @@ ADD_BUTTON = "Add to the corpus and index"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def start(monkeypatch, settings: Settings) -> AppTest:
+def start(monkeypatch, settings: Settings, allow_uploads: bool = True) -> AppTest:
     review_env(monkeypatch, settings)
+    if allow_uploads:  # as `ascc-bot ui --allow-uploads` does (AppTest runs no server, so it has no address)
+        monkeypatch.setenv(ENV_ALLOW_UPLOADS, "1")
+    else:
+        monkeypatch.delenv(ENV_ALLOW_UPLOADS, raising=False)
     at = AppTest.from_file(str(APP), default_timeout=180).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -228,6 +232,25 @@ def test_an_app_without_documents_says_why_and_offers_the_upload(monkeypatch, tm
     assert any("cannot start" in plain(e.value) and "does not exist" in plain(e.value) for e in at.error)
     assert not at.chat_input
     assert at.sidebar.file_uploader and "missing" in sidebar_text(at)
+
+
+def test_a_server_open_beyond_this_machine_offers_no_upload_and_says_why(monkeypatch, scratch_settings):
+    """Every user shares the corpus: without --allow-uploads, a server that is not on a loopback address (AppTest
+    runs none, so it has no address) shows no uploader and no removal, and says how to allow them."""
+    at = start(monkeypatch, scratch_settings, allow_uploads=False)
+    assert not at.sidebar.file_uploader
+    assert not any(b.label.startswith("Remove") for b in at.button)
+    assert "--allow-uploads" in sidebar_text(at) and "every user" in sidebar_text(at)
+    assert any(b.label == "Rebuild index" for b in at.button)  # rebuilding changes no document: still offered
+
+
+def test_corpus_changes_are_allowed_on_a_loopback_address_or_with_the_flag(monkeypatch):
+    monkeypatch.delenv(ENV_ALLOW_UPLOADS, raising=False)
+    assert corpus_changes_allowed("127.0.0.1")[0] and corpus_changes_allowed("localhost")[0]
+    assert not corpus_changes_allowed("0.0.0.0")[0] and not corpus_changes_allowed(None)[0]
+    assert "0.0.0.0" in corpus_changes_allowed("0.0.0.0")[1]
+    monkeypatch.setenv(ENV_ALLOW_UPLOADS, "1")
+    assert corpus_changes_allowed("0.0.0.0")[0]
 
 
 def test_rebuild_button_reports_what_changed(monkeypatch, scratch_settings):

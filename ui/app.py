@@ -30,7 +30,7 @@ from bot.ingest.corpus import CorpusError, add_document, remove_document  # noqa
 from bot.index.embed import Embedder  # noqa: E402
 from bot.guard.flowchart import Flowchart, FlowchartError, to_tree_text  # noqa: E402
 from bot.pipeline import InputProblem, Pipeline, describe_index  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.settings import Settings, corpus_changes_allowed  # noqa: E402
 from bot.types import Answer  # noqa: E402
 from ui.chart import CHAT_FONTS, STYLE as CHART_STYLE, WIDE_PAGE, to_screen_dot, tree_html  # noqa: E402
 from ui.render import (STYLE, bibliography_block, citation_heading, esc, group_by_paragraph,  # noqa: E402
@@ -354,26 +354,35 @@ def draw_sidebar(settings: Settings, pipeline: Pipeline | None) -> tuple[str, An
             report, error = rebuild(settings, pipeline)
             state.index_message = ("error", f"The index was not rebuilt: {error}") if report is None \
                 else ("success", report.summary())
-        limit = settings.max_document_bytes
-        kinds = [x.lstrip(".") for x in settings.document_suffixes]
-        upload = st.file_uploader(f"Add a document ({' or '.join('.' + k for k in kinds)}, UTF-8, at most "
-                                  f"{limit // 1_000_000} MB)", type=kinds, key=f"upload-{state.upload_round}",
-                                  max_upload_size=max(1, -(-limit // 2**20)))  # the browser's cap, in MiB
-        problem = upload_problem(upload, limit)
-        if problem:
-            st.caption(md(problem))
-        if st.button("Add to the corpus and index", disabled=upload is None or bool(problem)) and upload:
-            add_uploaded(settings, pipeline, upload.name, upload.getvalue())
-            state.upload_round += 1  # added or refused: a fresh, empty uploader either way
-            st.rerun()
-        if pipeline is not None:
-            draw_removal(settings, pipeline)
+        allowed, why = corpus_changes_allowed(st.get_option("server.address"))
+        st.caption(md(why))
+        if allowed:
+            draw_corpus_changes(settings, pipeline)
         if state.index_message:
             kind, text = state.index_message
             (st.success if kind == "success" else st.error)(md(text))
     with status_box:
         draw_index_status(settings)
     return view, clear_slot
+
+
+def draw_corpus_changes(settings: Settings, pipeline: Pipeline | None) -> None:
+    """Add a document (upload) or remove one: shown only where the server allows changing the shared corpus."""
+    state = st.session_state
+    limit = settings.max_document_bytes
+    kinds = [x.lstrip(".") for x in settings.document_suffixes]
+    upload = st.file_uploader(f"Add a document ({' or '.join('.' + k for k in kinds)}, UTF-8, at most "
+                              f"{limit // 1_000_000} MB)", type=kinds, key=f"upload-{state.upload_round}",
+                              max_upload_size=max(1, -(-limit // 2**20)))  # the browser's cap, in MiB
+    problem = upload_problem(upload, limit)
+    if problem:
+        st.caption(md(problem))
+    if st.button("Add to the corpus and index", disabled=upload is None or bool(problem)) and upload:
+        add_uploaded(settings, pipeline, upload.name, upload.getvalue())
+        state.upload_round += 1  # added or refused: a fresh, empty uploader either way
+        st.rerun()
+    if pipeline is not None:
+        draw_removal(settings, pipeline)
 
 
 def draw_removal(settings: Settings, pipeline: Pipeline) -> None:

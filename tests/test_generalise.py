@@ -128,6 +128,21 @@ def test_a_demonym_resolves_to_the_country_a_new_document_names(tmp_path, embedd
     assert "feasible local option" in a.text
 
 
+def test_an_acronym_the_review_never_uses_is_read_from_its_spelled_out_name(pipeline):
+    """The review writes "National Cancer Database", never "NCDB": the question is answered from that study."""
+    a = pipeline.ask("How big was the 2019 NCDB study comparing the timing of salvage surgery?")
+    assert a.mode == "answer" and "437" in a.text
+
+
+def test_acronym_spelling_needs_every_word_and_at_most_one_inner_letter():
+    from bot.retrieve.descriptors import _spells
+
+    assert _spells("NCDB", ["National", "Cancer", "Database"])          # one letter from inside "Database"
+    assert _spells("NCCN", ["National", "Comprehensive", "Cancer", "Network"])
+    assert not _spells("CAR", ["Commons", "Attribution"])              # three letters: every one a word
+    assert not _spells("ABCD", ["Alpha", "Beta"])
+
+
 def test_a_descriptor_that_links_to_nothing_is_named_when_declined(pipeline):
     a = pipeline.ask("What did the Brazilian registry report?")
     assert a.mode == "abstained"

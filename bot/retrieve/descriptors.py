@@ -8,6 +8,10 @@ the documents' own material says who is from there:
    first author;
 3. a bibliography entry whose title or journal names the place → its first author.
 
+An acronym the documents never use is read the same way: "the NCDB study" is the study whose table record says
+"National Cancer Database", when a run of capitalised words in the documents has the acronym's letters in order,
+each word starting with the next one (`long_form`).
+
 The question is rewritten for retrieval only; the user's words are kept in the answer. A descriptor that links to
 nothing is left in place: the scope check then answers from the question's other words or declines, naming it.
 """
@@ -30,8 +34,56 @@ class Resolution:
     unresolved: list[str] = field(default_factory=list)
 
 
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{2,7}\b")
+_PROPER_RUN = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:of |and |for |the )?[A-Z][a-z]+){1,6}\b")
+
+
+def _spells(acronym: str, words: list[str]) -> bool:
+    """Do the words spell the acronym: every word starts with the acronym's next letter, and one letter left over
+    (not in an acronym of three) may come from inside the word before it ("National Cancer DataBase" for NCDB)?"""
+    letters = acronym.lower()
+    initials = [w[0].lower() for w in words]
+    if len(words) < len(letters) - (1 if len(letters) >= 4 else 0):
+        return False  # one letter from inside a word at most, and none for a three-letter acronym
+    i = 0
+    for k, w in enumerate(words):
+        w = w.lower()
+        if i >= len(letters) or w[0] != letters[i]:
+            return False
+        i += 1
+        pos = 1
+        while i < len(letters) and letters[i] not in initials[k + 1:] and letters[i] in w[pos:]:
+            pos = w.index(letters[i], pos) + 1
+            i += 1
+    return i == len(letters)
+
+
+def long_form(acronym: str, retriever) -> str | None:
+    """The documents' spelled-out name for an acronym they never use: the longest capitalised run that spells it,
+    if only one does."""
+    found: set[str] = set()
+    for s in retriever.sentences:
+        for m in _PROPER_RUN.finditer(s.text):
+            words = [w for w in re.split(r"[ -]", m.group(0)) if w[:1].isupper()]
+            for a in range(len(words)):
+                for b in range(a + 2, min(len(words), a + len(acronym)) + 1):
+                    if _spells(acronym, words[a:b]):
+                        found.add(" ".join(words[a:b]))
+    longest = max((len(f.split()) for f in found), default=0)
+    best = [f for f in found if len(f.split()) == longest]
+    return best[0] if len(best) == 1 else None
+
+
 def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
     out = Resolution(question)
+    for acronym in dict.fromkeys(_ACRONYM.findall(question)):
+        low = acronym.lower()
+        if low in retriever.vocabulary or low in retriever.lexicon.glossary:
+            continue
+        spelled = long_form(acronym, retriever)
+        if spelled:
+            out.query = re.sub(rf"\b{re.escape(acronym)}\b", spelled, out.query)
+            out.resolved[acronym] = spelled
     for demonym, place in retriever.lexicon.places(question):
         where = re.compile(rf"(?<![\w-]){re.escape(place)}(?![\w-])")
         rx = re.compile(rf"\b{re.escape(demonym)}\b", re.I)

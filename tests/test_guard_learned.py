@@ -54,6 +54,18 @@ def test_a_value_the_review_does_not_give_is_abstained(pipeline):
     assert "recurrence" in a.reason.lower() or "rate" in a.reason.lower()
 
 
+def test_a_measure_the_review_does_not_give_for_that_study_is_abstained(pipeline):
+    """A study's paragraph or table record gives some values, not every measure: disease-free survival is not the
+    overall survival reported, a time to recurrence is not a survival time, and a table record must give the value
+    in the cell of the measure asked."""
+    a = pipeline.ask("What disease-free survival did Fields et al. report after salvage APR?")
+    assert a.mode == "abstained" and "disease-free" in a.reason and "Fields" in a.reason
+    a = pipeline.ask("What was the median time to recurrence in the Hagemans series?")
+    assert a.mode == "abstained" and "recurrence" in a.reason
+    a = pipeline.ask("What was the median overall survival in the Hagemans series?")
+    assert a.mode == "answer" and "47 months" in a.text
+
+
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
 

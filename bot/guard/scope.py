@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
-from bot.text import STOPWORDS, fold, tokens
+from bot.text import STOPWORDS, fold, table_cells, tokens
 
 # Diseases, organs and interventions a question may be *about*. If the corpus never uses the word, the question
 # is about something else, even when the rest of it ("5-year survival", "best treatment") matches well.
@@ -27,7 +27,8 @@ TOPIC_WORDS = re.compile(
     r"colorectal|colon|liver|hepatic|lung|breast|pancreas|pancreatic|gastric|stomach|o?esophag\w*|cervical|ovarian|"
     r"endometrial|uterine|kidney|renal|brain|thyroid|head and neck|oral|skin cancer|prostate cancer|bladder cancer|"
     r"vaccin\w*|screening|diet\w*|smoking|alcohol|covid\w*|diabetes|pregnan\w*|fertility|cannabis|acupuncture|"
-    r"homeopath\w*|supplements?|vitamins?|\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty|"
+    r"homeopath\w*|supplements?|vitamins?|vulva\w*|vagina\w*|penile|penis|laryn\w*|pharyn\w*|tongue|testicular|"
+    r"\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty|"
     r"\w+therapy|\w+therapies)\b")
 
 CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's named study may be
@@ -147,12 +148,16 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     query = ranking.query
     top = ranking.hits[:TYPE_WINDOW]
 
+    def names(have, word: str) -> bool:
+        """The word itself ("recurrence") or one of its expansions ("pfs": "progression-free survival"), not a
+        word sharing its stem ("recurrent")."""
+        return word in have or word + "s" in have or any(
+            all(t in have for t in alt) for c in query.concepts if c.word == word for alt in c.alternatives
+            if alt != (word,) and not any(a.startswith(word[:5]) for a in alt))
+
     def says(i: int, word: str, full: bool = False) -> bool:
-        if full:  # the measure itself ("recurrence"), not a word sharing its stem ("recurrent")
-            have = retriever.sentence_tokens[i]
-            return word in have or word + "s" in have or any(
-                all(t in have for t in alt) for c in query.concepts if c.word == word for alt in c.alternatives
-                if alt != (word,) and not any(a.startswith(word[:5]) for a in alt))
+        if full:
+            return names(retriever.sentence_tokens[i], word)
         concept = [c for c in query.concepts if c.word == word]
         return not concept or retriever.lexicon.coverage(replace(query, concepts=concept), retriever.sentence_tokens[i],
                                                          retriever.sentence_prefixes[i]) >= (1.0 if full else 0.5)
@@ -192,17 +197,25 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
 
     # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
     # about the subject; a rate must also be of the measure asked about.
-    missing = [kind for kind, ev in wanted
-               if not any(ev.search(h.sentence.text) and about(h) and (kind == "count" or measure is None
-                                                                       or says(retriever.position[h.sentence.id],
-                                                                               measure, full=True))
-                          for h in top)]
+    def gives(h, kind: str, ev) -> bool:
+        """The sentence gives that kind of value, of the measure asked. A table record must give it in one cell
+        ("Local Recurrence: 45%" is not a duration because another cell reads "Follow-Up (Months): 46", and a
+        "DFS: NR" cell gives no disease-free survival because another cell gives a percentage)."""
+        of_measure = kind == "count" or measure is None
+        if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
+            return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
+                       for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
+        return bool(ev.search(h.sentence.text)) and (of_measure or says(retriever.position[h.sentence.id], measure,
+                                                                        full=True))
+
+    missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     if not missing:
         return Verdict(True, "")
     wanted = [(k, ev) for k, ev in wanted if k in missing]
     kinds = " and ".join(kind for kind, _ in wanted)
     what = f"{measure} {kinds}" if measure else kinds
-    return Verdict(False, f"the review gives no {what} for {focus or 'this'}")
+    shown = next((w for w in _surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"
+    return Verdict(False, f"the review gives no {what} for {shown or 'this'}")
 
 
 # The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage

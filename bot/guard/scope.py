@@ -177,14 +177,20 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     # without any result for it: then no top passage is about it, and the value is missing); else its rarest
     # subject word that the top passages use at all (the rarest may be filler the review words differently, like
     # "current" where it says "actual").
-    strong = [t for w in _surface_terms(question)[1:] if _DRUG_OR_NAME.search(w) for t in tokens(w)
-              if t not in QUESTION_WORDS and t not in STOPWORDS and any(c.word == t for c in query.concepts)]
+    # (A glossary abbreviation, "CRT", "SCC", is the field's common vocabulary, not a drug or a name; a word only the
+    # reference list uses, "Lancet", describes where a study appeared.)
+    glossary, body = retriever.lexicon.glossary, retriever.lexicon.idf
+    strong = [t for w in _surface_terms(question)[1:] if _DRUG_OR_NAME.search(w) and fold(w) not in glossary
+              for t in tokens(w)
+              if t not in QUESTION_WORDS and t not in STOPWORDS and t in body and any(c.word == t for c in query.concepts)]
     absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
     candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
-    # A study is reported over its whole paragraph; any other subject is named in the sentence or the one before.
-    back = CONTEXT_SENTENCES if focus is not None and any(focus in name for name in query.named) else 1
+    # A study (or the drug or name that identifies it) is reported over its whole paragraph; any other subject is
+    # named in the sentence or the one before.
+    back = CONTEXT_SENTENCES if focus is not None and (any(focus in name for name in query.named) or
+                                                        focus in strong) else 1
 
     def about(h) -> bool:
         return focus is None or in_context(h, focus, back)

@@ -55,8 +55,12 @@ VALUE_EVIDENCE = [
      re.compile(r"\d\s?%")),
     # "What was the survival …", and a named survival measure other than overall survival ("disease-free survival
     # for early versus late salvage?"): a passage that gives only overall survival does not answer it.
-    ("outcome", re.compile(r"\b(?:what|which|how (?:high|low|good|bad|long))\b[^?.,;]{0,50}?\b(?:survival|mortality|"
-                           r"incidence|prevalence)\b|\b[a-z]+-free\s+survival\b"),
+    # "What was the one-year overall survival …", "what survival …" ask for a value; "which parts of the world has the
+    # prevalence …" asks for places: what/which must lead to the measure through its modifiers.
+    ("outcome", re.compile(r"\b(?:what|which)\s+(?:(?:is|was|were|are|the|a|an|overall|median|mean|reported|\d[\w-]*|"
+                           r"[a-z]+-[a-z-]+)\s+){0,4}(?:[\w-]+\s+){0,2}?(?:survival|mortality|incidence|prevalence)\b"
+                           r"|\bhow (?:high|low|good|bad|long)\b[^?.,;]{0,50}?\b(?:survival|mortality|incidence|"
+                           r"prevalence)\b|\b[a-z]+-free\s+survival\b"),
      re.compile(r"\d\s?%|\d+(\.\d+)?\s*(months?|years?)\b|\bper 100|(?:Months\)|Rate): \d")),
     ("duration", re.compile(r"\b(how long|how many (days|weeks|months|years)|in (weeks|months)|median time|duration)\b"),
      re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d")),

@@ -76,6 +76,7 @@ test: $(STAMP)
 # ------------------------------------------------------------------ measurement
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --json artifacts/bench.json $(BENCH_ARGS)
+	$(BIN)/python bench/pdf_index.py --json artifacts/bench-pdf.json
 
 eval: index
 	@if [ -f $(SHARED_EVAL) ]; then \

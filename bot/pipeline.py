@@ -132,10 +132,11 @@ class Pipeline:
         not_first = self._not_a_first_author(q)
         if not_first:
             return not_first
-        foreign = foreign_topics(q, self.retriever)
+        # "the Swiss authors" → the review; "the Colorectal Disease review" → Ko (a journal is not a topic)
+        described = resolve_descriptors(q, self.retriever, self.bibliography)
+        foreign = foreign_topics(described.query, self.retriever)
         if foreign:  # a question about another disease: the review has nothing on it
             return abstain(q, [], "the review does not discuss " + ", ".join(foreign), self.index.documents)
-        described = resolve_descriptors(q, self.retriever, self.bibliography)  # "the Swiss authors" → the review
         if described.query != q:
             qvec = None
         ranking = self.rank(described.query, history, qvec)

@@ -134,6 +134,23 @@ def test_an_acronym_the_review_never_uses_is_read_from_its_spelled_out_name(pipe
     assert a.mode == "answer" and "437" in a.text
 
 
+def test_a_journal_named_in_full_finds_the_study_published_there(pipeline):
+    """The reference list abbreviates journals ("Lancet Oncol. 2018"); a question names them in full."""
+    q = "What loco-regional recurrence rate did the 2019 review published in Colorectal Disease report?"
+    a = pipeline.ask(q)  # "Colorectal" names the journal ("Color. Dis."), not a disease the review leaves out
+    assert a.mode == "answer" and any(11 in c.refs + c.context_refs for c in a.citations if c.in_answer)  # Ko [11]
+
+
+def test_journal_abbreviations_match_word_by_word_and_one_word_journals_are_left_alone():
+    from bot.retrieve.descriptors import _abbreviates, _journal
+
+    assert _journal("Ko, G.; Patel, S.V. A systematic review. Color. Dis. 2019, 21, 632–650.") == (["Color", "Dis"],
+                                                                                                    "2019")
+    assert _abbreviates(["Color", "Dis"], ["Colorectal", "Disease"])
+    assert not _abbreviates(["Ann", "Oncol"], ["Annual", "Report"])
+    assert not _abbreviates(["Color", "Dis"], ["Colorectal"])
+
+
 def test_acronym_spelling_needs_every_word_and_at_most_one_inner_letter():
     from bot.retrieve.descriptors import _spells
 

@@ -8,6 +8,9 @@ the documents' own material says who is from there:
    first author;
 3. a bibliography entry whose title or journal names the place → its first author.
 
+A journal named in full ("the 2018 Lancet Oncology study") is matched to the abbreviated journal of a bibliography
+entry ("Lancet Oncol. 2018") → its first author (`journal_authors`).
+
 An acronym the documents never use is read the same way: "the NCDB study" is the study whose table record says
 "National Cancer Database", when a run of capitalised words in the documents has the acronym's letters in order,
 each word starting with the next one (`long_form`).
@@ -74,8 +77,54 @@ def long_form(acronym: str, retriever) -> str | None:
     return best[0] if len(best) == 1 else None
 
 
+_JOURNAL = re.compile(r"([A-Z][A-Za-z-]*\.?(?:\s+(?:[A-Z&][A-Za-z-]*\.?|of|and|in))*)\s+((?:19|20)\d\d)[,;.]")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z-]+(?:\s+(?:of|and|in|&)?\s*[A-Z][A-Za-z-]+)*")
+
+
+def _journal(ref_text: str) -> tuple[list[str], str] | None:
+    """The journal of a reference ("Color. Dis. 2019, 21, …" → ["Color", "Dis"], "2019"): the last run of capitalised
+    (often abbreviated) words right before a year."""
+    found = list(_JOURNAL.finditer(ref_text))
+    if not found:
+        return None
+    words = [w.rstrip(".") for w in found[-1].group(1).split() if w[:1].isupper()]
+    return (words, found[-1].group(2)) if words else None
+
+
+def _abbreviates(short: list[str], long: list[str]) -> bool:
+    """Each abbreviated word starts the full word in its place ("Color. Dis." for "Colorectal Disease")."""
+    return len(short) == len(long) and all(
+        lw.lower().startswith(sw.lower()) and (len(sw) >= 3 or sw.lower() == lw.lower()) for sw, lw in zip(short, long))
+
+
+def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
+    """Journal names in the question → first authors of the entries published there (in the year the question
+    gives, when it gives one)."""
+    years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+    out: dict[str, list[str]] = {}
+    for m in _CAPITALISED.finditer(question):
+        words = [w for w in m.group(0).split() if w[:1].isupper()]
+        for _, ref in bibliography.entries:
+            j = _journal(ref.text)
+            if not j or not ref.first_author:
+                continue
+            short, year = j
+            if len(short) < 2:
+                continue  # a one-word journal ("Cancer", "Surgery") is an ordinary word in a question
+            for a in range(len(words) - len(short) + 1):
+                span = words[a:a + len(short)]
+                if _abbreviates(short, span) and (not years or year in years):
+                    out.setdefault(" ".join(span), []).append(ref.first_author)
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
+
+
 def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
     out = Resolution(question)
+    for journal, authors in journal_authors(question, bibliography).items():
+        if len(authors) <= 2:
+            typed = r"\s+(?:(?:of|and|in|&)\s+)?".join(re.escape(w) for w in journal.split())
+            out.query = re.sub(typed, " and ".join(authors), out.query)
+            out.resolved[journal] = ", ".join(authors)
     for acronym in dict.fromkeys(_ACRONYM.findall(question)):
         low = acronym.lower()
         if low in retriever.vocabulary or low in retriever.lexicon.glossary:

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.index import store as index_mod
-from bot.answer.compose import abstain, citation_for, compose, further_passages, select
+from bot.answer.compose import abstain, compose, further_passages, select
 from bot.answer.sources import attach_sources
 from bot.audit.notes import notes_for
-from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coauthored, entry_citation, numbered_refs,
-                                       study_authors_asked)
+from bot.answer.references import not_a_first_author, reference_answer
+from bot.retrieve.bibliography import Bibliography
+from bot.retrieve.conversation import contextual_query
 from bot.index.embed import Embedder
 from bot.retrieve.descriptors import resolve_descriptors
 from bot.retrieve.search import Ranking, Retriever
 from bot.guard.classifier import IntentClassifier
 from bot.guard.scope import foreign_topics, judge
 from bot.settings import Settings
-from bot.text import tokens
 from bot.types import Answer, Citation, document_labels
 
 
@@ -151,40 +151,6 @@ class Pipeline:
             answer.text = verdict.note + "\n" + answer.text
         return answer
 
-    def _not_a_first_author(self, q: str) -> Answer | None:
-        """"What did Smith et al. find?" when no study of the corpus has Smith as first author: say so, and name the
-        references that list Smith as a co-author, rather than quoting other studies."""
-        for name in study_authors_asked(q):
-            first, co = coauthored(self.bibliography, name)
-            if first or not co:
-                continue  # a real first author, or a name the corpus never lists (the scope check words that)
-            nums = sorted({r.number for r in co})
-            if len(self.index.documents) > 1:
-                return self._coauthor_in_documents(q, name, co)
-            text = (f"No study in the review has {name} as its first author, so I cannot say what \u201c{name} et "
-                    f"al.\u201d found. {name} is a co-author of reference{'s' if len(nums) > 1 else ''} "
-                    + ", ".join(f"[{n}]" for n in nums) + ":\n" + "\n".join(f"[{r.number}] {r.text}" for r in co[:4]))
-            return Answer(q, "abstained", text, refs=nums,
-                          bibliography={r.number: r.text for r in co},
-                          reason=f"no study in the review has {name} as first author")
-        return None
-
-    def _coauthor_in_documents(self, q: str, name: str, co: list) -> Answer:
-        """The co-author answer for a corpus of several documents: each entry named by its document, numbers kept
-        per document (a number means a different paper in each)."""
-        doc_of = {id(r): d for d, r in self.bibliography.entries}
-        labels = document_labels(self.index.documents)
-        by_doc: dict[str, dict[int, str]] = {}
-        for r in co:
-            by_doc.setdefault(doc_of[id(r)], {})[r.number] = r.text
-        text = (f"No study in the documents has {name} as its first author, so I cannot say what \u201c{name} et "
-                f"al.\u201d found. {name} is a co-author of:\n"
-                + "\n".join(f"[{r.number}] of {labels[doc_of[id(r)]]}: {r.text}" for r in co[:4]))
-        first = next(iter(by_doc))
-        return Answer(q, "abstained", text, refs=sorted(by_doc[first]), bibliography=dict(by_doc[first]),
-                      reason=f"no study in the documents has {name} as first author",
-                      refs_by_doc={d: sorted(e) for d, e in by_doc.items()}, bibliography_by_doc=by_doc)
-
     def rank(self, q: str, history: Sequence[str], qvec: np.ndarray | None = None) -> Ranking:
         """Every sentence scored for the question, read with the conversation only when it depends on it."""
         dense_text, context, carry = self.contextual_query(q, history)
@@ -256,98 +222,17 @@ class Pipeline:
         return text[para_start:para_end], citation.start - para_start, citation.end - para_start
 
     # ------------------------------------------------------------------------------------------- conversation
-    _ELLIPTIC = re.compile(r"^(and|but|or|also|what about|how about|and what|same|what of|then)\b", re.I)
-    _PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|this|that|these|those|the same)\b", re.I)
-    _DEMONSTRATIVE = re.compile(r"\b(this|that|these|those|the same)\s+([a-z-]+)", re.I)
-    _STUDY_NOUNS = {"study", "studies", "trial", "trials", "series", "cohort", "paper", "analysis", "group", "team",
-                    "authors", "report", "work", "publication", "article", "investigators", "researchers"}
-    _SELF_REFERENCE = re.compile(r"\b(this|the) (review|article|paper)\b", re.I)
-
     def contextual_query(self, q: str, history: Sequence[str]) -> tuple[str, str | None, bool]:
-        """Resolve a follow-up against the conversation. Returns the text to embed, the context words for the
-        lexical side (None when the question stands alone) and whether the study named earlier carries over.
-
-        A question with its own subject starts fresh. The history is used only when the question depends on
-        it: an ellipsis ("And for persistent disease?"), a very short question, or a reference back ("their
-        cohort", "that surgery"). A reference to a study ("that study", "their", "its results") carries the
-        study named earlier; one to a thing ("that surgery") carries the earlier question's words, not the
-        study."""
-        if not history or self.retriever.anchors_in(q):
-            return q, None, False
-        stripped = self._SELF_REFERENCE.sub(" ", q)
-        elliptic = bool(self._ELLIPTIC.match(q)) or len(tokens(q)) <= 3
-        pronoun = self._PRONOUN.search(stripped)
-        if not (elliptic or pronoun):
-            return q, None, False
-        last = history[-1]
-        names = next((n for turn in reversed(history) for n in [self.retriever.anchors_in(turn)] if n), [])
-        demo = self._DEMONSTRATIVE.search(stripped)
-        about_thing = bool(demo) and demo.group(2).lower() not in self._STUDY_NOUNS
-        carry = bool(names) and not about_thing
-        prefix = " ".join(names) if carry else ""
-        if elliptic:
-            return f"{prefix} {last} {q}".strip(), " ".join([prefix, *history[-2:]]).strip(), carry
-        context = prefix if carry else last
-        return f"{context}: {q}", context, carry
+        """The question read with the conversation when it depends on it (bot/retrieve/conversation.py)."""
+        return contextual_query(q, history, self.retriever.anchors_in)
 
     # ------------------------------------------------------------------------------------------- bibliography
     def _reference_answer(self, q: str, history: Sequence[str]) -> Answer | None:
-        """Questions about a cited publication are answered from the bibliography: the entry, quoted, and a
-        sentence of the review that cites it. A number is read in every document that has it ("What is reference
-        2?" with two documents: both entries, each named by its document). Returns None when the question is not
-        about a reference."""
-        docs = self.index.documents
-        several = len(docs) > 1
-        labels = document_labels(docs)
-        nums = numbered_refs(q)
-        if nums:
-            entries = [e for n in nums for e in self.bibliography.by_number(n)]
-            if not entries:
-                return Answer(q, "abstained", self._no_such_reference(nums), reason="unknown reference number")
-        else:
-            named = self.retriever.anchors_in(q)
-            if not asks_about_reference(q, named):
-                return None
-            earlier: list = []
-            if not named and history and self._PRONOUN.search(q):  # "the title of that paper"
-                named = [n for turn in reversed(history) for n in self.retriever.anchors_in(turn)][:2]
-                earlier = [e for turn in reversed(history) for n in numbered_refs(turn)
-                           for e in self.bibliography.by_number(n)][:1]
-            entries = earlier or (self.bibliography.by_names(named) if named else [])
-            entries = self.bibliography.search(q, entries) if len(entries) > 1 else entries
-            entries = entries or self.bibliography.search(q)
-            if not entries:
-                return None
-        citations, lines = [], []
-        qtoks = set(tokens(q))
-        for doc_id, ref in entries[:3]:
-            doc = docs[doc_id]
-            citations.append(entry_citation(doc, ref))
-            of = f" of {labels[doc_id]}" if several else ""
-            lines.append(f"Reference [{ref.number}]{of}: \u201c{ref.text}\u201d")
-            citing = [s for s in doc.sentences if s.kind == "text" and ref.number in s.refs + s.context_refs]
-            if citing:
-                s = max(citing, key=lambda x: (len(qtoks & set(tokens(x.text))), ref.number in x.refs))
-                citations.append(citation_for(s))
-                who = labels[doc_id] if several else "The review"
-                lines.append(f"{who} cites it in {s.section}: \u201c{s.text}\u201d")
-        text = "\n".join(lines)
-        if len(text) > self.settings.answer_chars:
-            text = "\n".join(line for line in lines if line.startswith("Reference"))
-        answer = Answer(q, "answer", text, citations, reason="answered from the reference list")
-        return attach_sources(answer, docs, with_context=False)
+        return reference_answer(q, history, self.index.documents, self.bibliography, self.retriever.anchors_in,
+                                self.settings.answer_chars)
 
-    def _no_such_reference(self, nums: list[int]) -> str:
-        """"The review has no reference 99; its references are numbered 1–52", for each document of the corpus."""
-        asked = ", ".join(map(str, nums))
-        numbered = {doc_id: sorted(doc.references) for doc_id, doc in self.index.documents.items()}
-        if len(numbered) <= 1:
-            known = next(iter(numbered.values()), [])
-            return f"The review has no reference {asked}" + (
-                f"; its references are numbered {known[0]}–{known[-1]}." if known else ".")
-        labels = document_labels(self.index.documents)
-        ranges = [f"{labels[d]}'s {k[0]}–{k[-1]}" if k else f"{labels[d]} has none" for d, k in numbered.items()]
-        return f"No document has a reference {asked}; the references are numbered: " + ", ".join(ranges) + "."
+    def _not_a_first_author(self, q: str) -> Answer | None:
+        return not_a_first_author(q, self.index.documents, self.bibliography)
 
     # ------------------------------------------------------------------------------------------- deferral
     def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:

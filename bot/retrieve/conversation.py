@@ -1,0 +1,48 @@
+"""Conversation: does a question depend on the earlier turns, and what does it carry over from them?
+
+"And for persistent disease?" continues the last question; "their cohort" carries the study named earlier; "that
+surgery" carries the earlier question's words but not its study; a question with its own subject starts fresh.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bot.text import tokens
+
+ELLIPTIC = re.compile(r"^(and|but|or|also|what about|how about|and what|same|what of|then)\b", re.I)
+PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|this|that|these|those|the same)\b", re.I)
+DEMONSTRATIVE = re.compile(r"\b(this|that|these|those|the same)\s+([a-z-]+)", re.I)
+STUDY_NOUNS = {"study", "studies", "trial", "trials", "series", "cohort", "paper", "analysis", "group", "team",
+                "authors", "report", "work", "publication", "article", "investigators", "researchers"}
+SELF_REFERENCE = re.compile(r"\b(this|the) (review|article|paper)\b", re.I)
+
+
+def contextual_query(q: str, history: Sequence[str],
+                     anchors_in: Callable[[str], list[str]]) -> tuple[str, str | None, bool]:
+    """Resolve a follow-up against the conversation (`anchors_in`: the study names a text uses). Returns the text
+    to embed, the context words for the lexical side (None when the question stands alone) and whether the study
+    named earlier carries over.
+
+    A question with its own subject starts fresh. The history is used only when the question depends on
+    it: an ellipsis ("And for persistent disease?"), a very short question, or a reference back ("their
+    cohort", "that surgery"). A reference to a study ("that study", "their", "its results") carries the
+    study named earlier; one to a thing ("that surgery") carries the earlier question's words, not the
+    study."""
+    if not history or anchors_in(q):
+        return q, None, False
+    stripped = SELF_REFERENCE.sub(" ", q)
+    elliptic = bool(ELLIPTIC.match(q)) or len(tokens(q)) <= 3
+    pronoun = PRONOUN.search(stripped)
+    if not (elliptic or pronoun):
+        return q, None, False
+    last = history[-1]
+    names = next((n for turn in reversed(history) for n in [anchors_in(turn)] if n), [])
+    demo = DEMONSTRATIVE.search(stripped)
+    about_thing = bool(demo) and demo.group(2).lower() not in STUDY_NOUNS
+    carry = bool(names) and not about_thing
+    prefix = " ".join(names) if carry else ""
+    if elliptic:
+        return f"{prefix} {last} {q}".strip(), " ".join([prefix, *history[-2:]]).strip(), carry
+    context = prefix if carry else last
+    return f"{context}: {q}", context, carry

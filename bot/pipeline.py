@@ -258,7 +258,8 @@ class Pipeline:
                 seen.add(sup.quote)
                 start = doc.text.find(sup.quote) if doc else -1
                 citations.append(Citation(doc_id or "", sup.section, sup.quote, start,
-                                          start + len(sup.quote) if start >= 0 else -1, list(sup.refs)))
+                                          start + len(sup.quote) if start >= 0 else -1, list(sup.refs),
+                                          page=_page_at(doc, start)))
         where = f"the part of it that matches the situation described ({branch.replace('_', ' ')})" if branch \
             else "the whole pathway"
         text = (
@@ -321,6 +322,13 @@ class Pipeline:
     def _main_doc(self) -> str:
         """The first document: the flowchart's when its file names no DOI (a chart made for a one-document corpus)."""
         return next(iter(self.index.documents), "")
+
+
+def _page_at(doc, offset: int) -> int | None:
+    """The PDF page a located quote starts on (the page of the sentence holding that offset); None for text."""
+    if doc is None or offset < 0:
+        return None
+    return next((s.page for s in doc.sentences if s.start <= offset < s.end and s.page is not None), None)
 
 
 def describe_index(settings: Settings) -> dict:

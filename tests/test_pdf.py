@@ -171,3 +171,9 @@ def test_a_pdf_only_corpus_answers_with_verbatim_quotes_and_their_pages(renderin
     for c in answer.citations:
         assert c.doc == "racine2025-ascc-review.pdf" and c.page is not None and 1 <= c.page <= 11
         assert quote_norm(c.quote) in corpus_n or "Table" in c.section
+    # A deferral shows the review's flowchart with its quotes located in the PDF, each on its page.
+    shutil.copy(PROJECT_ROOT / "corpus" / "flowchart.json", corpus / "flowchart.json")
+    deferred = Pipeline.load(settings, embedder=embedder, build_missing=False).ask(
+        "My father's anal cancer came back after chemoradiation, no spread. Should he have an APR?")
+    assert deferred.mode == "deferred" and deferred.flowchart and len(deferred.citations) >= 10
+    assert all(c.doc == "racine2025-ascc-review.pdf" and c.start >= 0 and c.page for c in deferred.citations)

@@ -123,7 +123,7 @@ class Pipeline:
             foreign = foreign_topics(q, self.retriever)
             if foreign and self.intent.other_disease(qvec) >= 0.5:
                 return self._refer(q, foreign, intent.reason)
-            return self._defer(q, history, intent.reason)
+            return self._defer(q, history, intent.reason, qvec)
         if intent.kind == "off_topic":
             return self._help(q, intent.rule)
         ref_answer = self._reference_answer(q, history)
@@ -235,7 +235,7 @@ class Pipeline:
         return not_a_first_author(q, self.index.documents, self.bibliography)
 
     # ------------------------------------------------------------------------------------------- deferral
-    def _defer(self, q: str, history: Sequence[str], reason: str) -> Answer:
+    def _defer(self, q: str, history: Sequence[str], reason: str, qvec: np.ndarray | None = None) -> Answer:
         from bot.guard.flowchart import FlowchartError, to_dict, to_tree_text
 
         try:
@@ -244,7 +244,7 @@ class Pipeline:
             return Answer(q, "deferred", "I can't recommend a treatment for a particular person; that decision "
                           "belongs to the treating multidisciplinary team. (The review's management flowchart "
                           f"cannot be shown: {exc})", reason=reason, warnings=[str(exc)])
-        branch = self.branch_of(q, history)
+        branch = self.branch_of(q, history, qvec)
         branch = branch if branch in chart.branches else None  # an edited chart may lack a branch: show it all
         part = chart.subgraph(branch)
         doc_id = self.flowchart_document(chart)
@@ -300,9 +300,10 @@ class Pipeline:
                  "title_from_text": d.metadata.get("metadata_source") == "text", "removable": d.doc_id != keep}
                 for d in self.index.documents.values()]
 
-    def branch_of(self, q: str, history: Sequence[str] = ()) -> str | None:
+    def branch_of(self, q: str, history: Sequence[str] = (), qvec: np.ndarray | None = None) -> str | None:
         """The flowchart branch the described situation belongs to (bot/guard/branches.py: learned, with the cue
-        families as anchors); the rules alone when the learned model cannot be loaded."""
+        families as anchors); the rules alone when the learned model cannot be loaded. `qvec`: the question's own
+        embedding, reused when there is no earlier turn to read with it."""
         from bot.guard.flowchart import match_branch
 
         text = " ".join([*history, q])
@@ -317,7 +318,9 @@ class Pipeline:
                 self._branches = False
         if not self._branches:
             return match_branch(text)
-        return self._branches.branch(text, self.embedder.encode_query(self.retriever.expand(text)))
+        if qvec is None or history:
+            qvec = self.embedder.encode_query(self.retriever.expand(text))
+        return self._branches.branch(text, qvec)
 
     def _main_doc(self) -> str:
         """The first document: the flowchart's when its file names no DOI (a chart made for a one-document corpus)."""

@@ -144,7 +144,7 @@ def test_a_journal_named_in_full_finds_the_study_published_there(pipeline):
 def test_journal_abbreviations_match_word_by_word_and_one_word_journals_are_left_alone():
     from bot.retrieve.descriptors import _abbreviates, _journal
 
-    assert _journal("Ko, G.; Patel, S.V. A systematic review. Color. Dis. 2019, 21, 632–650.") == (["Color", "Dis"],
+    assert _journal("Ko, G.; Patel, S.V. A systematic review. Color. Dis. 2019, 21, 632–650.") == (("Color", "Dis"),
                                                                                                     "2019")
     assert _abbreviates(["Color", "Dis"], ["Colorectal", "Disease"])
     assert not _abbreviates(["Ann", "Oncol"], ["Annual", "Report"])

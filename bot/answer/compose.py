@@ -69,6 +69,7 @@ def _line(c: Citation, label: str = "") -> str:
     return f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})"
 
 
+@functools.lru_cache(maxsize=16384)
 def _shown_length(s: Sentence, cells: tuple[int, ...] | None = None) -> int:
     """Characters a sentence takes in the answer, with its line: a table record as the cells it is quoted by."""
     return len(_line(citation_for(s, cells))) + 1

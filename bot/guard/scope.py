@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import weakref
 from dataclasses import dataclass, replace
 
 from bot.retrieve.lexicon import VALUE_EVIDENCE
@@ -59,6 +60,18 @@ def _surface_terms(question: str) -> list[str]:
     return re.findall(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*", question)
 
 
+_NEAR: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _near_spelling(word: str, retriever: Retriever, cutoff: float) -> bool:
+    """Is the word a near-spelling of a corpus word? (difflib over the whole vocabulary: remembered per index.)"""
+    seen = _NEAR.setdefault(retriever, {})
+    key = (word, cutoff)
+    if key not in seen:
+        seen[key] = bool(difflib.get_close_matches(word, retriever.vocab_list, n=1, cutoff=cutoff))
+    return seen[key]
+
+
 def unknown_names(question: str, retriever: Retriever) -> list[str]:
     """Names and acronyms in the question that appear nowhere in the corpus (body, tables or bibliography) and are
     not a near-spelling of a corpus word."""
@@ -81,7 +94,7 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         place = retriever.lexicon.demonyms.get(low)
         if place and all(t in vocab for t in tokens(place)):
             continue  # "Swiss" for a corpus that says "Switzerland"
-        if toks and all(difflib.get_close_matches(t, retriever.vocab_list, n=1, cutoff=0.84) for t in toks
+        if toks and all(_near_spelling(t, retriever, 0.84) for t in toks
                         if t not in vocab):
             continue
         out.append(w)
@@ -93,7 +106,7 @@ def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     out = []
     for m in TOPIC_WORDS.finditer(fold(question)):
         toks = [t for t in tokens(m.group(0)) if t not in STOPWORDS]
-        known = all(t in retriever.vocabulary or difflib.get_close_matches(t, retriever.vocab_list, n=1, cutoff=0.88)
+        known = all(t in retriever.vocabulary or _near_spelling(t, retriever, 0.88)
                     for t in toks)
         if toks and not known:
             out.append(m.group(0))

@@ -20,6 +20,7 @@ nothing is left in place: the scope check then answers from the question's other
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -81,17 +82,18 @@ _JOURNAL = re.compile(r"([A-Z][A-Za-z-]*\.?(?:\s+(?:[A-Z&][A-Za-z-]*\.?|of|and|i
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z-]+(?:\s+(?:of|and|in|&)?\s*[A-Z][A-Za-z-]+)*")
 
 
-def _journal(ref_text: str) -> tuple[list[str], str] | None:
+@functools.lru_cache(maxsize=4096)
+def _journal(ref_text: str) -> tuple[tuple[str, ...], str] | None:
     """The journal of a reference ("Color. Dis. 2019, 21, …" → ["Color", "Dis"], "2019"): the last run of capitalised
     (often abbreviated) words right before a year."""
     found = list(_JOURNAL.finditer(ref_text))
     if not found:
         return None
-    words = [w.rstrip(".") for w in found[-1].group(1).split() if w[:1].isupper()]
+    words = tuple(w.rstrip(".") for w in found[-1].group(1).split() if w[:1].isupper())
     return (words, found[-1].group(2)) if words else None
 
 
-def _abbreviates(short: list[str], long: list[str]) -> bool:
+def _abbreviates(short, long) -> bool:
     """Each abbreviated word starts the full word in its place ("Color. Dis." for "Colorectal Disease")."""
     return len(short) == len(long) and all(
         lw.lower().startswith(sw.lower()) and (len(sw) >= 3 or sw.lower() == lw.lower()) for sw, lw in zip(short, long))

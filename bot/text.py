@@ -1,6 +1,7 @@
 """Small text tools shared by ingestion, retrieval and the guard: citations, sentences, lexical tokens."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -117,6 +118,10 @@ who whom why will with would you your yours yourself yourselves tell show give f
 there's what's it's versus vs review reviews according""".split())
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/.'][a-z0-9]+)*")
+_PARTS = re.compile(r"[-/.']")
+_NUMERIC = re.compile(r"[0-9.]+")
+_DURATION = re.compile(r"\b(\d+)[ -](month|year|week|day)s?\b")
+_BRITISH = re.compile(r"is(e|ed|es|ing|ation)$")
 
 
 def fold(text: str) -> str:
@@ -124,12 +129,14 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(DASHES).translate(QUOTES).lower()
 
 
+@functools.lru_cache(maxsize=16384)
 def _stem(w: str) -> str:
-    """A deliberately tiny, symmetric normaliser: British → American spelling and plural 's'."""
+    """A deliberately tiny, symmetric normaliser: British → American spelling and plural 's'. (Memoised: a word's
+    stem never changes, and the same words come back in every question.)"""
     if len(w) > 5 and w.endswith("our"):
         w = w[:-3] + "or"  # tumour → tumor, behaviour → behavior
     w = w.replace("aem", "em").replace("oedem", "edem").replace("oesoph", "esoph")
-    w = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", w) if len(w) > 6 else w
+    w = _BRITISH.sub(r"iz\1", w) if len(w) > 6 else w
     if len(w) > 5 and w.endswith("ing"):
         w = w[:-3]  # funding → fund
     elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
@@ -144,22 +151,30 @@ def _stem(w: str) -> str:
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
     """Lexical tokens: compounds kept whole *and* split ('keynote-158', 'keynote', '158'), hyphens also joined
     ('re-irradiation' → 'reirradiation') so spelling variants of the same term meet."""
+    return list(_tokens(text, keep_stopwords))
+
+
+# A few recent texts: one question is tokenised by several steps (its concepts, the scope check, the bibliography);
+# too few to keep a question from one question to the next.
+@functools.lru_cache(maxsize=64)
+def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
+    folded = fold(text)
     out: list[str] = []
-    for m in _TOKEN.finditer(fold(text)):
+    for m in _TOKEN.finditer(folded):
         tok = m.group(0).strip(".'")
         if not tok:
             continue
-        parts = [p for p in re.split(r"[-/.']", tok) if p]
+        parts = [p for p in _PARTS.split(tok) if p]
         if len(parts) > 1:
             out.append(tok)
-            if not re.fullmatch(r"[0-9.]+", tok):
+            if not _NUMERIC.fullmatch(tok):
                 out.append("".join(parts))
         out.extend(parts if len(parts) > 1 else [tok])
     # "12 months" also as "12month", so it meets "12-month" and the thesaurus's "one-year"
-    out.extend(f"{n}{unit}" for n, unit in re.findall(r"\b(\d+)[ -](month|year|week|day)s?\b", fold(text)))
+    out.extend(f"{n}{unit}" for n, unit in _DURATION.findall(folded))
     if not keep_stopwords:
         out = [t for t in out if t not in STOPWORDS]
-    return [_stem(t) for t in out]
+    return tuple(_stem(t) for t in out)
 
 
 # ---------------------------------------------------------------- abbreviations defined in the text: "overall survival (OS)"

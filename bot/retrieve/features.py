@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from bot.retrieve.lexicon import NUMBERS, Query, TokenIndex
+from bot.retrieve.coverage import TokenIndex
+from bot.retrieve.lexicon import NUMBERS, Query
 from bot.text import tokens
 
 FEATURES = (
@@ -49,10 +50,20 @@ FEATURES = (
 )
 
 
-def _group_max(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    out = np.full(n_groups, -np.inf)
-    np.maximum.at(out, groups, values)
-    return out[groups]
+class GroupMax:
+    """For each unit, the maximum of a value over its group (paragraph, section): one reduceat over the units sorted
+    by group, the groups numbered 0..n-1 in order of first appearance."""
+
+    def __init__(self, groups: np.ndarray, n_groups: int):
+        self.groups = groups
+        self.order = None if np.all(np.diff(groups) >= 0) else np.argsort(groups, kind="stable")
+        ordered = groups if self.order is None else groups[self.order]
+        self.starts = np.searchsorted(ordered, np.arange(n_groups))
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        values = values.astype(np.float64, copy=False)  # float64 out, whatever comes in (sentence cosines: float32)
+        ordered = values if self.order is None else values[self.order]
+        return np.maximum.reduceat(ordered, self.starts)[self.groups]
 
 
 class FeatureBuilder:
@@ -68,6 +79,7 @@ class FeatureBuilder:
         self.para = np.array([para_keys[(s.doc_id, s.paragraph)] for s in sents], dtype=np.int64)
         self.sect = np.array([sect_keys[(s.doc_id, s.section)] for s in sents], dtype=np.int64)
         self.n_para, self.n_sect = len(para_keys), len(sect_keys)
+        self.para_max, self.sect_max = GroupMax(self.para, self.n_para), GroupMax(self.sect, self.n_sect)
         members: dict[int, set[str]] = {}
         for i, toks in enumerate(r.sentence_tokens):
             members.setdefault(int(self.para[i]), set()).update(toks)
@@ -125,13 +137,13 @@ class FeatureBuilder:
             section_named = np.array([any(p in t for p in query.sections) for t in r.section_titles], dtype=float)
         neighbour = np.maximum(np.where(self.has_prev, dense[self.prev_idx], -1.0),
                                np.where(self.has_next, dense[self.next_idx], -1.0))
-        para_dense = _group_max(dense, self.para, self.n_para)
+        para_dense = self.para_max(dense)
         feats = {
             "dense": dense,
             "dense_rel": dense - dense.max(),
             "chunk_dense": cd,
             "para_dense": para_dense,
-            "section_dense": _group_max(cd, self.sect, self.n_sect),
+            "section_dense": self.sect_max(cd),
             "bm25": lex,
             "chunk_bm25": cl,
             "rrf": rrf[r.sentence_chunks].max(axis=1),

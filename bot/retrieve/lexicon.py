@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from bot.text import fold, tokens
 
@@ -100,6 +97,8 @@ class Query:
     tables: bool = False                    # the question asks about a table
     sections: tuple[str, ...] = ()          # structural sections it names: "conclusion", "discussion", …
     named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
+    # what each index needs for this question (bot/retrieve/coverage.py), worked out once per question
+    plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 class Lexicon:
@@ -114,7 +113,12 @@ class Lexicon:
             group = {t for w in line.split() for t in tokens(w)}
             for t in group:
                 self.synonyms.setdefault(t, set()).update(group - {t})
-        self._abbr_res = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), a, long) for a, long in glossary.items()]
+        # (word-bounded pattern, abbreviation, long form, long form in lower case); the pattern is tried only when
+        # the abbreviation is in the text at all (a substring test is much cheaper than a regex search)
+        self._abbr_res = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), a, long, long.lower())
+                          for a, long in glossary.items()]
+        self._abbr_tokens = {a: (tokens(a), tuple(tokens(long))) for a, long in glossary.items()}
+        self._synonym_alts = {t: [(s,) for s in sorted(group)] for t, group in self.synonyms.items()}
         self.demonyms = {d: place for d, place in DEMONYMS.items()}
         self._demonym_re = re.compile(r"\b(" + "|".join(map(re.escape, sorted(DEMONYMS, key=len, reverse=True))) + r")\b")
 
@@ -126,10 +130,10 @@ class Lexicon:
         """Long forms of the abbreviations `text` uses, and abbreviations of the long forms it spells out."""
         low = fold(text)
         out = [place for _, place in self.places(text)]
-        for rx, abbr, long in self._abbr_res:
-            if rx.search(low):
+        for rx, abbr, long, long_low in self._abbr_res:
+            if abbr in low and rx.search(low):
                 out.append(long)
-            elif len(long) > 6 and long.lower() in low:
+            elif len(long) > 6 and long_low in low:
                 out.append(abbr)
         return out
 
@@ -144,15 +148,16 @@ class Lexicon:
         asked = fold(question + " " + extra_text)
         concepts: list[Concept] = []
         abbr_alts: dict[str, list[tuple[str, ...]]] = {}
-        for rx, abbr, long in self._abbr_res:
-            if rx.search(folded):
-                for t in tokens(abbr):
-                    abbr_alts.setdefault(t, []).append(tuple(tokens(long)))
+        for rx, abbr, long, _ in self._abbr_res:
+            if abbr in folded and rx.search(folded):
+                abbr_toks, long_toks = self._abbr_tokens[abbr]
+                for t in abbr_toks:
+                    abbr_alts.setdefault(t, []).append(long_toks)
         for demonym, place in self.places(question):
             for t in tokens(demonym):
                 abbr_alts.setdefault(t, []).append(tuple(tokens(place)))
         for t in dict.fromkeys(tokens(question)):
-            alts = [(t,)] + [(s,) for s in sorted(self.synonyms.get(t, ()))] + abbr_alts.get(t, [])
+            alts = [(t,)] + self._synonym_alts.get(t, []) + abbr_alts.get(t, [])
             known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]
             weight = self.idf.get(t) or (max(known) if known else self.max_idf)
             concepts.append(Concept(t, weight, alts))
@@ -178,13 +183,13 @@ class Lexicon:
         for c in query.concepts:
             if any(all(t in have for t in alt) for alt in c.alternatives):
                 got += c.weight
-            elif len(c.word) >= PREFIX_MIN and (c.word in prefixes or _stem_prefix(c.word) in prefixes or any(
+            elif len(c.word) >= PREFIX_MIN and (c.word in prefixes or stem_prefix(c.word) in prefixes or any(
                     c.word[:k] in have for k in range(PREFIX_MIN, len(c.word)))):
                 got += 0.5 * c.weight
         return got / total
 
 
-def _stem_prefix(word: str) -> str:
+def stem_prefix(word: str) -> str:
     """A long word without its last two letters, so 'conclude' meets 'conclusion' and 'dehiscent' 'dehiscence'
     (a word shorter than 7 letters keeps itself: short stems collide)."""
     return word[:-2] if len(word) >= 7 else word
@@ -193,56 +198,3 @@ def _stem_prefix(word: str) -> str:
 def prefixes_of(toks: set[str]) -> set[str]:
     """Every prefix of at least PREFIX_MIN letters of the words in a sentence (for partial matches)."""
     return {t[:k] for t in toks for k in range(PREFIX_MIN, len(t) + 1)}
-
-
-class TokenIndex:
-    """Which units (sentences, table cells) contain each word and each word prefix: coverage of a question is then
-    computed for all units at once with a few array operations, instead of a Python loop per sentence."""
-
-    def __init__(self, token_sets: list[set[str]]):
-        self.n = len(token_sets)
-        post: dict[str, list[int]] = defaultdict(list)
-        pre: dict[str, set[int]] = defaultdict(set)
-        for i, toks in enumerate(token_sets):
-            for t in toks:
-                post[t].append(i)
-                for k in range(PREFIX_MIN, len(t) + 1):
-                    pre[t[:k]].add(i)
-        self._tokens = {t: np.array(v, dtype=np.int32) for t, v in post.items()}
-        self._prefixes = {t: np.fromiter(v, dtype=np.int32) for t, v in pre.items()}
-
-    def has(self, token: str) -> np.ndarray:
-        out = np.zeros(self.n, dtype=bool)
-        idx = self._tokens.get(token)
-        if idx is not None:
-            out[idx] = True
-        return out
-
-    def has_all(self, toks) -> np.ndarray:
-        out = np.ones(self.n, dtype=bool)
-        for t in toks:
-            out &= self.has(t)
-        return out
-
-    def coverage(self, query: Query) -> np.ndarray:
-        """Lexicon.coverage for every unit: full credit for a concept expressed, half for a prefix match."""
-        total = sum(c.weight for c in query.concepts)
-        got = np.zeros(self.n)
-        if not total:
-            return got
-        for c in query.concepts:
-            full = np.zeros(self.n, dtype=bool)
-            for alt in c.alternatives:
-                full |= self.has_all(alt)
-            partial = np.zeros(self.n, dtype=bool)
-            if len(c.word) >= PREFIX_MIN:
-                idx = self._prefixes.get(c.word)
-                if idx is not None:
-                    partial[idx] = True
-                for k in range(PREFIX_MIN, len(c.word)):
-                    partial |= self.has(c.word[:k])
-                idx = self._prefixes.get(_stem_prefix(c.word))
-                if idx is not None:
-                    partial[idx] = True
-            got += c.weight * (full + 0.5 * (partial & ~full))
-        return got / total

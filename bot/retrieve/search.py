@@ -12,13 +12,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from bot.index.store import LoadedIndex
 from bot.linear import load_models
 from bot.retrieve.bibliography import GENERIC_CAPS, StudyNameFinder, study_names
+from bot.retrieve.bm25 import Bm25
+from bot.retrieve.coverage import TokenIndex
 from bot.retrieve.features import FeatureBuilder
-from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, TokenIndex, prefixes_of
+from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, prefixes_of
 from bot.settings import Settings
 from bot.text import abbreviations, fold, table_cells, tokens
 from bot.types import Reference, Sentence
@@ -104,6 +105,13 @@ class Retriever:
         # Table cells, as units of their own: (record position, cell number) for each.
         self.cell_owner = [(i, j) for i, cells in self.cell_tokens.items() for j in range(len(cells))]
         self.cell_index = TokenIndex([self.cell_tokens[i][j] for i, j in self.cell_owner])
+        # Each record's cells are consecutive units of cell_index: where they start; and the [rest, end) bounds
+        # of the cells after the study's cell (the study's cell alone when the record has no other).
+        sizes = np.array([len(c) for c in self.cell_tokens.values()], dtype=np.int64)
+        self._cell_records = np.array(list(self.cell_tokens), dtype=np.int64)
+        self._cell_first = np.cumsum(sizes) - sizes
+        rest = np.where(sizes == 1, self._cell_first, self._cell_first + 1)
+        self._cell_bounds = np.column_stack([rest, self._cell_first + sizes]).reshape(-1)
         kinds = np.array([s.kind for s in self.sentences])
         # A line of one or two words ("Review", a lone label) quotes nothing useful.
         self.is_stub = np.array([len(s.text.split()) < 3 for s in self.sentences])
@@ -112,8 +120,8 @@ class Retriever:
         self.section_titles = [fold(s.section) for s in self.sentences]
         self.pattern_hits = {id(p): np.array([bool(p.search(s.text)) for s in self.sentences])
                              for _, p in ANSWER_TYPES + [(None, NUMBERS)]}
-        self.sentence_bm25 = BM25Okapi(docs_tokens) if docs_tokens else None
-        self.chunk_bm25 = BM25Okapi([tokens(c.embed_text) + [a for n in c.refs for a in anchors.get((c.doc_id, n), [])]
+        self.sentence_bm25 = Bm25(docs_tokens) if docs_tokens else None
+        self.chunk_bm25 = Bm25([tokens(c.embed_text) + [a for n in c.refs for a in anchors.get((c.doc_id, n), [])]
                                      for c in index.chunks]) if index.chunks else None
         self.vocabulary = set().union(*self.sentence_tokens) if self.sentence_tokens else set()
         for doc in index.documents.values():
@@ -178,9 +186,8 @@ class Retriever:
         return self.lexicon.query(question, extra_text=context or "", named=named)
 
     def coverage_of(self, query: Query, positions: list[int]) -> float:
-        have = set().union(*(self.sentence_tokens[i] for i in positions))
-        pre = set().union(*(self.sentence_prefixes[i] for i in positions))
-        return self.lexicon.coverage(query, have, pre)
+        """Lexicon.coverage of the sentences at `positions` taken together (their token sets and prefixes)."""
+        return self.token_index.coverage_of(query, positions)
 
     def question_kind(self, qvec: np.ndarray) -> float:
         """How much the question asks for an overview ("role of", "summarise", "what is known") rather than one
@@ -204,8 +211,11 @@ class Retriever:
             return Hit(self.sentences[i], float(relative[i]), float(dense[i]), float(coverage[i]), float(chunk[i]),
                        cells.get(i), float(prob[i]))
 
-        order = np.argsort(-logit, kind="stable")[:limit]
-        return Ranking(query, [make(int(i)) for i in order], make, self.position, overview, logit)
+        order = np.argsort(-logit, kind="stable")[:limit].tolist()
+        top = zip(order, relative[order].tolist(), dense[order].tolist(), coverage[order].tolist(),
+                  chunk[order].tolist(), prob[order].tolist())
+        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, r, d, c, k, p in top]
+        return Ranking(query, hits, make, self.position, overview, logit)
 
     def table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:
         """A table record's coverage is that of its best cell (with the study's cell); the cells kept for the
@@ -214,13 +224,13 @@ class Retriever:
         if not self.cell_owner:
             return {}
         cell_cov = self.cell_index.coverage(query)
-        out: dict[int, tuple[int, ...] | None] = {}
-        start = 0
-        for i, cells in self.cell_tokens.items():
-            covs = cell_cov[start:start + len(cells)]
-            start += len(cells)
-            key, best = float(covs[0]), float(covs[1:].max()) if len(covs) > 1 else float(covs[0])
-            coverage[i] = max(key, best)
-            out[i] = None if best <= key else \
-                (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - key >= 0.15 * (best - key))
+        key = cell_cov[self._cell_first]  # the study's cell of each record
+        # its best other cell (the study's cell itself when it has none): maxima over [rest, end) of each record
+        best = np.maximum.reduceat(np.append(cell_cov, -np.inf), self._cell_bounds)[::2]
+        coverage[self._cell_records] = np.maximum(key, best)
+        out: dict[int, tuple[int, ...] | None] = dict.fromkeys(self.cell_tokens)
+        for r in np.flatnonzero(best > key).tolist():
+            i, start, k, b = self._cell_records[r], self._cell_first[r], key[r], best[r]
+            covs = cell_cov[start:start + len(self.cell_tokens[i])]
+            out[i] = (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - k >= 0.15 * (b - k))
         return out

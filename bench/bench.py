@@ -202,20 +202,18 @@ class StageTimer:
 
 
 def stage_profile(pipeline, cases: list[dict]) -> tuple[dict[str, float], float]:
-    import bot.guard.intent
     import bot.pipeline as bp
 
     timer = StageTimer()
     labels = {"foreign_topics": "scope: foreign_topics", "judge": "scope: judge", "select": "answer: select",
               "compose": "answer: compose", "abstain": "abstain (nearest passages)"}
     saved_mod = {name: getattr(bp, name) for name in labels if hasattr(bp, name)}
-    saved_guard = bot.guard.intent.classify_intent
     saved_inst: list[tuple[object, str]] = []
     try:
-        bot.guard.intent.classify_intent = timer.wrap("guard: classify_intent", saved_guard)
         for name, fn in saved_mod.items():
             setattr(bp, name, timer.wrap(labels[name], fn))
         for obj, name, label in ((pipeline.embedder, "encode_query", "embed the query"),
+                                 (pipeline.intent, "classify", "guard: intent (cue families + learned layer)"),
                                  (pipeline.retriever, "search", "retrieve: search (dense + BM25 + fusion)"),
                                  (pipeline.retriever, "expand", "retrieve: expand query"),
                                  (pipeline.retriever, "make_query", "retrieve: make_query"),
@@ -233,7 +231,6 @@ def stage_profile(pipeline, cases: list[dict]) -> tuple[dict[str, float], float]
                 pass
         total = time.perf_counter() - t0
     finally:
-        bot.guard.intent.classify_intent = saved_guard
         for name, fn in saved_mod.items():
             setattr(bp, name, fn)
         for obj, name in saved_inst:

@@ -24,17 +24,16 @@ CUE_INPUTS = ("rule_recommendation", "rule_question", "rule_off_topic", "persona
 
 
 def cue_vector(question: str, history: Sequence[str] = (), names: Sequence[str] = ()) -> tuple[np.ndarray, cues.Intent]:
-    """Which cue families fire on this turn (and the rules' own verdict); `names`: the study names it uses."""
-    text = cues.with_study_names(cues.normalise(question), names)
-    rule = cues.classify_intent(question, history, names)
+    """Which cue families fire on this turn (and the rules' own verdict); `names`: the study names it uses. The
+    rules and this vector read the same matches: each family is searched once per turn."""
+    turn = cues.Turn(question, history, names)
+    rule = cues.classify_turn(turn)
     found = {
         "rule_recommendation": rule.kind == "recommendation", "rule_question": rule.kind == "question",
         "rule_off_topic": rule.kind == "off_topic",
-        "personal_ask": cues._PERSONAL_ASK.search(text), "case": cues._CASE.search(text),
-        "attribution": cues._ATTRIBUTION.search(text), "decision": cues._DECISION_RE.search(text),
-        "advisor": cues._ADVISOR.search(text), "we_ask": cues._WE_ASK.search(text),
-        "population": cues._POPULATION.search(text), "domain": cues._DOMAIN.search(text),
-        "history_case": cues._history_case(history),
+        "personal_ask": turn.personal_ask, "case": turn.case, "attribution": turn.attribution,
+        "decision": turn.decision, "advisor": turn.advisor, "we_ask": turn.we_ask,
+        "population": turn.population, "domain": turn.domain, "history_case": turn.history_case,
     }
     return np.array([1.0 if found[k] else 0.0 for k in CUE_INPUTS]), rule
 

@@ -411,6 +411,61 @@ def with_study_names(text: str, names: Sequence[str]) -> str:
     return re.sub(rf"(?<![\w-])(?:{alternation})(?: et al\.?)?(?![\w-])", "study", text)
 
 
+class Turn:
+    """One user turn as the cue families read it: the normalised text (study names read as "study") and each
+    family's first match, searched at most once and only when a rule asks (the learned layer of
+    bot/guard/classifier.py reads the same matches, so a turn is never searched twice)."""
+
+    def __init__(self, question: str, history: Sequence[str] = (), names: Sequence[str] = ()):
+        self.text = with_study_names(normalise(question), names)
+        self.history = history
+        self._found: dict[str, re.Match[str] | None] = {}
+
+    def _search(self, key: str, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        if key not in self._found:
+            self._found[key] = pattern.search(self.text)
+        return self._found[key]
+
+    @property
+    def domain(self):
+        return self._search("domain", _DOMAIN)
+
+    @property
+    def personal_ask(self):
+        return self._search("personal_ask", _PERSONAL_ASK)
+
+    @property
+    def case(self):
+        return self._search("case", _CASE)
+
+    @property
+    def attribution(self):
+        return self._search("attribution", _ATTRIBUTION)
+
+    @property
+    def decision(self):
+        """Strong decision wording only (the rules add the weak wording when no source is named)."""
+        return self._search("decision", _DECISION_RE)
+
+    @property
+    def advisor(self):
+        return self._search("advisor", _ADVISOR)
+
+    @property
+    def we_ask(self):
+        return self._search("we_ask", _WE_ASK)
+
+    @property
+    def population(self):
+        return self._search("population", _POPULATION)
+
+    @property
+    def history_case(self):
+        if "history_case" not in self._found:
+            self._found["history_case"] = _history_case(self.history)
+        return self._found["history_case"]
+
+
 def classify_intent(question: str, history: Sequence[str] = (), names: Sequence[str] = ()) -> Intent:
     """Classify one user turn; ``history`` holds the user's previous turns, oldest first; ``names`` the study
     names the turn uses (the corpus's vocabulary).
@@ -419,12 +474,17 @@ def classify_intent(question: str, history: Sequence[str] = (), names: Sequence[
     introduce "my patient is 70 ..." before a bare "so what should we do?".
     See the module docstring for the precedence of the rules.
     """
-    text = with_study_names(normalise(question), names)
+    return classify_turn(Turn(question, history, names))
+
+
+def classify_turn(turn: Turn) -> Intent:
+    """`classify_intent` on a turn whose cue matches may be read again afterwards (see `Turn`)."""
+    text, history = turn.text, turn.history
     if not re.search(r"\w", text):
         return Intent("off_topic", "empty question", ())
 
-    domain = _DOMAIN.search(text)
-    ask = _PERSONAL_ASK.search(text)
+    domain = turn.domain
+    ask = turn.personal_ask
     recent = list(history)[-HISTORY_WINDOW:]
     medical_history = any(_DOMAIN.search(normalise(h)) for h in recent)
     if domain is None:
@@ -442,21 +502,21 @@ def classify_intent(question: str, history: Sequence[str] = (), names: Sequence[
         return Intent("recommendation", f'asks what to do for "{who}"',
                       (ask.group(0).strip(),))
 
-    case = _CASE.search(text)
-    attribution = _ATTRIBUTION.search(text)
-    decision = _DECISION_RE.search(text) or (None if attribution else
-                                              _WEAK_DECISION_RE.search(text))
-    advisor = _ADVISOR.search(text)
+    case = turn.case
+    attribution = turn.attribution
+    decision = turn.decision or (None if attribution else
+                                 _WEAK_DECISION_RE.search(text))
+    advisor = turn.advisor
     if case and (decision or advisor):
         cue = (decision or advisor).group(0).strip()  # type: ignore[union-attr]
         return Intent("recommendation",
                       f'describes a particular person ("{case.group(0).strip()}") and asks '
                       f'"{cue}"', (case.group(0).strip(), cue))
 
-    population = _POPULATION.search(text)
-    we_ask = _WE_ASK.search(text)
+    population = turn.population
+    we_ask = turn.we_ask
     if not attribution and not population:
-        past = _history_case(history)
+        past = turn.history_case
         implicit = (advisor or we_ask or decision or _FOLLOWUP_ACTOR.search(text)
                     or _FOLLOWUP_TARGET.search(text))
         if past and implicit:
@@ -481,4 +541,4 @@ def classify_intent(question: str, history: Sequence[str] = (), names: Sequence[
     return Intent("question", "no directive ask about a particular person", cues)
 
 
-__all__ = ["Intent", "IntentKind", "classify_intent", "normalise", "HISTORY_WINDOW"]
+__all__ = ["Intent", "IntentKind", "Turn", "classify_intent", "classify_turn", "normalise", "HISTORY_WINDOW"]

@@ -142,10 +142,12 @@ class Plan:
             bit_p = {r: len(toks) + k for k, r in enumerate(pres)}
             rows = np.vstack([ix.token_matrix[toks], ix.prefix_matrix[pres]]) if toks or pres else np.zeros((0, ix.n))
             masks = []
-            for always, alts, (tok_rows, pre_rows) in zip(self.always, self.alts, self.partial):
-                alt_masks = [sum(1 << bit_t[r] for r in rows_) for rows_ in alts]
+            for w, always, alts, (tok_rows, pre_rows) in zip(self.weights, self.always, self.alts, self.partial):
+                # one-word alternatives: any of their bits; longer ones: all the bits of one of them
+                single = sum(1 << bit_t[rows_[0]] for rows_ in alts if len(rows_) == 1)
+                multi = [sum(1 << bit_t[r] for r in rows_) for rows_ in alts if len(rows_) > 1]
                 part = sum(1 << bit_t[r] for r in tok_rows) | sum(1 << bit_p[r] for r in pre_rows)
-                masks.append((always, alt_masks, part))
+                masks.append((w, always, single, multi, part))
             self._bits = (rows, masks)
         return self._bits
 
@@ -157,8 +159,8 @@ class Plan:
         for i in units:
             have |= self._unit(i)
         got = 0.0
-        for w, (always, alt_masks, part) in zip(self.weights, self._layout()[1]):
-            if always or any(have & m == m for m in alt_masks):
+        for w, always, single, multi, part in self._layout()[1]:
+            if always or have & single or any(have & m == m for m in multi):
                 got += w
             elif have & part:
                 got += 0.5 * w

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,12 +46,17 @@ class Ranking:
     _position: dict | None = None
     overview: float = 0.0      # how much the question asks for an overview (0..1)
     scores: np.ndarray | None = None  # every sentence's ranker logit, by position
+    _top: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (hits list, its length, id -> hit)
 
     def hit(self, sentence_id: str) -> Hit:
-        for h in self.hits:
-            if h.sentence.id == sentence_id:
-                return h
-        return self._make(self._position[sentence_id])
+        top = self._top
+        if top is None or top[0] is not self.hits or top[1] != len(self.hits):
+            by_id: dict[str, Hit] = {}
+            for h in self.hits:
+                by_id.setdefault(h.sentence.id, h)
+            top = self._top = (self.hits, len(self.hits), by_id)
+        found = top[2].get(sentence_id)
+        return found if found is not None else self._make(self._position[sentence_id])
 
 
 def ref_anchors(ref: Reference) -> list[str]:

@@ -20,9 +20,7 @@ from bot.retrieve.lexicon import PREFIX_MIN, Query, stem_prefix
 
 class Concepts:
     """The index-independent part of a plan, worked out once per question: for each concept its weight, whether it
-    is expressed everywhere (an alternative with no word at all), its alternatives' distinct words, and the words and
-    prefixes that are a partial match (the concept's word cut at PREFIX_MIN letters and more, as a word; the word
-    itself and its stem, as prefixes)."""
+    is expressed everywhere (an alternative with no word at all) and its alternatives' distinct words."""
 
     def __init__(self, query: Query):
         self.concepts = query.concepts
@@ -30,9 +28,6 @@ class Concepts:
         self.total = sum(self.weights)
         self.always = [any(not alt for alt in c.alternatives) for c in query.concepts]
         self.alts = [[tuple(dict.fromkeys(alt)) for alt in c.alternatives if alt] for c in query.concepts]
-        self.partial_words = [[c.word[:k] for k in range(PREFIX_MIN, len(c.word))] for c in query.concepts]
-        self.partial_prefixes = [list(dict.fromkeys((c.word, stem_prefix(c.word)))) if len(c.word) >= PREFIX_MIN
-                                 else [] for c in query.concepts]
 
     @staticmethod
     def of(query: Query) -> "Concepts":
@@ -43,9 +38,9 @@ class Concepts:
 
 
 class Plan:
-    """One question against one index: each concept's alternatives as the token rows they need (an alternative with
-    a word the index never holds is dropped: no unit expresses it), and the token and prefix rows any of which is a
-    partial match."""
+    """One question against one index: each concept's alternatives as the rows they need (an alternative with a word
+    the index never holds is dropped: no unit expresses it), and the rows any of which is a partial match. Rows are
+    those of `TokenIndex.matrix`: its words, then its prefixes."""
 
     def __init__(self, query: Query, index: "TokenIndex"):
         spec = Concepts.of(query)
@@ -53,103 +48,94 @@ class Plan:
         self.weights = spec.weights
         self.total = spec.total
         self.always = spec.always
-        token_row, prefix_row = index.token_row, index.prefix_row
-        self.alts: list[list[list[int]]] = []
-        for alts in spec.alts:
-            rows = [[token_row.get(t) for t in alt] for alt in alts]
-            self.alts.append([r for r in rows if None not in r])
-        self.partial: list[tuple[list[int], list[int]]] = [
-            ([r for w in words if (r := token_row.get(w)) is not None],
-             [r for p in prefixes if (r := prefix_row.get(p)) is not None])
-            for words, prefixes in zip(spec.partial_words, spec.partial_prefixes)]
+        self.alts = [[rows for alt in alts if (rows := index.alternative(alt)) is not None] for alts in spec.alts]
+        self.partial = [index.partial(c.word) for c in spec.concepts]
         self._index = index
         self._bits: tuple | None = None
         self._unit_bits: list[int] | dict[int, int] | None = None
 
     # ------------------------------------------------------------------------------------ every unit at once
-    def full_and_partial(self) -> tuple[np.ndarray, np.ndarray]:
-        """(concepts × units) booleans: the concept is expressed; a prefix of it is."""
-        ix = self._index
-        n_c = len(self.concepts)
-        full = np.zeros((n_c, ix.n), dtype=bool)
-        partial = np.zeros((n_c, ix.n), dtype=bool)
-        alt_rows, alt_lens, alt_starts, alt_concepts = [], [], [], []
-        for ci, (always, alts) in enumerate(zip(self.always, self.alts)):
-            if always:
-                full[ci] = True
-            elif alts:
-                alt_concepts.append(ci)
-                alt_starts.append(len(alt_lens))
-                for rows in alts:
-                    alt_rows.extend(rows)
-                    alt_lens.append(len(rows))
-        if alt_rows:
-            counts = np.add.reduceat(ix.token_matrix[alt_rows], np.cumsum([0] + alt_lens[:-1]), axis=0,
-                                     dtype=np.int32)
-            alt_full = counts == np.array(alt_lens)[:, None]
-            full[alt_concepts] = np.logical_or.reduceat(alt_full, alt_starts, axis=0)
-        blocks, starts, owners = [], [], []
-        n_rows = 0
-        for ci, (tok_rows, pre_rows) in enumerate(self.partial):
-            if tok_rows or pre_rows:
-                owners.append(ci)
-                starts.append(n_rows)
-                if tok_rows:
-                    blocks.append(ix.token_matrix[tok_rows])
-                if pre_rows:
-                    blocks.append(ix.prefix_matrix[pre_rows])
-                n_rows += len(tok_rows) + len(pre_rows)
-        if blocks:
-            partial[owners] = np.logical_or.reduceat(np.vstack(blocks), starts, axis=0)
-        return full, partial
+    def _groups(self):
+        """The plan as groups of rows, each with a threshold and a credit: an alternative (all of its rows: its
+        length; the concept's weight), the partial matches (any row: 1; half the weight), a concept expressed
+        everywhere (the row true everywhere: 1; the weight). Returns the rows, the group of each row, each group's
+        threshold and credit, the concept of each group, and the weight of each concept that has a group."""
+        rows: list[int] = []
+        row_group, thresholds, credits, group_concept, weights = [], [], [], [], []
+        for w, always, alts, part in zip(self.weights, self.always, self.alts, self.partial):
+            groups = [([self._index.everywhere], 1, w)] if always else \
+                [(r, len(r), w) for r in alts] + ([(part, 1, 0.5 * w)] if part else [])
+            if not groups:
+                continue  # expressed nowhere: the concept adds nothing
+            for group_rows, threshold, credit in groups:
+                row_group += [len(thresholds)] * len(group_rows)
+                rows += group_rows
+                thresholds.append(threshold)
+                credits.append(credit)
+                group_concept.append(len(weights))
+            weights.append(w)
+        return rows, row_group, thresholds, credits, group_concept, weights
 
     def coverage(self) -> np.ndarray:
-        """Lexicon.coverage of every unit."""
-        got = np.zeros(self._index.n)
-        if not self.total:
-            return got
-        full, partial = self.full_and_partial()
-        credit = np.array(self.weights)[:, None] * (full + 0.5 * (partial & ~full))
-        # summed over the concepts row after row, in concept order, as Lexicon.coverage adds them
-        return np.add.reduce(credit, axis=0) / self.total if len(credit) else got
+        """Lexicon.coverage of every unit.
+
+        A unit meets a group when it has at least `threshold` of the group's rows (all of an alternative's words,
+        any partial match). Its credit for a concept is the weight when it meets one of the concept's alternatives,
+        else half the weight when it meets the partial group, else 0: the sum of the credits of the groups it meets,
+        capped at the weight (any sum with an alternative's full weight in it is at least the weight, and a partial
+        credit alone is exact). The credits are then summed over the concepts row after row, in concept order, as
+        Lexicon.coverage adds them, and divided by the total weight: the same numbers to the last bit."""
+        ix = self._index
+        rows, row_group, thresholds, credits, group_concept, weights = self._groups()
+        if not self.total or not rows or not ix.n:
+            return np.zeros(ix.n)
+        in_group = np.zeros((len(thresholds), len(rows)), dtype=np.float32)
+        in_group[row_group, range(len(rows))] = 1.0
+        met = in_group @ ix.matrix[rows].astype(np.float32) >= np.array(thresholds, dtype=np.float32)[:, None]
+        of_concept = np.zeros((len(weights), len(thresholds)))
+        of_concept[group_concept, range(len(thresholds))] = 1.0
+        credit = np.minimum(of_concept @ (met * np.array(credits)[:, None]), np.array(weights)[:, None])
+        return np.add.reduce(credit, axis=0) / self.total
 
     # ------------------------------------------------------------------------------------ a union of units
+    def _layout(self):
+        """The rows the plan looks at, and each concept's weight and bit masks over them: expressed everywhere;
+        any of these bits (one-word alternatives); all the bits of one of these (longer ones); a partial match."""
+        if self._bits is None:
+            rows = sorted({r for alts in self.alts for rows_ in alts for r in rows_} |
+                          {r for part in self.partial for r in part})
+            bit = {r: 1 << k for k, r in enumerate(rows)}
+
+            def mask(of) -> int:  # the bits of some rows (an OR: the same row may come twice)
+                out = 0
+                for r in of:
+                    out |= bit[r]
+                return out
+
+            masks = []
+            for w, always, alts, part in zip(self.weights, self.always, self.alts, self.partial):
+                single = mask(rows_[0] for rows_ in alts if len(rows_) == 1)
+                multi = [mask(rows_) for rows_ in alts if len(rows_) > 1]
+                masks.append((w, always, single, multi, mask(part)))
+            self._bits = (self._index.matrix[rows], masks)
+        return self._bits
+
     def _unit(self, i: int) -> int:
-        """Unit i's words among those the plan looks at, as bits of an integer."""
-        if self._unit_bits is None:
-            rows, _ = self._layout()
-            if len(rows) <= 64:  # every unit at once, in one unsigned 64-bit word each
-                weights = np.left_shift(np.uint64(1), np.arange(len(rows), dtype=np.uint64))
-                self._unit_bits = (rows.T.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64).tolist()
-            else:
-                self._unit_bits = {}
+        """Unit i's rows among those the plan looks at, as the bits of an integer."""
         bits = self._unit_bits
+        if bits is None:
+            rows = self._layout()[0]
+            if len(rows) <= 64:  # every unit at once, one unsigned 64-bit word each
+                weights = np.left_shift(np.uint64(1), np.arange(len(rows), dtype=np.uint64))
+                bits = (rows.T.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64).tolist()
+            else:
+                bits = {}
+            self._unit_bits = bits
         if isinstance(bits, list):
             return bits[i]
         if i not in bits:
-            rows, _ = self._layout()
-            bits[i] = sum(1 << int(k) for k in np.flatnonzero(rows[:, i]))
+            bits[i] = sum(1 << int(k) for k in np.flatnonzero(self._layout()[0][:, i]))
         return bits[i]
-
-    def _layout(self):
-        """The rows the plan looks at (token rows, then prefix rows) and each concept's bit masks."""
-        if self._bits is None:
-            ix = self._index
-            toks = sorted({r for alts in self.alts for rows in alts for r in rows}
-                          | {r for t, _ in self.partial for r in t})
-            pres = sorted({r for _, p in self.partial for r in p})
-            bit_t = {r: k for k, r in enumerate(toks)}
-            bit_p = {r: len(toks) + k for k, r in enumerate(pres)}
-            rows = np.vstack([ix.token_matrix[toks], ix.prefix_matrix[pres]]) if toks or pres else np.zeros((0, ix.n))
-            masks = []
-            for w, always, alts, (tok_rows, pre_rows) in zip(self.weights, self.always, self.alts, self.partial):
-                # one-word alternatives: any of their bits; longer ones: all the bits of one of them
-                single = sum(1 << bit_t[rows_[0]] for rows_ in alts if len(rows_) == 1)
-                multi = [sum(1 << bit_t[r] for r in rows_) for rows_ in alts if len(rows_) > 1]
-                part = sum(1 << bit_t[r] for r in tok_rows) | sum(1 << bit_p[r] for r in pre_rows)
-                masks.append((w, always, single, multi, part))
-            self._bits = (rows, masks)
-        return self._bits
 
     def coverage_of(self, units) -> float:
         """Lexicon.coverage of the union of `units`' token sets (and of their prefixes)."""
@@ -171,6 +157,8 @@ class TokenIndex:
     """Which units (sentences, table cells) contain each word and each word prefix: coverage of a question is then
     computed for all units at once with a few array operations, instead of a Python loop per sentence."""
 
+    MEMO = 4096  # words and alternatives whose rows are remembered (bounded: questions bring new words forever)
+
     def __init__(self, token_sets: list[set[str]]):
         self.n = len(token_sets)
         post: dict[str, list[int]] = defaultdict(list)
@@ -180,21 +168,48 @@ class TokenIndex:
                 post[t].append(i)
                 for k in range(PREFIX_MIN, len(t) + 1):
                     pre[t[:k]].add(i)
+        # one (rows × units) boolean matrix: a row per word, then a row per prefix, then a row true everywhere
         self.token_row = {t: k for k, t in enumerate(post)}
-        self.prefix_row = {t: k for k, t in enumerate(pre)}
-        # (words × units) and (prefixes × units): a question's rows are gathered in one step
-        self.token_matrix = np.zeros((len(post), self.n), dtype=bool)
+        self.prefix_row = {t: len(post) + k for k, t in enumerate(pre)}
+        self.everywhere = len(post) + len(pre)
+        self.matrix = np.zeros((len(post) + len(pre) + 1, self.n), dtype=bool)
+        self.matrix[self.everywhere] = True
         for t, units in post.items():
-            self.token_matrix[self.token_row[t], units] = True
-        self.prefix_matrix = np.zeros((len(pre), self.n), dtype=bool)
+            self.matrix[self.token_row[t], units] = True
         for t, units in pre.items():
-            self.prefix_matrix[self.prefix_row[t], list(units)] = True
-        self._none = np.zeros(self.n, dtype=bool)
-        self._none.flags.writeable = False
+            self.matrix[self.prefix_row[t], list(units)] = True
+        self._alternatives: dict[tuple[str, ...], list[int] | None] = {}
+        self._partials: dict[str, list[int]] = {}
+
+    def alternative(self, words: tuple[str, ...]) -> list[int] | None:
+        """The rows of an alternative's (distinct) words; None when the index never holds one of them."""
+        rows = self._alternatives.get(words, False)
+        if rows is False:
+            rows = [self.token_row.get(t) for t in words]
+            rows = None if None in rows else rows
+            self._remember(self._alternatives, words, rows)
+        return rows
+
+    def partial(self, word: str) -> list[int]:
+        """The rows that make a partial match of a concept's word: the word cut at PREFIX_MIN letters and more, as a
+        word; the word itself and its stem, as prefixes (none for a word shorter than PREFIX_MIN)."""
+        rows = self._partials.get(word)
+        if rows is None:
+            rows = []
+            if len(word) >= PREFIX_MIN:
+                rows = [r for k in range(PREFIX_MIN, len(word)) if (r := self.token_row.get(word[:k])) is not None]
+                rows += [r for p in dict.fromkeys((word, stem_prefix(word))) if (r := self.prefix_row.get(p)) is not None]
+            self._remember(self._partials, word, rows)
+        return rows
+
+    def _remember(self, memo: dict, key, value) -> None:
+        if len(memo) >= self.MEMO:
+            memo.clear()
+        memo[key] = value
 
     def has(self, token: str) -> np.ndarray:
         row = self.token_row.get(token)
-        return self._none.copy() if row is None else self.token_matrix[row].copy()
+        return np.zeros(self.n, dtype=bool) if row is None else self.matrix[row].copy()
 
     def has_all(self, toks) -> np.ndarray:
         out = np.ones(self.n, dtype=bool)
@@ -202,7 +217,7 @@ class TokenIndex:
             row = self.token_row.get(t)
             if row is None:
                 return np.zeros(self.n, dtype=bool)
-            out &= self.token_matrix[row]
+            out &= self.matrix[row]
         return out
 
     def plan(self, query: Query) -> Plan:

@@ -94,82 +94,84 @@ class FeatureBuilder:
         self.has_prev, self.has_next = same_prev, same_next
         self.first_in_para = (~same_prev).astype(float)
         self.log_length = np.array([math.log(1 + len(s.text)) for s in sents])
+        # Reciprocal-rank steps 1/(k + rank) of the chunks' fusion, rank 1 first.
+        self.rrf_steps = 1.0 / (r.settings.rrf_k + np.arange(1, len(r.chunk_matrix) + 1))
+        # The feature matrix of a question starts from this one: columns that depend only on the document (and the
+        # question-dependent ones at the value they take when the question does not ask for them: 0, or
+        # front_other = is_front, which only a question about the article itself sets to 0).
+        self.column = {name: k for k, name in enumerate(FEATURES)}
+        self.template = np.zeros((n, len(FEATURES)))
+        for name, values in (("is_table", r.is_table), ("is_caption", r.is_caption), ("is_stub", r.is_stub),
+                             ("front_other", r.is_front), ("first_in_para", self.first_in_para),
+                             ("log_length", self.log_length)):
+            self.template[:, self.column[name]] = values
 
     def compute(self, query: Query, qvec: np.ndarray, overview: float = 0.0) -> dict[str, np.ndarray]:
         """Every feature for every sentence, plus the intermediate arrays the answer needs (cells, coverage)."""
         r = self.r
         q = qvec[0]
-        n = len(r.sentences)
-        zeros = np.zeros(n)
         qtoks = query.lexical
         # Chunks: dense and BM25, fused by reciprocal rank; the extra last slot stands for "no chunk" (-1).
         chunk_dense = r.chunk_matrix @ q
-        chunk_lex = np.asarray(r.chunk_bm25.get_scores(qtoks)) if qtoks else np.zeros(len(chunk_dense))
+        chunk_lex = r.chunk_bm25.get_scores(qtoks) if qtoks else np.zeros(len(chunk_dense))
         rrf = np.zeros(len(chunk_dense) + 1)
         for scores in (chunk_dense, chunk_lex):
-            order = np.argsort(-scores)
-            rrf[order] += 1.0 / (r.settings.rrf_k + np.arange(1, len(order) + 1))
+            rrf[np.argsort(-scores)] += self.rrf_steps
         rrf /= rrf.max()
         top = np.zeros(len(rrf), dtype=bool)
         top[np.argsort(-rrf[:-1])[: r.settings.top_chunks]] = True
-        pad = lambda a, v: np.append(a, v)  # noqa: E731
-        cd = pad(chunk_dense, -1.0)[r.sentence_chunks].max(axis=1)
-        cl = pad(chunk_lex / chunk_lex.max() if chunk_lex.max() > 0 else chunk_lex, 0.0)[r.sentence_chunks].max(axis=1)
+        best_lex = chunk_lex.max()
+        cd = self._of_chunks(np.append(chunk_dense, -1.0))
+        cl = self._of_chunks(np.append(chunk_lex / best_lex if best_lex > 0 else chunk_lex, 0.0))
 
         dense = r.sentence_matrix @ q
-        lex = np.asarray(r.sentence_bm25.get_scores(qtoks)) if qtoks else zeros.copy()
-        lex = lex / lex.max() if lex.max() > 0 else lex
+        lex = r.sentence_bm25.get_scores(qtoks) if qtoks else np.zeros(len(dense))
+        best_lex = lex.max()
+        lex = lex / best_lex if best_lex > 0 else lex
         coverage = r.token_index.coverage(query)
         cells = r.table_cells(query, coverage)  # updates coverage of table records in place
-        para_cov = self.para_index.coverage(query)[self.para]
+        para_dense = self.para_max(dense)
+        rrf_of = self._of_chunks(rrf)
 
-        wants_hit = zeros
+        x = self.template.copy()  # the columns that do not depend on the question are filled in already
+        col = self.column
+        x[:, col["dense"]] = dense
+        x[:, col["dense_rel"]] = dense - dense.max()
+        x[:, col["chunk_dense"]] = cd
+        x[:, col["para_dense"]] = para_dense
+        x[:, col["section_dense"]] = self.sect_max(cd)
+        x[:, col["bm25"]] = lex
+        x[:, col["chunk_bm25"]] = cl
+        x[:, col["rrf"]] = rrf_of
+        x[:, col["in_top_chunk"]] = top[r.sentence_chunks].any(axis=1)
+        x[:, col["coverage"]] = coverage
+        x[:, col["coverage_rel"]] = coverage - coverage.max()
+        x[:, col["para_coverage"]] = self.para_index.coverage(query)[self.para]
+        x[:, col["neighbour_dense"]] = np.maximum(np.where(self.has_prev, dense[self.prev_idx], -1.0),
+                                                  np.where(self.has_next, dense[self.next_idx], -1.0))
         if query.wants:
-            wants_hit = np.logical_and.reduce([r.pattern_hits[id(p)] for p in query.wants]).astype(float)
-        named_about = named_other = named_reports = zeros
+            wants_hit = np.logical_and.reduce([r.pattern_hits[id(p)] for p in query.wants])
+            x[:, col["wants_hit"]] = wants_hit
+            x[:, col["wants_miss"]] = 1.0 - wants_hit
+        if query.findings:
+            x[:, col["findings_number"]] = r.pattern_hits[id(NUMBERS)]
         if query.named:
             about = np.logical_or.reduce([r.token_index.has_all(name) for name in query.named])
-            reports = np.logical_or.reduce([r.primary_index.has_all(name) for name in query.named])
-            named_about, named_other, named_reports = about.astype(float), (~about).astype(float), \
-                reports.astype(float)
-        section_named = zeros
+            x[:, col["named_about"]] = about
+            x[:, col["named_other"]] = ~about
+            x[:, col["named_reports"]] = np.logical_or.reduce([r.primary_index.has_all(name) for name in query.named])
+        if query.tables:
+            x[:, col["table_asked"]] = r.is_table
+        if query.about_article:
+            x[:, col["front_article"]] = r.is_front
+            x[:, col["front_other"]] = 0.0
         if query.sections:
-            section_named = np.array([any(p in t for p in query.sections) for t in r.section_titles], dtype=float)
-        neighbour = np.maximum(np.where(self.has_prev, dense[self.prev_idx], -1.0),
-                               np.where(self.has_next, dense[self.next_idx], -1.0))
-        para_dense = self.para_max(dense)
-        feats = {
-            "dense": dense,
-            "dense_rel": dense - dense.max(),
-            "chunk_dense": cd,
-            "para_dense": para_dense,
-            "section_dense": self.sect_max(cd),
-            "bm25": lex,
-            "chunk_bm25": cl,
-            "rrf": rrf[r.sentence_chunks].max(axis=1),
-            "in_top_chunk": top[r.sentence_chunks].any(axis=1).astype(float),
-            "coverage": coverage,
-            "coverage_rel": coverage - coverage.max(),
-            "para_coverage": para_cov,
-            "neighbour_dense": neighbour,
-            "wants_hit": wants_hit,
-            "wants_miss": (1.0 - wants_hit) if query.wants else zeros,
-            "findings_number": r.pattern_hits[id(NUMBERS)].astype(float) if query.findings else zeros,
-            "named_about": named_about,
-            "named_other": named_other,
-            "named_reports": named_reports,
-            "is_table": r.is_table.astype(float),
-            "table_asked": r.is_table.astype(float) if query.tables else zeros,
-            "front_article": r.is_front.astype(float) if query.about_article else zeros,
-            "front_other": zeros if query.about_article else r.is_front.astype(float),
-            "is_caption": r.is_caption.astype(float),
-            "is_stub": r.is_stub.astype(float),
-            "section_named": section_named,
-            "section_coverage": self.section_index.coverage(query)[self.sect],
-            "first_in_para": self.first_in_para,
-            "overview_first": overview * self.first_in_para,
-            "overview_para": overview * para_dense,
-            "log_length": self.log_length,
-        }
-        return {"features": np.column_stack([feats[name] for name in FEATURES]), "dense": dense,
-                "coverage": coverage, "chunk": feats["rrf"], "cells": cells}
+            x[:, col["section_named"]] = [any(p in t for p in query.sections) for t in r.section_titles]
+        x[:, col["section_coverage"]] = self.section_index.coverage(query)[self.sect]
+        x[:, col["overview_first"]] = overview * self.first_in_para
+        x[:, col["overview_para"]] = overview * para_dense
+        return {"features": x, "dense": dense, "coverage": coverage, "chunk": rrf_of, "cells": cells}
+
+    def _of_chunks(self, values: np.ndarray) -> np.ndarray:
+        """Each sentence's best value over the (one or two) chunks holding it; `values` has a last slot for "none"."""
+        return values[self.r.sentence_chunks].max(axis=1)

@@ -70,7 +70,7 @@ def take(pipeline, table) -> tuple[list[dict], dict[str, np.ndarray]]:
         q = c["question"]
         qvec = pipeline.embedder.encode_query(r.expand(q))
         ranking = r.search(r.make_query(q), qvec)
-        if c["_source"] == "ranker_pairs.jsonl":
+        if c["_source"].startswith("ranker_pairs"):
             ov = r.question_kind(qvec)
             feats.append(r.features.compute(r.make_query(q), qvec, ov)["features"])
         logits.append(ranking.scores)

@@ -4,7 +4,8 @@ rank_bm25's `BM25Okapi.get_scores` rebuilds every query word's term frequencies 
 documents, for every question. The scores depend on the question only through which words it has, so each word's
 contribution to each document that holds it is computed here once, with rank_bm25's own formula, statistics and
 IDF (negative IDFs floored at epsilon × the mean IDF), in the same order of operations: a question's scores are then
-a sum of a few precomputed rows, equal to rank_bm25's to the last bit (tests/test_coverage.py checks it).
+a sum of a few precomputed rows (one array operation), equal to rank_bm25's to the last bit (tests/test_coverage.py
+checks it).
 """
 from __future__ import annotations
 
@@ -23,21 +24,19 @@ class Bm25:
                 docs, counts = postings.setdefault(word, ([], []))
                 docs.append(d)
                 counts.append(f)
-        # word -> (documents holding it, its term in each): rank_bm25's expression, element by element
-        self.terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # a row per word: its term in each document holding it (0 elsewhere), rank_bm25's expression element by
+        # element
+        self.row = {word: k for k, word in enumerate(postings)}
+        self.terms = np.zeros((len(postings), self.n))
         for word, (docs, counts) in postings.items():
             idx = np.array(docs, dtype=np.int64)
             q_freq = np.array(counts)
             dl = doc_len[idx]
-            term = (ref.idf.get(word) or 0) * (q_freq * (ref.k1 + 1) /
-                                                (q_freq + ref.k1 * (1 - ref.b + ref.b * dl / ref.avgdl)))
-            self.terms[word] = (idx, term)
+            self.terms[self.row[word], idx] = (ref.idf.get(word) or 0) * (
+                q_freq * (ref.k1 + 1) / (q_freq + ref.k1 * (1 - ref.b + ref.b * dl / ref.avgdl)))
 
     def get_scores(self, query: list[str]) -> np.ndarray:
-        """BM25 of every document for the query's words (a word the corpus never uses adds nothing)."""
-        score = np.zeros(self.n)
-        for word in query:
-            hit = self.terms.get(word)
-            if hit is not None:
-                score[hit[0]] += hit[1]
-        return score
+        """BM25 of every document for the query's words: their rows summed in the query's order, row after row, as
+        rank_bm25 adds them (a word the corpus never uses adds nothing; a repeated word counts again)."""
+        rows = [k for word in query if (k := self.row.get(word)) is not None]
+        return np.add.reduce(self.terms[rows], axis=0) if rows else np.zeros(self.n)

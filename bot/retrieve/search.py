@@ -217,9 +217,8 @@ class Retriever:
                        cells.get(i), float(prob[i]))
 
         order = np.argsort(-logit, kind="stable")[:limit].tolist()
-        top = zip(order, relative[order].tolist(), dense[order].tolist(), coverage[order].tolist(),
-                  chunk[order].tolist(), prob[order].tolist())
-        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, r, d, c, k, p in top]
+        top = np.vstack([relative, dense, coverage, chunk, prob])[:, order].T.tolist()  # the best, as Python floats
+        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, (r, d, c, k, p) in zip(order, top)]
         return Ranking(query, hits, make, self.position, overview, logit)
 
     def table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:

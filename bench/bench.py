@@ -457,10 +457,10 @@ def main() -> int:
             if classify_intent(c["question"], hist).kind != "question":
                 continue
             try:  # the ranking ask() computes before judging (mirrors Pipeline.ask)
-                dense_text, context = pipeline.contextual_query(c["question"], hist)
+                dense_text, context, carry = pipeline.contextual_query(c["question"], hist)
                 qvec = embedder.encode_query(pipeline.retriever.expand(dense_text))
                 rankings.append((c["question"], pipeline.retriever.search(
-                    pipeline.retriever.make_query(c["question"], context), qvec)))
+                    pipeline.retriever.make_query(c["question"], context, carry_names=carry), qvec)))
             except Exception as exc:  # noqa: BLE001 - internals moved: report, don't crash
                 print(f"note: scope timing skipped ({exc.__class__.__name__}: {exc})", file=sys.stderr)
                 rankings = []

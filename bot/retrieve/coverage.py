@@ -53,6 +53,7 @@ class Plan:
         self._index = index
         self._bits: tuple | None = None
         self._unit_bits: list[int] | dict[int, int] | None = None
+        self._matrices: tuple | None = None
 
     # ------------------------------------------------------------------------------------ every unit at once
     def _groups(self):
@@ -76,8 +77,9 @@ class Plan:
             weights.append(w)
         return rows, row_group, thresholds, credits, group_concept, weights
 
-    def coverage(self) -> np.ndarray:
-        """Lexicon.coverage of every unit.
+    def coverage(self, groups: np.ndarray | None = None) -> np.ndarray:
+        """Lexicon.coverage of every unit, or (`groups`: where each run of consecutive units starts) of every run
+        of units taken together (a paragraph of sentences).
 
         A unit meets a group when it has at least `threshold` of the group's rows (all of an alternative's words,
         any partial match). Its credit for a concept is the weight when it meets one of the concept's alternatives,
@@ -85,17 +87,33 @@ class Plan:
         capped at the weight (any sum with an alternative's full weight in it is at least the weight, and a partial
         credit alone is exact). The credits are then summed over the concepts row after row, in concept order, as
         Lexicon.coverage adds them, and divided by the total weight: the same numbers to the last bit."""
-        ix = self._index
-        rows, row_group, thresholds, credits, group_concept, weights = self._groups()
-        if not self.total or not rows or not ix.n:
-            return np.zeros(ix.n)
-        in_group = np.zeros((len(thresholds), len(rows)), dtype=np.float32)
-        in_group[row_group, range(len(rows))] = 1.0
-        met = in_group @ ix.matrix[rows].astype(np.float32) >= np.array(thresholds, dtype=np.float32)[:, None]
-        of_concept = np.zeros((len(weights), len(thresholds)))
-        of_concept[group_concept, range(len(thresholds))] = 1.0
-        credit = np.minimum(of_concept @ (met * np.array(credits)[:, None]), np.array(weights)[:, None])
+        n = self._index.n if groups is None else len(groups)
+        arrays = self._arrays()
+        if arrays is None or not n:
+            return np.zeros(n)
+        rows, in_group, thresholds, of_concept, credits, weights = arrays
+        have = self._index.matrix[rows]
+        if groups is not None:  # a run holds a word when one of its units does
+            have = np.logical_or.reduceat(have, groups, axis=1)
+        met = in_group @ have.astype(np.float32) >= thresholds
+        credit = np.minimum(of_concept @ (met * credits), weights)
         return np.add.reduce(credit, axis=0) / self.total
+
+    def _arrays(self):
+        """The groups as arrays (made once per plan: the sentences and their paragraphs share them); None when no
+        concept can be expressed anywhere."""
+        if self._matrices is None:
+            rows, row_group, thresholds, credits, group_concept, weights = self._groups()
+            if not self.total or not rows:
+                self._matrices = ()
+            else:
+                in_group = np.zeros((len(thresholds), len(rows)), dtype=np.float32)
+                in_group[row_group, range(len(rows))] = 1.0
+                of_concept = np.zeros((len(weights), len(thresholds)))
+                of_concept[group_concept, range(len(thresholds))] = 1.0
+                self._matrices = (rows, in_group, np.array(thresholds, dtype=np.float32)[:, None], of_concept,
+                                  np.array(credits)[:, None], np.array(weights)[:, None])
+        return self._matrices or None
 
     # ------------------------------------------------------------------------------------ a union of units
     def _layout(self):
@@ -235,3 +253,17 @@ class TokenIndex:
     def coverage_of(self, query: Query, units) -> float:
         """Lexicon.coverage of the union of some units (a window of sentences)."""
         return self.plan(query).coverage_of(units)
+
+
+class GroupedIndex:
+    """Units made of runs of consecutive units of another index (the paragraphs of the sentences): a run holds a
+    word or a prefix when one of its units does, so its coverage comes from the other index's plan for the
+    question, with the rows OR-ed over each run, and needs no plan of its own."""
+
+    def __init__(self, units: TokenIndex, starts: list[int]):
+        self.units = units
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.n = len(starts)
+
+    def coverage(self, query: Query) -> np.ndarray:
+        return self.units.plan(query).coverage(self.starts)

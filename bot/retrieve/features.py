@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from bot.retrieve.coverage import TokenIndex
+from bot.retrieve.coverage import GroupedIndex, TokenIndex
 from bot.retrieve.lexicon import NUMBERS, Query
 from bot.text import tokens
 
@@ -80,10 +80,13 @@ class FeatureBuilder:
         self.sect = np.array([sect_keys[(s.doc_id, s.section)] for s in sents], dtype=np.int64)
         self.n_para, self.n_sect = len(para_keys), len(sect_keys)
         self.para_max, self.sect_max = GroupMax(self.para, self.n_para), GroupMax(self.sect, self.n_sect)
-        members: dict[int, set[str]] = {}
-        for i, toks in enumerate(r.sentence_tokens):
-            members.setdefault(int(self.para[i]), set()).update(toks)
-        self.para_index = TokenIndex([members.get(p, set()) for p in range(self.n_para)])
+        if self.para_max.order is None:  # paragraphs are runs of consecutive sentences (always, in reading order)
+            self.para_index = GroupedIndex(r.token_index, self.para_max.starts.tolist())
+        else:
+            members: dict[int, set[str]] = {}
+            for i, toks in enumerate(r.sentence_tokens):
+                members.setdefault(int(self.para[i]), set()).update(toks)
+            self.para_index = TokenIndex([members.get(p, set()) for p in range(self.n_para)])
         titles = {int(self.sect[i]): s.section for i, s in enumerate(sents)}
         self.section_index = TokenIndex([set(tokens(titles.get(k, ""))) for k in range(self.n_sect)])
         n = len(sents)

@@ -6,6 +6,7 @@ counting the study it reports: a sentence that inherits [24] from its paragraph 
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -82,6 +83,9 @@ class Retriever:
         anchors = {(d.doc_id, n): ref_anchors(r) for d in index.documents.values() for n, r in d.references.items()}
         self.anchor_words = study_names(index.documents.values())
         self.name_finder = StudyNameFinder(self.anchor_words)
+        # A question is searched for study names by several steps (the guard, follow-ups, the bibliography, the
+        # query): the last few texts' names are kept.
+        self._names_in = functools.lru_cache(maxsize=64)(lambda text: tuple(self.name_finder.find(text)))
 
         docs_tokens = []
         self.sentence_tokens: list[set[str]] = []
@@ -163,7 +167,7 @@ class Retriever:
 
     def anchors_in(self, text: str) -> list[str]:
         """Study names mentioned in `text` (also used to carry a study across follow-up questions)."""
-        return self.name_finder.find(text)
+        return list(self._names_in(text)) if isinstance(text, str) else self.name_finder.find(text)
 
     @staticmethod
     def _metadata_hints(s: Sentence, metadata: dict) -> list[str]:

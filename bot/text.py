@@ -124,6 +124,7 @@ _DURATION = re.compile(r"\b(\d+)[ -](month|year|week|day)s?\b")
 _BRITISH = re.compile(r"is(e|ed|es|ing|ation)$")
 
 
+@functools.lru_cache(maxsize=256)  # the same words and question come back several times in one question's steps
 def fold(text: str) -> str:
     """Lowercase, NFKC, dashes and quotes unified: the form every matcher compares."""
     return unicodedata.normalize("NFKC", text).translate(DASHES).translate(QUOTES).lower()

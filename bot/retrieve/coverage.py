@@ -54,6 +54,7 @@ class Plan:
         self._bits: tuple | None = None
         self._unit_bits: list[int] | dict[int, int] | None = None
         self._matrices: tuple | None = None
+        self._covered: dict[int, float] = {}  # coverage of a window, by the bits of the words it holds
 
     # ------------------------------------------------------------------------------------ every unit at once
     def _groups(self):
@@ -162,13 +163,17 @@ class Plan:
         have = 0
         for i in units:
             have |= self._unit(i)
+        known = self._covered.get(have)  # windows often hold the same words of the question
+        if known is not None:
+            return known
         got = 0.0
         for w, always, single, multi, part in self._layout()[1]:
             if always or have & single or any(have & m == m for m in multi):
                 got += w
             elif have & part:
                 got += 0.5 * w
-        return got / self.total
+        self._covered[have] = got / self.total
+        return self._covered[have]
 
 
 class TokenIndex:

@@ -130,10 +130,6 @@ class OnnxEncoder:
         options.log_severity_level = 3  # errors only: the export's shape hints are not news to a user
         options.enable_cpu_mem_arena = False  # give activations back after each batch: a rebuild in the UI
         # process would otherwise keep its largest batch's memory for the life of the server
-        # Worker threads sleep when a run ends instead of spinning for more work: a question's embedding is one
-        # short run followed by Python work (retrieval, the answer), which spinning workers would slow down by
-        # taking a core from it; on a shared 2-core machine spinning slowed the embedding itself too.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(str(self.folder / MODEL_FILE), options,
                                                 providers=["CPUExecutionProvider"])

@@ -122,6 +122,12 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     hits = ranking.hits
     query = ranking.query
     best_val, best_window = float("-inf"), [hits[0]]
+
+    def gives_wanted(s: Sentence) -> bool:
+        """The sentence has every kind of value the question asks for (the retriever matched each kind against
+        every sentence once, at load)."""
+        i = retriever.position[s.id]
+        return all(retriever.pattern_hits[id(p)][i] for p in query.wants)
     for seed in hits[:seeds]:
         for window in _window_candidates(seed.sentence, retriever):
             length = sum(_shown_length(w) for w in window)
@@ -131,8 +137,7 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             gain = retriever.coverage_of(query, [retriever.position[w.id] for w in window]) - \
                 max(m.coverage for m in members)
             val = seed.score + 0.3 * gain - 0.02 * (len(window) - 1)
-            if query.wants and not all(p.search(seed.sentence.text) for p in query.wants) and \
-                    any(all(p.search(m.sentence.text) for p in query.wants) for m in members):
+            if query.wants and not gives_wanted(seed.sentence) and any(gives_wanted(m.sentence) for m in members):
                 val += 0.05  # a neighbour supplies the kind of value asked for
             nxt = window[-1]
             if len(window) > 1 and nxt.start > seed.sentence.start and _continues(ranking.hit(nxt.id), seed):

@@ -94,6 +94,9 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         place = retriever.lexicon.demonyms.get(low)
         if place and all(t in vocab for t in tokens(place)):
             continue  # "Swiss" for a corpus that says "Switzerland"
+        if place:  # a demonym whose place the corpus never names: not a misspelling ("Italian" is not "Italiano")
+            out.append(w)
+            continue
         if toks and all(_near_spelling(t, retriever, 0.84) for t in toks
                         if t not in vocab):
             continue

@@ -265,6 +265,7 @@ def test_rebuild_button_reports_what_changed(monkeypatch, scratch_settings):
     text = sidebar_text(at)
     assert "1 added" in text and "1 unchanged" in text, text
     assert "fresh" in text and "Documents (2)" in text and "extra-notes.txt" in text
+    assert "Racine 2025 (racine2025-ascc-review.txt)" in text  # each document by the label its quotes carry
     assert at.sidebar.status and at.sidebar.status[0].label == "Index rebuilt"
     button(at, "Rebuild index").click().run()
     assert "up to date" in sidebar_text(at)

@@ -332,8 +332,8 @@ def draw_index_status(settings: Settings) -> None:
         st.caption(md(reason))
     counts = info["counts"] or {}
     docs = info["documents"] or {}
-    rows = [f"<li>{esc(name)}: {esc(d.get('title', ''))} ({plural(int(d.get('chunks', 0)), 'chunk')})</li>"
-            for name, d in docs.items()]
+    rows = [f"<li>{esc(d['label'] + ' (' + name + ')' if d.get('label') else name)}: {esc(d.get('title', ''))} "
+            f"({plural(int(d.get('chunks', 0)), 'chunk')})</li>" for name, d in docs.items()]
     st.html(f'<div class="ascc-bib"><b>Documents ({len(docs)})</b><ul>{"".join(rows)}</ul>'
             f'<b>Chunks:</b> {int(counts.get("chunks", 0))} · <b>Sentences:</b> {int(counts.get("sentences", 0))}'
             f'<br><b>Embedding model:</b> {esc(info["model"] or "unknown")}'

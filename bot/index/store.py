@@ -39,7 +39,7 @@ from bot.index import onnx
 from bot.index.embed import Embedder, model_fingerprint, text_key
 from bot.settings import ENV_INDEX, ENV_MODEL, Settings
 from bot.text import plural
-from bot.types import Chunk, Document, Reference, Section, Sentence
+from bot.types import Chunk, Document, Reference, Section, Sentence, document_labels
 
 FORMAT_VERSION = 1
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -425,13 +425,14 @@ def _remove_leftovers(index_dir: Path) -> None:
 def _manifest(settings: Settings, expected: dict, docs: dict[str, Document], chunks: list[Chunk],
               sentences: list[Sentence], chunk_vecs: np.ndarray, files: dict[str, str]) -> dict:
     manifest = dict(expected)
+    labels = document_labels(docs)
     manifest.update({
         "model_path": settings.model_path,
         "model_name": Path(settings.model_path).name if Path(settings.model_path).name != "model"
         else Path(settings.model_path).parent.name,
         "dim": int(chunk_vecs.shape[1]),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "documents": {k: {"sha256": d.sha256, "title": d.title, "sentences": len(d.sentences),
+        "documents": {k: {"sha256": d.sha256, "title": d.title, "label": labels[k], "sentences": len(d.sentences),
                           "chunks": sum(1 for c in chunks if c.doc_id == k)} for k, d in docs.items()},
         "counts": {"documents": len(docs), "chunks": len(chunks), "sentences": len(sentences)},
         "files": files,

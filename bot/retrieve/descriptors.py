@@ -11,6 +11,10 @@ the documents' own material says who is from there:
 A journal named in full ("the 2018 Lancet Oncology study") is matched to the abbreviated journal of a bibliography
 entry ("Lancet Oncol. 2018") → its first author (`journal_authors`).
 
+A study may also be described by what its table record says of it and nothing else does ("the phase 1b trial",
+"the 1,018-patient registry study"): a word of the question that only one record's cells use, and that no passage
+about another study uses, names that record's study (`table_studies`).
+
 An acronym the documents never use is read the same way: "the NCDB study" is the study whose table record says
 "National Cancer Database", when a run of capitalised words in the documents has the acronym's letters in order,
 each word starting with the next one (`long_form`).
@@ -24,7 +28,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from bot.text import fold
+from bot.text import STOPWORDS, fold, table_cells, tokens
 
 _AFFILIATION = re.compile(r"\b(department|university|hospital|institute|centre|center|faculty|clinic|school of|"
                           r"division|unit of|service of)\b", re.I)
@@ -120,8 +124,39 @@ def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
     return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
+def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]]:
+    """Words of the question that describe one table record's study and no other → that study's first author.
+    A word qualifies when one record alone uses it in its cells (the study's own cell aside: its name and year are
+    found anyway), and every passage of the text that uses it is about that same study."""
+    if retriever.anchors_in(question):
+        return {}  # the question names its study already
+    records = [(s, {t for _, v in table_cells(s.text)[1:] for t in tokens(v)}) for s in retriever.sentences
+               if s.kind == "table_record" and s.refs]
+    out: dict[str, list[str]] = {}
+    for word in dict.fromkeys(tokens(question)):
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        users = [s for s, cells in records if word in cells]
+        if len(users) != 1:
+            continue
+        refs = set(users[0].refs)
+        elsewhere = [s for i, s in enumerate(retriever.sentences) if s.kind != "table_record"
+                     and word in retriever.sentence_tokens[i] and not refs & set(s.refs + s.context_refs)]
+        if elsewhere:
+            continue
+        authors = [r.first_author for n in users[0].refs for _, r in bibliography.by_number(n) if r.first_author]
+        if authors:
+            out[word] = list(dict.fromkeys(authors))
+    return out
+
+
 def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
     out = Resolution(question)
+    described = table_studies(question, retriever, bibliography)
+    authors = list(dict.fromkeys(a for names in described.values() for a in names))
+    if 1 <= len(authors) <= 2:  # the words point at one study (two at most): name it for retrieval
+        out.query = f"{out.query} ({' and '.join(authors)})"
+        out.resolved.update({w: ", ".join(a) for w, a in described.items()})
     for journal, authors in journal_authors(question, bibliography).items():
         if len(authors) <= 2:
             typed = r"\s+(?:(?:of|and|in|&)\s+)?".join(re.escape(w) for w in journal.split())

@@ -66,6 +66,16 @@ def test_a_measure_the_review_does_not_give_for_that_study_is_abstained(pipeline
     assert a.mode == "answer" and "47 months" in a.text
 
 
+def test_the_measure_is_the_head_of_rate_of_phrase(pipeline):
+    """"The rate of perineal hernia" asks for a rate of hernia: the review says VRAM flaps decrease herniation and
+    gives wound-complication percentages, but no hernia percentage; "the rate of perineal wound complications" is
+    given."""
+    a = pipeline.ask("How much does a VRAM flap reduce the rate of perineal hernia? What are the percentages?")
+    assert a.mode == "abstained" and "hernia" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("What was the rate of perineal wound complications after primary closure?")
+    assert a.mode == "answer" and "38.2%" in a.text, (a.mode, a.reason)
+
+
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
 

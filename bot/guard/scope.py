@@ -213,7 +213,9 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
 
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
     # rate of something else (wound complications after VRAM closure) does not answer.
-    measures = [t for m in _MEASURE.finditer(q) for t in tokens(next(g for g in m.groups() if g))
+    # "the rate of perineal hernia": the last word of the phrase after "rate of" is the measure (its head noun)
+    measures = [t for m in _MEASURE.finditer(q)
+                for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
                 if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
 
@@ -246,7 +248,9 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
                       r"(?:survival|response|rates?)\b"
                       r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
                       r"|\b(survival|mortality|incidence|prevalence)\b"
-                      r"|\b([a-z][a-z-]{2,})\s+(?:rates?|percentages?|proportions?)\b|\b(?:rates?|percentages?|"
-                      r"proportions?) of ([a-z][a-z-]{2,})\b")
+                      r"|\b(?!(?:the|its|their|this|that|these|actual|exact|real|true)\s)([a-z][a-z-]{2,})\s+"
+                      r"(?:rates?|percentages?|proportions?)\b"
+                      r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
+                      r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 _DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")

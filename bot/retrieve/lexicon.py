@@ -47,7 +47,7 @@ ANSWER_TYPES = [
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
     ("dose", ANSWER_TYPES[0][0], ANSWER_TYPES[0][1]),
-    ("percentage", re.compile(r"\b(percent|percentage|proportion|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
+    ("percentage", re.compile(r"\b(percent|percentages?|proportions?|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),
     # "What was the survival …", and a named survival measure other than overall survival ("disease-free survival

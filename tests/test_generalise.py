@@ -93,6 +93,24 @@ def test_a_fact_question_stays_short(overview_pipeline):
     assert len(a.text) < 600  # the fact and its neighbours, not the whole section
 
 
+def test_an_overview_of_a_named_study_quotes_what_that_study_found(pipeline):
+    """The review has two Kim studies ([28] 2018, [35] 2024). "Describe the … study by Kim et al. (2018)" quotes
+    [28]'s results (its survival figures), and nothing from the other Kim."""
+    a = pipeline.ask("Describe the docetaxel, cisplatin and fluorouracil study by Kim et al. (2018).")
+    assert a.mode == "answer", a.text
+    quoted = [c for c in a.citations if c.in_answer]
+    assert all(28 in c.refs + c.context_refs for c in quoted), [(c.refs, c.context_refs) for c in quoted]
+    assert "11.0 months" in a.text and "83.1%" in a.text
+
+
+def test_rows_of_one_table_are_different_points(pipeline):
+    """Every record of a table repeats its column labels: that does not make two studies' rows the same point."""
+    a = pipeline.ask("Which salvage surgery studies are compiled in the review's summary table, and how large "
+                     "were they?")
+    rows = [c for c in a.citations if c.in_answer and c.section.startswith("Table 1") and "Sample Size" in c.quote]
+    assert len(rows) >= 4, a.text
+
+
 # ------------------------------------------------------------------ descriptors
 def test_swiss_finds_the_authors_conclusion(pipeline):
     a = pipeline.ask("What did the Swiss authors conclude?")

@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from bot.answer.sources import attach_sources
+from bot.retrieve.lexicon import NUMBERS
 from bot.retrieve.search import Hit, Ranking, Retriever
 from bot.settings import Settings
 from bot.text import citations_in, table_cells, tokens
@@ -167,14 +168,39 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     return chosen
 
 
+def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+    """An overview of a named study ("Describe the study by Kim et al.", "an overview of the SCARCE trial"): the
+    sentences of the paragraphs that report it, those giving results (numbers) first, each group in ranking
+    order; then everything else. None when the question does not ask about a named study."""
+    query = ranking.query
+    if not (query.named and query.study_asked):
+        return None
+    reports = np.logical_or.reduce([retriever.token_index.has_all(name) for name in query.named])
+    numbers = retriever.pattern_hits[id(NUMBERS)]
+    study = [h for h in ranking.hits if reports[retriever.position[h.sentence.id]]]
+    if not study:
+        return None
+    # Two studies may share a name (Kim 2018, Kim 2024): the one the ranker puts first is the one asked about.
+    cited = set(study[0].sentence.refs + study[0].sentence.context_refs)
+    if cited:
+        study = [h for h in study if cited & set(h.sentence.refs + h.sentence.context_refs)]
+    reports = np.zeros(len(reports), dtype=bool)
+    reports[[retriever.position[h.sentence.id] for h in study]] = True
+    results = [h for h in study if numbers[retriever.position[h.sentence.id]]]
+    rest = [h for h in study if not numbers[retriever.position[h.sentence.id]]]
+    return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
+
+
 def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int) -> list[Hit]:
     """An overview uses the whole budget: the best sentences in ranking order, from whichever paragraphs and
-    sections treat the topic, down to `overview_floor` of the best score."""
+    sections treat the topic, down to `overview_floor` of the best score. An overview of one named study quotes
+    what that study found (`_study_first`), however far the ranker scores its results below its opening sentence."""
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    for h in ranking.hits:
-        if h.score < settings.overview_floor * top:
+    study = _study_first(ranking, retriever)
+    for h in study or ranking.hits:
+        if h.score < settings.overview_floor * top and study is None:
             break
         if _redundant(h.sentence, [c.sentence for c in chosen]) or used + _shown_length(h.sentence, h.cells) > budget:
             continue
@@ -222,11 +248,22 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
+@functools.lru_cache(maxsize=8192)
+def _content_words(s: Sentence) -> frozenset[str]:
+    """What a sentence says: a table record's cell values, not the column labels every record of its table
+    repeats (two studies' rows are different points)."""
+    if s.kind == "table_record":
+        cells = table_cells(s.text)
+        if cells:
+            return frozenset(tokens(" ".join(value for _, value in cells)))
+    return _words(s.text)
+
+
 def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
     """The abstract and discussion restate the body: do not quote the same point twice."""
-    a = _words(s.text)
+    a = _content_words(s)
     for c in chosen:
-        b = _words(c.text)
+        b = _content_words(c)
         if a and b and len(a & b) / min(len(a), len(b)) > 0.7:
             return True
     return False

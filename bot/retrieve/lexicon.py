@@ -75,6 +75,10 @@ VALUE_EVIDENCE = [
 # come first. Each pattern's group is matched against section titles.
 STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|method|result)\w*")
 
+# A question about a study as such, by its kind of publication: "the KEYNOTE-158 study", "the review by Ko".
+STUDY_NOUNS = re.compile(r"\b(stud(?:y|ies)|trials?|cohorts?|series|meta-analys[ie]s|systematic reviews?|review by|"
+                         r"et al|papers?|publications?)\b")
+
 # "What did X find / report / show?" prefers sentences with results (numbers), without requiring them.
 FINDINGS = re.compile(r"\b(find|found|findings|show|showed|shown|report|reported|results?|outcomes?|effect)\b")
 NUMBERS = re.compile(r"\d(\.\d+)?\s?(%|months?)")
@@ -93,6 +97,7 @@ class Query:
     lexical: list[str]                      # BM25 tokens: question, expansions, synonyms, conversation
     wants: list[re.Pattern] = field(default_factory=list)
     findings: bool = False
+    study_asked: bool = False               # it asks about a study as such ("the … trial", "the study by Kim")
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
     sections: tuple[str, ...] = ()          # structural sections it names: "conclusion", "discussion", …
@@ -169,7 +174,7 @@ class Lexicon:
         return Query(
             concepts=concepts, lexical=list(dict.fromkeys(lexical)),
             wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
-            findings=bool(FINDINGS.search(asked)), about_article=bool(ARTICLE_WORDS.search(folded)),
+            findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\btables?\b", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
             named=[tuple(tokens(n)) for n in (named or [])])

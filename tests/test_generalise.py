@@ -103,6 +103,14 @@ def test_an_overview_of_a_named_study_quotes_what_that_study_found(pipeline):
     assert "11.0 months" in a.text and "83.1%" in a.text
 
 
+def test_summarising_a_part_of_the_article_quotes_that_part(pipeline):
+    """"Summarise the discussion" is about the section of that name, not about sentences elsewhere that say
+    "summarizes"."""
+    a = pipeline.ask("Summarise the discussion section of the review.")
+    quoted = [c.section for c in a.citations if c.in_answer]
+    assert len(quoted) >= 3 and all(s == "3. Discussion" for s in quoted), quoted
+
+
 def test_rows_of_one_table_are_different_points(pipeline):
     """Every record of a table repeats its column labels: that does not make two studies' rows the same point."""
     a = pipeline.ask("Which salvage surgery studies are compiled in the review's summary table, and how large "

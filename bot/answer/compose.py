@@ -191,6 +191,17 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
 
 
+def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+    """"Summarise the discussion", "what do the conclusions say": that part's sentences only, in ranking order
+    (the ranker may prefer a sentence elsewhere that says "summarizes"). None when no section has that name."""
+    parts = ranking.query.parts
+    if not parts:
+        return None
+    inside = [h for h in ranking.hits if any(p in retriever.section_titles[retriever.position[h.sentence.id]]
+                                             for p in parts)]
+    return inside or None
+
+
 def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int) -> list[Hit]:
     """An overview uses the whole budget: the best sentences in ranking order, from whichever paragraphs and
     sections treat the topic, down to `overview_floor` of the best score. An overview of one named study quotes
@@ -198,7 +209,7 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = _study_first(ranking, retriever)
+    study = _study_first(ranking, retriever) or _part_first(ranking, retriever)
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:
             break

@@ -75,6 +75,11 @@ VALUE_EVIDENCE = [
 # come first. Each pattern's group is matched against section titles.
 STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|method|result)\w*")
 
+# … and asks about that part as such: "summarise the discussion (section)", "what do the conclusions say", not
+# "the results of KEYNOTE-158".
+PARTS = re.compile(r"\bthe (introduc|discuss|conclu|abstract|summar|method|result)\w*(?! of\b)(?:\s+sections?)?\b"
+                   r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b")
+
 # A question about a study as such, by its kind of publication: "the KEYNOTE-158 study", "the review by Ko".
 STUDY_NOUNS = re.compile(r"\b(stud(?:y|ies)|trials?|cohorts?|series|meta-analys[ie]s|systematic reviews?|review by|"
                          r"et al|papers?|publications?)\b")
@@ -97,6 +102,7 @@ class Query:
     lexical: list[str]                      # BM25 tokens: question, expansions, synonyms, conversation
     wants: list[re.Pattern] = field(default_factory=list)
     findings: bool = False
+    parts: tuple[str, ...] = ()             # parts of the article it asks about as such: "summarise the discussion"
     study_asked: bool = False               # it asks about a study as such ("the … trial", "the study by Kim")
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
@@ -177,6 +183,7 @@ class Lexicon:
             findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\btables?\b", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
+            parts=tuple(m.group(1) or m.group(2) for m in PARTS.finditer(folded)),
             named=[tuple(tokens(n)) for n in (named or [])])
 
     def coverage(self, query: Query, have: set[str], prefixes: set[str]) -> float:

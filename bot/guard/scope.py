@@ -45,7 +45,8 @@ rate rates dose doses dosage given use used report reported find found show show
 patient patients result results outcome outcomes value number median mean year years month months time per
 effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
 is are was were say says mention mentions describe discuss discussed give gives one two three four five six
-single first second ii iii phase group groups arm arms""", keep_stopwords=True))
+single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
+around""", keep_stopwords=True))
 
 
 @dataclass(frozen=True)

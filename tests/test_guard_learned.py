@@ -76,6 +76,17 @@ def test_the_measure_is_the_head_of_rate_of_phrase(pipeline):
     assert a.mode == "answer" and "38.2%" in a.text, (a.mode, a.reason)
 
 
+def test_a_value_given_for_another_study_is_not_answered_for_the_named_one(pipeline):
+    """The review gives the median time to a salvage APR only for Ko [11]; Hagemans' paragraph has other durations
+    (median overall survival). Asked of Hagemans, the reply says the review does not give it for Hagemans and
+    where it does give it; Hagemans' own median survival is still answered."""
+    a = pipeline.ask("What was the median time to a salvage APR in the Hagemans series?")
+    assert a.mode == "abstained", a.text
+    assert "Hagemans" in a.reason and "11" in a.reason, a.reason
+    a = pipeline.ask("What median overall survival did Hagemans et al. report after salvage APR?")
+    assert a.mode == "answer" and "47 months" in a.text, (a.mode, a.reason)
+
+
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
 

@@ -8,7 +8,9 @@ vaccination"). Then `judge`, after retrieval, declines the question when
    ("CAR-T", "France") — that is not a spelling variant of a word it does mention;
 4. the question asks for a kind of value (a dose, a percentage, a duration, a count) and no top-ranked sentence
    gives that kind of value about the question's subject ("What dose of pembrolizumab…?": the review gives DCF
-   doses, never a pembrolizumab dose; "median survival in Damron's group": it gives only 5-year rates).
+   doses, never a pembrolizumab dose; "median survival in Damron's group": it gives only 5-year rates);
+5. the question names a study whose passages give values of the kind asked, but the value asked for is given for
+   another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko).
 """
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ patient patients result results outcome outcomes value number median mean year y
 effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
 is are was were say says mention mentions describe discuss discussed give gives one two three four five six
 single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
-around""", keep_stopwords=True))
+around et al""", keep_stopwords=True))
 
 
 @dataclass(frozen=True)
@@ -235,12 +237,49 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     if not missing:
+        if focus is not None and any(focus in name for name in query.named):
+            return _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus)
         return Verdict(True, "")
     wanted = [(k, ev) for k, ev in wanted if k in missing]
     kinds = " and ".join(kind for kind, _ in wanted)
     what = f"{measure} {kinds}" if measure else kinds
     shown = next((w for w in _surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"
     return Verdict(False, f"the review gives no {what} for {shown or 'this'}")
+
+
+OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)
+OTHER_GAP = 0.1  # … and by how much more than the named study's best value sentence
+
+
+def _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus) -> Verdict:
+    """The named study has values of the kind asked, but the value asked for ("the median time to salvage APR")
+    is given for another study: its sentence expresses the question's measure words, the named study's do not
+    ("What median time to salvage APR did Hagemans report?": the review gives it for Ko)."""
+    names = {t for name in query.named for t in name}
+    measure = [c for c in query.concepts if c.word not in QUESTION_WORDS and c.word not in STOPWORDS
+               and c.word not in names and not c.word.isdigit()]
+    if not measure:
+        return Verdict(True, "")
+    asked = replace(query, concepts=measure)
+
+    def expresses(h) -> float:
+        """Read with the sentences before it in its paragraph, which name what its value is of ("Hagemans et al.
+        studied salvage APR …. The median overall survival was 47 months")."""
+        i = retriever.position[h.sentence.id]
+        s = h.sentence
+        span = [j for j in range(i, max(i - CONTEXT_SENTENCES, 0) - 1, -1)
+                if retriever.sentences[j].doc_id == s.doc_id and retriever.sentences[j].paragraph == s.paragraph]
+        return retriever.coverage_of(asked, span)
+
+    valued = [h for h in ranking.hits[:20] if any(gives(h, kind, ev) for kind, ev in wanted)]
+    own = max((expresses(h) for h in valued if about(h)), default=0.0)
+    other = max(((expresses(h), h) for h in valued if not about(h)), default=(0.0, None), key=lambda t: t[0])
+    if other[1] is None or other[0] < OTHER_MIN or other[0] - own < OTHER_GAP:
+        return Verdict(True, "")
+    refs = other[1].sentence.refs + other[1].sentence.context_refs
+    shown = next((w for w in _surface_terms(question) if focus in tokens(w)), focus)
+    where = f" (it gives it for [{', '.join(map(str, refs))}])" if refs else ""
+    return Verdict(False, f"the review does not give this value for {shown}{where}")
 
 
 # The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage

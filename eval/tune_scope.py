@@ -1,0 +1,73 @@
+"""Tune the scope check's "given for another study" thresholds (bot/guard/scope.py OTHER_MIN, OTHER_GAP) on the
+working halves only.
+
+    .venv/bin/python eval/tune_scope.py
+
+Cases: the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl (never the locked halves). For each
+pair of values every question is asked again; the objective counts the out-of-scope questions declined, minus
+FALSE_COST for each fact question declined or deferred (a wrong refusal costs more than a missed one). Ties keep
+the stricter pair (fewer refusals). The chosen values are written by hand into bot/guard/scope.py, with this script
+named beside them.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bot.guard.scope as scope  # noqa: E402
+from bot.pipeline import Pipeline  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+OTHER_MIN = [0.6, 0.7, 0.8, 0.9, 1.0]
+OTHER_GAP = [0.1, 0.2, 0.3, 0.4, 0.5]
+FALSE_COST = 5  # the acceptance sets allow no fact refused, and a miss or two among the out-of-scope
+
+
+def cases() -> list[dict]:
+    files = [ROOT.parent / "shared" / "eval" / "questions.jsonl", ROOT / "eval" / "dev_questions.jsonl",
+             *sorted(glob.glob(str(ROOT / "eval" / "sets" / "*.working.jsonl")))]
+    out = []
+    for f in files:
+        if Path(f).exists():
+            out += [json.loads(line) for line in Path(f).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [c for c in out if c.get("kind") in ("fact", "follow_up", "out_of_scope")]
+
+
+def main() -> int:
+    pipeline = Pipeline.load(Settings.from_env())
+    todo = cases()
+
+    def run() -> tuple[int, int]:
+        declined = wrong = 0
+        for c in todo:
+            history = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
+            mode = pipeline.ask(c["question"], history).mode
+            if c["kind"] == "out_of_scope":
+                declined += mode == "abstained"
+            else:
+                wrong += mode != "answer"
+        return declined, wrong
+
+    rows = []
+    for lo in OTHER_MIN:
+        for gap in OTHER_GAP:
+            scope.OTHER_MIN, scope.OTHER_GAP = lo, gap
+            declined, wrong = run()
+            rows.append((declined - FALSE_COST * wrong, lo, gap, declined, wrong))
+            print(f"OTHER_MIN {lo}  OTHER_GAP {gap}:  out of scope declined {declined}, facts refused {wrong}")
+    scope.OTHER_MIN = scope.OTHER_GAP = 9.0  # the check off: the baseline
+    declined, wrong = run()
+    print(f"without the check: out of scope declined {declined}, facts refused {wrong}")
+    best = max(rows, key=lambda r: (r[0], r[1], r[2]))
+    print(f"best: OTHER_MIN = {best[1]}, OTHER_GAP = {best[2]} (declined {best[3]}, refused {best[4]}; "
+          f"{len(todo)} cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

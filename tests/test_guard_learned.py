@@ -87,6 +87,16 @@ def test_a_value_given_for_another_study_is_not_answered_for_the_named_one(pipel
     assert a.mode == "answer" and "47 months" in a.text, (a.mode, a.reason)
 
 
+def test_a_comparison_the_review_does_not_make_is_declined(pipeline):
+    """Fields et al. report survival by the timing of surgery, never by sex: "between men and women" is declined
+    with the two sides named. A comparison the review makes (dehiscence after VRAM and after primary closure) is
+    answered."""
+    a = pipeline.ask("Did overall survival after salvage APR differ between men and women in the Fields study?")
+    assert a.mode == "abstained" and "men and women" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("Did perineal wound dehiscence differ between the VRAM and primary closure groups?")
+    assert a.mode == "answer" and "28.2%" in a.text, (a.mode, a.reason)
+
+
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
 

@@ -10,7 +10,8 @@ vaccination"). Then `judge`, after retrieval, declines the question when
    gives that kind of value about the question's subject ("What dose of pembrolizumab…?": the review gives DCF
    doses, never a pembrolizumab dose; "median survival in Damron's group": it gives only 5-year rates);
 5. the question names a study whose passages give values of the kind asked, but the value asked for is given for
-   another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko).
+   another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko);
+6. the question compares two groups that no close passage names together ("between men and women").
 """
 from __future__ import annotations
 
@@ -147,6 +148,8 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if others:
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
     verdict = _value_check(question, ranking, retriever)
+    if verdict.covered:
+        verdict = _comparison_check(question, ranking, retriever)
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words
         # identify what it asks about (a study name, or a passage covering most of the rest); else decline.
@@ -245,6 +248,49 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
     what = f"{measure} {kinds}" if measure else kinds
     shown = next((w for w in _surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"
     return Verdict(False, f"the review gives no {what} for {shown or 'this'}")
+
+
+_MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
+# "A versus B", "between A and B": the two sides of a comparison the question asks for.
+_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?)\s+(?:the\s+)?([a-z][\w-]*)"
+                   r"|\bbetween\s+(?:the\s+)?([a-z][\w-]*)\s+(?:[a-z][\w-]*\s+)?and\s+(?:the\s+)?([a-z][\w-]*)")
+
+
+def _comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
+    """A question comparing two groups ("persistent versus recurrent disease", "between men and women") is answered
+    only when a top passage names both sides (in one sentence or with the one before it), and when it names a
+    study, a passage about that study: a single overall figure does not compare them."""
+    m = _PAIR.search(fold(question))
+    if not m:
+        return Verdict(True, "")
+    query = ranking.query
+    a, b = (g for g in m.groups() if g)
+    sides = []
+    for side in (a, b):
+        words = [t for t in tokens(side) if t not in STOPWORDS and t not in QUESTION_WORDS]
+        concept = next((c for c in query.concepts if words and c.word == words[0]), None)
+        if concept is None:
+            return Verdict(True, "")
+        sides.append(concept)
+    if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
+        return Verdict(True, "")  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
+    lexicon = retriever.lexicon
+
+    def names_both(h) -> bool:
+        i = retriever.position[h.sentence.id]
+        span = [j for j in (i - 1, i) if j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph
+                and retriever.sentences[j].doc_id == h.sentence.doc_id]
+        have = set().union(*(retriever.sentence_tokens[j] for j in span))
+        prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
+        return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)
+
+    def about(h) -> bool:
+        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+        return not query.named or any(all(t in have for t in name) for name in query.named)
+
+    if any(names_both(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
+        return Verdict(True, "")
+    return Verdict(False, f"no passage of the review compares {a} and {b} for this")
 
 
 OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)

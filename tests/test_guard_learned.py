@@ -97,6 +97,17 @@ def test_a_comparison_the_review_does_not_make_is_declined(pipeline):
     assert a.mode == "answer" and "28.2%" in a.text, (a.mode, a.reason)
 
 
+def test_a_value_at_a_time_point_the_review_does_not_give_is_declined(pipeline):
+    """Ko et al. are reported with 5-year figures: a 2-year figure is declined, naming the time point. Rosen's
+    3-year figures and KEYNOTE-158's 12-month survival (a table column) are answered."""
+    a = pipeline.ask("What was the 2-year disease-free survival after salvage APR in the Ko review?")
+    assert a.mode == "abstained" and "2-year" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("What 3-year disease-free survival did Rosen et al. report?")
+    assert a.mode == "answer" and "26.8%" in a.text, (a.mode, a.reason)
+    a = pipeline.ask("What was the 12-month overall survival in the KEYNOTE-158 anal cohort?")
+    assert a.mode == "answer" and "49%" in a.text, (a.mode, a.reason)
+
+
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
 

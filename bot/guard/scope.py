@@ -11,7 +11,8 @@ vaccination"). Then `judge`, after retrieval, declines the question when
    doses, never a pembrolizumab dose; "median survival in Damron's group": it gives only 5-year rates);
 5. the question names a study whose passages give values of the kind asked, but the value asked for is given for
    another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko);
-6. the question compares two groups that no close passage names together ("between men and women").
+6. the question compares two groups that no close passage names together ("between men and women"), or asks
+   for a value at a time point no close passage gives ("the 3-year survival" where the review gives 5-year rates).
 """
 from __future__ import annotations
 
@@ -150,6 +151,8 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     verdict = _value_check(question, ranking, retriever)
     if verdict.covered:
         verdict = _comparison_check(question, ranking, retriever)
+    if verdict.covered:
+        verdict = _time_point_check(question, ranking, retriever)
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words
         # identify what it asks about (a study name, or a passage covering most of the rest); else decline.
@@ -291,6 +294,38 @@ def _comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> 
     if any(names_both(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
         return Verdict(True, "")
     return Verdict(False, f"no passage of the review compares {a} and {b} for this")
+
+
+# A time point: "3-year", "12 months", "5 y"; in months.
+_TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|y|months?|mo)\b(?![- ]?(?:old|of age))", re.I)
+
+
+def _months(text: str) -> set[int]:
+    return {int(n) * (1 if unit.lower().startswith("mo") else 12) for n, unit in _TIME_POINT.findall(text)}
+
+
+def _time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
+    """A question asking for a value at a time point ("the 3-year overall survival") is answered only when a close
+    passage (about the named study, if any) gives a value at that time point: a 5-year figure does not answer."""
+    asked = _months(question)
+    if not asked:
+        return Verdict(True, "")
+    query = ranking.query
+
+    def at_point(h) -> bool:
+        i = retriever.position[h.sentence.id]
+        span = [j for j in (i - 1, i) if j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph
+                and retriever.sentences[j].doc_id == h.sentence.doc_id]
+        return bool(asked & _months(" ".join(retriever.sentences[j].text for j in span)))
+
+    def about(h) -> bool:
+        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+        return not query.named or any(all(t in have for t in name) for name in query.named)
+
+    if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
+        return Verdict(True, "")
+    point = _TIME_POINT.search(question).group(0)
+    return Verdict(False, f"the review gives no {point} value for this")
 
 
 OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)

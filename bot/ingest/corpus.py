@@ -369,7 +369,7 @@ def load_document(path: Path, max_bytes: int = 2_000_000) -> Document:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorpusError(f"{meta_path.name}: metadata is not valid UTF-8 JSON ({exc}).") from exc
     if is_pdf:
-        from bot.ingest.pdf import pdf_document  # pdfplumber is loaded only for a corpus that has PDFs
+        from bot.ingest.pdf import pdf_document  # PDFium is loaded only for a corpus that has PDFs
         doc = pdf_document(path.name, path.read_bytes(), str(path), metadata, max_bytes)
     else:
         doc = parse(path.name, raw, str(path), metadata)

@@ -1,7 +1,7 @@
 """PDF ingestion: a PDF file → the same `Document` a text file gives, with the page of every sentence.
 
-pdfplumber (MIT, on pdfminer.six) gives every character with its position, size and font, and the cells of ruled
-tables. Per page: running headers, footers and page numbers are dropped (text in the top or bottom band that
+PDFium, through pypdfium2 (Apache-2.0/BSD-3), gives every character with its position, size and font, and the
+ruling lines that tables are drawn with (`pdf_page`); `pdf_tables` finds the ruled cells. Per page: running headers, footers and page numbers are dropped (text in the top or bottom band that
 repeats across pages once digits are ignored, or that is only a page number); tables are taken out of the flow;
 the rest is read in column order (`pdf_layout`). The lines are then joined into paragraphs, headings, reference
 entries and tables (`pdf_blocks`) and written as the text that `corpus.build_document` parses, so a PDF and a text
@@ -12,18 +12,24 @@ without a text layer (a scan: run OCR first).
 """
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import replace
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
+from bot.ingest import pdf_page
 from bot.ingest.corpus import CorpusError, parse
 from bot.ingest.pdf_blocks import blocks_text, build_blocks
 from bot.ingest.pdf_layout import Line, cell_text, page_fragments, reading_order
+from bot.ingest.pdf_tables import find_tables
 from bot.types import Document
 
 MAX_PDF_BYTES = 50_000_000  # the file; the limit for documents applies to the text extracted from it
 _BAND = 0.09                # share of the page height, at the top and at the bottom, where running lines live
+_PDFIUM_ERRORS = {1: "unknown error", 2: "file not found or could not be opened", 3: "not in PDF format or damaged",
+                  5: "unsupported security scheme", 6: "page not found or content error"}
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.I)
 
 
@@ -46,28 +52,28 @@ def check_bytes(name: str, data: bytes) -> None:
 def extract(name: str, data: bytes) -> tuple[str, list[tuple[int, int]]]:
     """A PDF's text as `build_document` reads it, and (offset, page) marks where each line of it starts."""
     check_bytes(name, data)
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:  # pdfplumber wraps pdfminer's many kinds of errors on a damaged file
-        if isinstance(exc, PDFPasswordIncorrect) or any(isinstance(a, PDFPasswordIncorrect) for a in exc.args):
-            raise _refuse(name, "the PDF is encrypted (password-protected); add an unencrypted copy, e.g. from "
-                          "`qpdf --decrypt --password=… in.pdf out.pdf`.") from exc
-        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
-        raise _refuse(name, f"could not be read as a PDF ({inner.__class__.__name__}); it may be damaged.") from exc
-    with pdf:
-        if pdf.doc.encryption is not None:
-            raise _refuse(name, "the PDF is encrypted; add an unencrypted copy, e.g. from "
-                          "`qpdf --decrypt in.pdf out.pdf`.")
+    with pdf_page.LOCK:  # PDFium must not run in two threads at once (the UI may index while another user asks)
         try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if getattr(exc, "err_code", None) == pdfium_raw.FPDF_ERR_PASSWORD:
+                raise _refuse(name, "the PDF is encrypted (password-protected); add an unencrypted copy, e.g. from "
+                              "`qpdf --decrypt --password=… in.pdf out.pdf`.") from exc
+            raise _refuse(name, "could not be read as a PDF (PDFium: "
+                          f"{_PDFIUM_ERRORS.get(getattr(exc, 'err_code', None), 'unknown error')}); it may be "
+                          "damaged.") from exc
+        try:
+            if pdfium_raw.FPDF_GetSecurityHandlerRevision(pdf) != -1:  # encrypted, even if without a password
+                raise _refuse(name, "the PDF is encrypted; add an unencrypted copy, e.g. from "
+                              "`qpdf --decrypt in.pdf out.pdf`.")
             pages, images = _read_pages(pdf)
         except CorpusError:
             raise
         except Exception as exc:
             raise _refuse(name, f"could not be read as a PDF ({exc.__class__.__name__}: {exc}); it may be "
                           "damaged.") from exc
+        finally:
+            pdf.close()
     letters = sum(ch.isalnum() for *_, frags, _ in pages for f in frags for ch in f.text)
     if letters < 20:
         if images:
@@ -83,16 +89,24 @@ def extract(name: str, data: bytes) -> tuple[str, list[tuple[int, int]]]:
 def _read_pages(pdf) -> tuple[list, int]:
     """Per page: (number, width, height, text fragments, tables as Lines); and how many images the pages hold."""
     pages, images = [], 0
-    for no, page in enumerate(pdf.pages, start=1):
-        images += len(page.images)
+    for no in range(1, len(pdf) + 1):
+        page = pdf[no - 1]
+        try:
+            frame = pdf_page.Frame(page)
+            chars = pdf_page.characters(page, frame)
+            rules, n_images = pdf_page.rules_and_images(page, frame)
+        finally:
+            page.close()
+        images += n_images
         tables = []
-        for t in page.find_tables():
-            rows = [[cell_text([c for c in page.chars if _inside(c, cell)]) if cell else "" for cell in row.cells]
+        for t in find_tables(rules):
+            inside = [c for c in chars if _inside(c, t.bbox)]
+            rows = [[cell_text([c for c in inside if _inside(c, cell)]) if cell else "" for cell in row]
                     for row in t.rows]
             if len(rows) >= 2 and max(len(r) for r in rows) >= 2 and any(c for r in rows for c in r):
                 tables.append(Line(no, *_xxyy(t.bbox), cells=rows))
-        chars = [c for c in page.chars if not any(_inside(c, (t.x0, t.top, t.x1, t.bottom)) for t in tables)]
-        pages.append((no, float(page.width), float(page.height), page_fragments(no, chars), tables))
+        chars = [c for c in chars if not any(_inside(c, (t.x0, t.top, t.x1, t.bottom)) for t in tables)]
+        pages.append((no, frame.width, frame.height, page_fragments(no, chars), tables))
     return pages, images
 
 

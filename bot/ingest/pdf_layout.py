@@ -1,6 +1,6 @@
 """One PDF page → its text lines and tables in reading order.
 
-Characters (from pdfplumber) are grouped into rows by height, and rows into fragments wherever a wide gap
+Characters (read with PDFium, `pdf_page`) are grouped into rows by height, and rows into fragments wherever a wide gap
 separates them. A page whose rows keep a common gap near the middle has two columns there: consecutive rows that do
 not cross that gutter form a two-column region, read left column first; a row that crosses it (a title, an abstract
 set across the page, a wide table) ends the region. Tables whose ruled cells the extractor finds are taken out of

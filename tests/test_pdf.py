@@ -93,6 +93,29 @@ def test_a_small_pdf_is_a_document_with_sections_references_and_pages(bad_pdfs, 
     assert [p.name for p in corpus_files(corpus)] == ["tiny.pdf"]
 
 
+def test_an_encrypted_pdf_that_opens_without_a_password_is_still_refused(bad_pdfs, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with pytest.raises(CorpusError, match=r"^encrypted-blank\.pdf: .*encrypted"):
+        add_document(corpus, "encrypted-blank.pdf", (bad_pdfs / "encrypted-blank.pdf").read_bytes())
+    assert os.listdir(corpus) == []
+
+
+def test_a_landscape_page_reads_as_displayed(bad_pdfs):
+    """/Rotate 90 with the text drawn turned: the same document as the upright control."""
+    turned, upright = load_document(bad_pdfs / "tiny-rotated.pdf"), load_document(bad_pdfs / "tiny.pdf")
+    assert [s.title for s in turned.sections] == [s.title for s in upright.sections]
+    assert [(s.text, s.page) for s in turned.sentences] == [(s.text, s.page) for s in upright.sentences]
+    assert turned.references[1].first_author == "Rao"
+
+
+def test_a_table_ruled_with_stroked_lines_becomes_labelled_records(bad_pdfs):
+    doc = load_document(bad_pdfs / "table.pdf")
+    records = [s.text for s in doc.sentences if s.kind == "table_record"]
+    assert records == ["Study: Kitaguchi (2023); Overall survival: 75% (5 y)", "Study: Rosen (2024); Overall survival: NR"]
+    assert not any("Kitaguchi" in s.text for s in doc.sentences if s.kind != "table_record")  # out of the prose
+
+
 def test_page_numbers_travel_with_citations_into_the_json():
     c = Citation(doc="review.pdf", section="1. Introduction", quote="q", start=0, end=1, refs=[], page=3)
     d = Answer(question="?", mode="answer", text="t", citations=[c]).to_dict()

@@ -9,6 +9,7 @@ the text flow and kept as rows of cells, in their place in the reading order.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ class Line:
     chars: list[dict] = field(default_factory=list, repr=False)
 
 
+@functools.lru_cache(maxsize=256)
 def _is_bold(fontname: str) -> bool:
     return bool(re.search(r"bold|black|heavy|semibold|demi", fontname, re.I))
 

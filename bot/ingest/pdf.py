@@ -28,8 +28,8 @@ from bot.types import Document
 
 MAX_PDF_BYTES = 50_000_000  # the file; the limit for documents applies to the text extracted from it
 _BAND = 0.09                # share of the page height, at the top and at the bottom, where running lines live
-_PDFIUM_ERRORS = {1: "unknown error", 2: "file not found or could not be opened", 3: "not in PDF format or damaged",
-                  5: "unsupported security scheme", 6: "page not found or content error"}
+_PDFIUM_ERRORS = {1: "unknown error", 2: "file error", 3: "format error", 5: "unsupported security handler",
+                  6: "page error"}
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?$", re.I)
 
 

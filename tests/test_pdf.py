@@ -116,6 +116,17 @@ def test_a_table_ruled_with_stroked_lines_becomes_labelled_records(bad_pdfs):
     assert not any("Kitaguchi" in s.text for s in doc.sentences if s.kind != "table_record")  # out of the prose
 
 
+def test_characters_beyond_u_ffff_are_read_whole(tmp_path):
+    """PDFium reports them as two UTF-16 halves; a lone half would make the text unwritable."""
+    if not make_pdfs.CHROMIUM.exists():
+        pytest.skip(f"{make_pdfs.CHROMIUM} is missing (apt-get install -y chromium)")
+    page = ("<!doctype html><html><head><meta charset='utf-8'></head><body><p>The \U0001d6fc error of the test "
+            "was set at 5% in both trials.</p></body></html>")
+    make_pdfs.print_to_pdf(page, tmp_path / "alpha.pdf", header_footer=False)
+    doc = load_document(tmp_path / "alpha.pdf")
+    assert [s.text for s in doc.sentences] == ["The \U0001d6fc error of the test was set at 5% in both trials."]
+
+
 def test_page_numbers_travel_with_citations_into_the_json():
     c = Citation(doc="review.pdf", section="1. Introduction", quote="q", start=0, end=1, refs=[], page=3)
     d = Answer(question="?", mode="answer", text="t", citations=[c]).to_dict()

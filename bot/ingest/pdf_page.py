@@ -63,14 +63,21 @@ def _characters(tp, frame: Frame) -> list[dict]:
     p, q, r, s = frame.p, frame.q, frame.r, frame.s
     out: list[dict] = []
     count = raw.FPDFText_CountChars(tp)
+    low_half = -1  # the index of the second half of a surrogate pair, read with the first
     for i in range(count):
-        if raw.FPDFText_IsGenerated(tp, i):
+        if i == low_half or raw.FPDFText_IsGenerated(tp, i):
             continue
         code = raw.FPDFText_GetUnicode(tp, i)
         if code == 0:
             continue
         raw.FPDFText_GetLooseCharBox(tp, i, box)
         x0, x1, top, bottom = frame.box(box.left, box.bottom, box.right, box.top)
+        if 0xD800 <= code <= 0xDFFF:  # PDFium gives a character beyond U+FFFF ("𝛼", "😀") as two UTF-16 halves
+            low = raw.FPDFText_GetUnicode(tp, i + 1) if i + 1 < count else 0
+            if code <= 0xDBFF and 0xDC00 <= low <= 0xDFFF:
+                code, low_half = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), i + 1
+            else:
+                code = 0xFFFD
         if code == _SOFT_HYPHEN and out and i + 1 < count and raw.FPDFText_GetUnicode(tp, i + 1) not in (10, 13):
             # inside a line a soft hyphen is invisible (PDFium gives one inside a ligature spelled "f\xadi"):
             # the character before it takes its place

@@ -195,8 +195,15 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
         et al. published …. The median overall survival was 47 months")."""
         i = retriever.position[h.sentence.id]
         sents = retriever.sentences
-        return any(says(j, word) for j in range(i, max(i - back, 0) - 1, -1)
-                   if sents[j].doc_id == h.sentence.doc_id and sents[j].paragraph == h.sentence.paragraph)
+        cites = set(h.sentence.refs + h.sentence.context_refs)
+        for j in range(i, max(i - back, 0) - 1, -1):
+            if sents[j].doc_id != h.sentence.doc_id or sents[j].paragraph != h.sentence.paragraph:
+                break
+            if j < i and cites and sents[j].refs and not cites & set(sents[j].refs):
+                break  # an earlier sentence reports another study: what it names is not this sentence's subject
+            if says(j, word):
+                return True
+        return False
 
     # The subject: the study the question names; else a drug or a name it uses (the review may name a drug
     # without any result for it: then no top passage is about it, and the value is missing); else its rarest

@@ -59,7 +59,9 @@ VALUE_EVIDENCE = [
                            r"|\bhow (?:high|low|good|bad|long)\b[^?.,;]{0,50}?\b(?:survival|mortality|incidence|"
                            r"prevalence)\b|\b[a-z]+-free\s+survival\b"),
      re.compile(r"\d\s?%|\d+(\.\d+)?\s*(months?|years?)\b|\bper 100|(?:Months\)|Rate): \d")),
-    ("duration", re.compile(r"\b(how long|how many (days|weeks|months|years)|in (weeks|months)|median time|duration)\b"),
+    # "the median overall survival" (no time point: "the median 5-year survival rate" is a percentage) is a time
+    ("duration", re.compile(r"\b(how long|how many (days|weeks|months|years)|in (weeks|months)|median time|duration|"
+                            r"median (?:[a-z-]+ ){0,2}(?:survival|os|pfs|dfs|follow-up|follow up))\b"),
      re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d")),
     # A count may be given as a share of the patients ("9.0% of the patients developed metastatic disease").
     ("count", re.compile(r"\b(how many|number of)\b(?! (days|weeks|months|years))"),

@@ -108,6 +108,17 @@ def test_a_value_at_a_time_point_the_review_does_not_give_is_declined(pipeline):
     assert a.mode == "answer" and "49%" in a.text, (a.mode, a.reason)
 
 
+def test_a_named_survival_is_read_whole_and_a_median_survival_is_a_time(pipeline):
+    """Rosen's table row gives "Disease-Free Survival (Overall): 26.8% (3 y)": not a 3-year overall survival.
+    Ko et al. give 5-year survival percentages only: no median overall survival (a time)."""
+    a = pipeline.ask("What 3-year overall survival did Rosen et al. report?")
+    assert a.mode == "abstained" and "overall survival" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("What median overall survival in months did the Ko systematic review find?")
+    assert a.mode == "abstained", (a.mode, a.reason)
+    a = pipeline.ask("What was the median overall survival after salvage APR in Hagemans et al.?")
+    assert a.mode == "answer" and "47 months" in a.text, (a.mode, a.reason)
+
+
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
 

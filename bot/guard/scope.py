@@ -234,6 +234,9 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
                 for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
                 if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
+    # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
+    # also qualifies other measures ("Disease-Free Survival (Overall)").
+    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in _MEASURE.finditer(q) if m.group(1)), None)
 
     # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
     # about the subject; a rate must also be of the measure asked about.
@@ -244,6 +247,8 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
         of_measure = kind == "count" or measure is None
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
+                       and (named_measure is None or named_measure.split()[-1] == "rate"
+                            or named_measure in fold(cell))
                        for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
         return bool(ev.search(h.sentence.text)) and (of_measure or says(retriever.position[h.sentence.id], measure,
                                                                         full=True))
@@ -255,7 +260,7 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
         return Verdict(True, "")
     wanted = [(k, ev) for k, ev in wanted if k in missing]
     kinds = " and ".join(kind for kind, _ in wanted)
-    what = f"{measure} {kinds}" if measure else kinds
+    what = named_measure if named_measure and kinds == "outcome" else f"{measure} {kinds}" if measure else kinds
     shown = next((w for w in _surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"
     return Verdict(False, f"the review gives no {what} for {shown or 'this'}")
 
@@ -372,7 +377,8 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
 
 # The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage
 # may give; "median time to local recurrence" asks for a duration of recurrence, not of survival.
-_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|response)\s+"
+_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|"
+                      r"response)\s+"
                       r"(?:survival|response|rates?)\b"
                       r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
                       r"|\b(survival|mortality|incidence|prevalence)\b"

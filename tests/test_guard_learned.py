@@ -115,6 +115,9 @@ def test_a_named_survival_is_read_whole_and_a_median_survival_is_a_time(pipeline
     assert a.mode == "abstained" and "overall survival" in a.reason, (a.mode, a.reason)
     a = pipeline.ask("What median overall survival in months did the Ko systematic review find?")
     assert a.mode == "abstained", (a.mode, a.reason)
+    # "An objective response (complete and partial response) was achieved in 11%": no complete response rate
+    a = pipeline.ask("What complete response rate did Marabelle et al. report?")
+    assert a.mode == "abstained", (a.mode, a.reason)
     a = pipeline.ask("What was the median overall survival after salvage APR in Hagemans et al.?")
     assert a.mode == "answer" and "47 months" in a.text, (a.mode, a.reason)
 

@@ -251,7 +251,16 @@ def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdi
                             or named_measure in fold(cell))
                        for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
         return bool(ev.search(h.sentence.text)) and (of_measure or says(retriever.position[h.sentence.id], measure,
-                                                                        full=True))
+                                                                        full=True)) \
+            and (named_measure is None or named_measure.split()[-1] == "rate" or phrase_in(h.sentence.text))
+
+    def phrase_in(text: str) -> bool:
+        """The named measure as a phrase ("complete response"), or its abbreviation ("OS")."""
+        low = fold(text)
+        if named_measure in low or named_measure.rstrip("s") in low:
+            return True
+        short = [a for a, long in retriever.lexicon.glossary.items() if long == named_measure]
+        return any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short)
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     if not missing:
@@ -377,9 +386,9 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
 
 # The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage
 # may give; "median time to local recurrence" asks for a duration of recurrence, not of survival.
-_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|"
-                      r"response)\s+"
-                      r"(?:survival|response|rates?)\b"
+_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|"
+                      r"overall(?=\s+survival)|response)\s+"
+                      r"(?:survival|responses?|rates?)\b"
                       r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
                       r"|\b(survival|mortality|incidence|prevalence)\b"
                       r"|\b(?!(?:the|its|their|this|that|these|actual|exact|real|true)\s)([a-z][a-z-]{2,})\s+"

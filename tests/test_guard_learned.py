@@ -102,6 +102,10 @@ def test_a_value_at_a_time_point_the_review_does_not_give_is_declined(pipeline):
     3-year figures and KEYNOTE-158's 12-month survival (a table column) are answered."""
     a = pipeline.ask("What was the 2-year disease-free survival after salvage APR in the Ko review?")
     assert a.mode == "abstained" and "2-year" in a.reason, (a.mode, a.reason)
+    # a time point that describes a study ("the 30-year series") is not a time point of the value asked for
+    from bot.guard.scope import _POINT_OF_VALUE
+    assert not _POINT_OF_VALUE.search("What median follow-up did the 30-year single-institution series report?")
+    assert _POINT_OF_VALUE.search("What was the 3-year disease-free survival?")
     a = pipeline.ask("What 3-year disease-free survival did Rosen et al. report?")
     assert a.mode == "answer" and "26.8%" in a.text, (a.mode, a.reason)
     a = pipeline.ask("What was the 12-month overall survival in the KEYNOTE-158 anal cohort?")

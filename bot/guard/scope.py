@@ -325,10 +325,16 @@ def _months(text: str) -> set[int]:
     return {int(n) * (1 if unit.lower().startswith("mo") else 12) for n, unit in _TIME_POINT.findall(text)}
 
 
+# A time point of a value, not of a study's description ("the 30-year single-institution series"): followed by
+# what is measured at it.
+_POINT_OF_VALUE = re.compile(r"\b\d{1,3}[- ]?(?:years?|y|months?|mo)\s+(?:[a-z-]+\s+){0,2}?(?:survival|os|pfs|dfs|rfs|"
+                             r"rates?|response|recurrence|mortality|control|follow-up|outcomes?)\b", re.I)
+
+
 def _time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
     """A question asking for a value at a time point ("the 3-year overall survival") is answered only when a close
     passage (about the named study, if any) gives a value at that time point: a 5-year figure does not answer."""
-    asked = _months(question)
+    asked = _months(" ".join(m.group(0) for m in _POINT_OF_VALUE.finditer(question)))
     if not asked:
         return Verdict(True, "")
     query = ranking.query
@@ -345,7 +351,7 @@ def _time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> 
 
     if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
         return Verdict(True, "")
-    point = _TIME_POINT.search(question).group(0)
+    point = _TIME_POINT.search(_POINT_OF_VALUE.search(question).group(0)).group(0)
     return Verdict(False, f"the review gives no {point} value for this")
 
 

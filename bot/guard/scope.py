@@ -298,6 +298,8 @@ def _comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> 
         sides.append(concept)
     if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
         return Verdict(True, "")  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
+    if not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1) for c in sides):
+        return Verdict(True, "")  # a side in words the review never uses ("stitching"): it may say it otherwise
     lexicon = retriever.lexicon
 
     def names_both(h) -> bool:
@@ -366,8 +368,9 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
     names = {t for name in query.named for t in name}
     measure = [c for c in query.concepts if c.word not in QUESTION_WORDS and c.word not in STOPWORDS
                and c.word not in names and not c.word.isdigit()]
-    if not measure:
-        return Verdict(True, "")
+    if not measure or not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1)
+                              for c in measure):
+        return Verdict(True, "")  # asked in words the review never uses: what is asked cannot be matched by words
     asked = replace(query, concepts=measure)
 
     def expresses(h) -> float:

@@ -1,4 +1,4 @@
-"""Tune the scope check's "given for another study" thresholds (bot/guard/scope.py OTHER_MIN, OTHER_GAP) on the
+"""Tune the scope check's "given for another study" thresholds (bot/guard/values.py OTHER_MIN, OTHER_GAP) on the
 working halves only.
 
     .venv/bin/python eval/tune_scope.py
@@ -6,7 +6,7 @@ working halves only.
 Cases: the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl (never the locked halves). For each
 pair of values every question is asked again; the objective counts the out-of-scope questions declined, minus
 FALSE_COST for each fact question declined or deferred (a wrong refusal costs more than a missed one). Ties keep
-the stricter pair (fewer refusals). The chosen values are written by hand into bot/guard/scope.py, with this script
+the stricter pair (fewer refusals). The chosen values are written by hand into bot/guard/values.py, with this script
 named beside them.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bot.guard.scope as scope  # noqa: E402
+import bot.guard.values as values  # noqa: E402
 from bot.pipeline import Pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -56,11 +56,11 @@ def main() -> int:
     rows = []
     for lo in OTHER_MIN:
         for gap in OTHER_GAP:
-            scope.OTHER_MIN, scope.OTHER_GAP = lo, gap
+            values.OTHER_MIN, values.OTHER_GAP = lo, gap
             declined, wrong = run()
             rows.append((declined - FALSE_COST * wrong, lo, gap, declined, wrong))
             print(f"OTHER_MIN {lo}  OTHER_GAP {gap}:  out of scope declined {declined}, facts refused {wrong}")
-    scope.OTHER_MIN = scope.OTHER_GAP = 9.0  # the check off: the baseline
+    values.OTHER_MIN = values.OTHER_GAP = 9.0  # the check off: the baseline
     declined, wrong = run()
     print(f"without the check: out of scope declined {declined}, facts refused {wrong}")
     best = max(rows, key=lambda r: (r[0], r[1], r[2]))

@@ -88,11 +88,11 @@ def test_a_value_given_for_another_study_is_not_answered_for_the_named_one(pipel
 
 
 def test_a_comparison_the_review_does_not_make_is_declined(pipeline):
-    """Fields et al. report survival by the timing of surgery, never by sex: "between men and women" is declined
-    with the two sides named. A comparison the review makes (dehiscence after VRAM and after primary closure) is
-    answered."""
-    a = pipeline.ask("Did overall survival after salvage APR differ between men and women in the Fields study?")
-    assert a.mode == "abstained" and "men and women" in a.reason, (a.mode, a.reason)
+    """Fields et al. report survival by the timing of surgery; their table row's "(Persistent)" and "(Recurrent)"
+    survival cells read NR. "Between persistent and recurrent disease" is declined with the two sides named. A
+    comparison the review makes (dehiscence after VRAM and after primary closure) is answered."""
+    a = pipeline.ask("Did overall survival differ between persistent and recurrent disease in the Fields study?")
+    assert a.mode == "abstained" and "persistent and recurrent" in a.reason, (a.mode, a.reason)
     a = pipeline.ask("Did perineal wound dehiscence differ between the VRAM and primary closure groups?")
     assert a.mode == "answer" and "28.2%" in a.text, (a.mode, a.reason)
 
@@ -103,7 +103,7 @@ def test_a_value_at_a_time_point_the_review_does_not_give_is_declined(pipeline):
     a = pipeline.ask("What was the 2-year disease-free survival after salvage APR in the Ko review?")
     assert a.mode == "abstained" and "2-year" in a.reason, (a.mode, a.reason)
     # a time point that describes a study ("the 30-year series") is not a time point of the value asked for
-    from bot.guard.scope import _POINT_OF_VALUE
+    from bot.guard.values import _POINT_OF_VALUE
     assert not _POINT_OF_VALUE.search("What median follow-up did the 30-year single-institution series report?")
     assert _POINT_OF_VALUE.search("What was the 3-year disease-free survival?")
     a = pipeline.ask("What 3-year disease-free survival did Rosen et al. report?")

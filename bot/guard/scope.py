@@ -6,24 +6,20 @@ vaccination"). Then `judge`, after retrieval, declines the question when
 2. nothing retrieved is close enough (dense similarity and vocabulary overlap both low);
 3. the question names something the corpus never mentions — a capitalised name, an acronym, a drug-like word
    ("CAR-T", "France") — that is not a spelling variant of a word it does mention;
-4. the question asks for a kind of value (a dose, a percentage, a duration, a count) and no top-ranked sentence
-   gives that kind of value about the question's subject ("What dose of pembrolizumab…?": the review gives DCF
-   doses, never a pembrolizumab dose; "median survival in Damron's group": it gives only 5-year rates);
-5. the question names a study whose passages give values of the kind asked, but the value asked for is given for
-   another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko);
-6. the question compares two groups that no close passage names together ("between men and women"), or asks
-   for a value at a time point no close passage gives ("the 3-year survival" where the review gives 5-year rates).
+4. what it asks for is not in the passages (bot/guard/values.py): no top sentence gives the kind of value asked
+   about its subject, or gives it only for another study; a comparison no passage makes; a time point no passage
+   gives.
 """
 from __future__ import annotations
 
 import difflib
 import re
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from bot.retrieve.lexicon import VALUE_EVIDENCE
+from bot.guard.values import comparison_check, surface_terms, time_point_check, value_check
 from bot.retrieve.search import Ranking, Retriever
-from bot.text import STOPWORDS, fold, table_cells, tokens
+from bot.text import STOPWORDS, fold, tokens
 
 # Diseases, organs and interventions a question may be *about*. If the corpus never uses the word, the question
 # is about something else, even when the rest of it ("5-year survival", "best treatment") matches well.
@@ -36,33 +32,16 @@ TOPIC_WORDS = re.compile(
     r"\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty|"
     r"\w+therapy|\w+therapies)\b")
 
-CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's named study may be
 MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
 UNRELATED_DENSE = 0.5  # a turn the guard reads as off the subject is answered only when a passage is this close
-TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of value
-
-# Words that ask *about* a value rather than name a subject: never the question's focus.
-QUESTION_WORDS = set(tokens("""what which how many much long likely common often percentage proportion share fraction
-rate rates dose doses dosage given use used report reported find found show showed study studies trial trials
-patient patients result results outcome outcomes value number median mean year years month months time per
-effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
-is are was were say says mention mentions describe discuss discussed give gives one two three four five six
-single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
-around et al""", keep_stopwords=True))
-
 
 @dataclass(frozen=True)
 class Verdict:
     covered: bool
     reason: str
     note: str = ""  # said with the answer, e.g. a descriptor the review does not state
-
-
-def _surface_terms(question: str) -> list[str]:
-    """Words of the question as typed, with their case (to spot names and acronyms)."""
-    return re.findall(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*", question)
 
 
 _NEAR: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -82,7 +61,7 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
     not a near-spelling of a corpus word."""
     vocab = retriever.vocabulary
     out = []
-    words = _surface_terms(question)
+    words = surface_terms(question)
     for i, w in enumerate(words):
         low = fold(w)
         if low in STOPWORDS or len(low) < 2:
@@ -121,13 +100,6 @@ def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     return out
 
 
-def focus_terms(question: str, retriever: Retriever) -> list[str]:
-    """The question's subject words: known to the corpus, not question words, rarest first."""
-    idf = retriever.lexicon.idf
-    toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf]
-    return sorted(toks, key=lambda t: -idf[t])
-
-
 def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: float = 0.0) -> Verdict:
     """`unrelated`: the guard's probability that the turn is small talk or off the subject ("Tell me a joke about
     surgeons"): with no close passage, such a turn is declined."""
@@ -148,11 +120,9 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
                               f"vocabulary overlap {best.coverage:.2f})")
     if others:
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
-    verdict = _value_check(question, ranking, retriever)
-    if verdict.covered:
-        verdict = _comparison_check(question, ranking, retriever)
-    if verdict.covered:
-        verdict = _time_point_check(question, ranking, retriever)
+    reason = value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
+        or time_point_check(question, ranking, retriever)
+    verdict = Verdict(False, reason) if reason else Verdict(True, "")
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words
         # identify what it asks about (a study name, or a passage covering most of the rest); else decline.
@@ -161,248 +131,3 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
         return Verdict(True, "", note="The review does not state which study is " + " or ".join(descriptors) +
                        "; this answer is identified by the question's other words.")
     return verdict
-
-
-def _value_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
-    """When the question asks for a kind of value, some top sentence must give one about its subject: the study
-    it names, else its rarest subject word."""
-    q = fold(question)
-    wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
-    if not wanted:
-        return Verdict(True, "")
-    query = ranking.query
-    top = ranking.hits[:TYPE_WINDOW]
-
-    def names(have, word: str) -> bool:
-        """The word itself ("recurrence") or one of its expansions ("pfs": "progression-free survival"), not a
-        word sharing its stem ("recurrent")."""
-        return word in have or word + "s" in have or any(
-            all(t in have for t in alt) for c in query.concepts if c.word == word for alt in c.alternatives
-            if alt != (word,) and not any(a.startswith(word[:5]) for a in alt))
-
-    def says(i: int, word: str, full: bool = False) -> bool:
-        if full:
-            return names(retriever.sentence_tokens[i], word)
-        concept = [c for c in query.concepts if c.word == word]
-        return not concept or retriever.lexicon.coverage(replace(query, concepts=concept), retriever.sentence_tokens[i],
-                                                         retriever.sentence_prefixes[i]) >= (1.0 if full else 0.5)
-
-    def mentions(h, word: str) -> bool:
-        return says(retriever.position[h.sentence.id], word)
-
-    def in_context(h, word: str, back: int) -> bool:
-        """The sentence, or one of the `back` sentences before it in its paragraph, names the subject ("Hagemans
-        et al. published …. The median overall survival was 47 months")."""
-        i = retriever.position[h.sentence.id]
-        sents = retriever.sentences
-        cites = set(h.sentence.refs + h.sentence.context_refs)
-        for j in range(i, max(i - back, 0) - 1, -1):
-            if sents[j].doc_id != h.sentence.doc_id or sents[j].paragraph != h.sentence.paragraph:
-                break
-            if j < i and cites and sents[j].refs and not cites & set(sents[j].refs):
-                break  # an earlier sentence reports another study: what it names is not this sentence's subject
-            if says(j, word):
-                return True
-        return False
-
-    # The subject: the study the question names; else a drug or a name it uses (the review may name a drug
-    # without any result for it: then no top passage is about it, and the value is missing); else its rarest
-    # subject word that the top passages use at all (the rarest may be filler the review words differently, like
-    # "current" where it says "actual").
-    # (A glossary abbreviation, "CRT", "SCC", is the field's common vocabulary, not a drug or a name; a word only the
-    # reference list uses, "Lancet", describes where a study appeared.)
-    glossary, body = retriever.lexicon.glossary, retriever.lexicon.idf
-    strong = [t for w in _surface_terms(question)[1:] if _DRUG_OR_NAME.search(w) and fold(w) not in glossary
-              for t in tokens(w)
-              if t not in QUESTION_WORDS and t not in STOPWORDS and t in body and any(c.word == t for c in query.concepts)]
-    absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
-    candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
-    focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
-
-    # A study (or the drug or name that identifies it) is reported over its whole paragraph; any other subject is
-    # named in the sentence or the one before.
-    back = CONTEXT_SENTENCES if focus is not None and (any(focus in name for name in query.named) or
-                                                        focus in strong) else 1
-
-    def about(h) -> bool:
-        return focus is None or in_context(h, focus, back)
-
-    # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
-    # rate of something else (wound complications after VRAM closure) does not answer.
-    # "the rate of perineal hernia": the last word of the phrase after "rate of" is the measure (its head noun)
-    measures = [t for m in _MEASURE.finditer(q)
-                for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
-                if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
-    measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
-    # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
-    # also qualifies other measures ("Disease-Free Survival (Overall)").
-    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in _MEASURE.finditer(q) if m.group(1)), None)
-
-    # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
-    # about the subject; a rate must also be of the measure asked about.
-    def gives(h, kind: str, ev) -> bool:
-        """The sentence gives that kind of value, of the measure asked. A table record must give it in one cell
-        ("Local Recurrence: 45%" is not a duration because another cell reads "Follow-Up (Months): 46", and a
-        "DFS: NR" cell gives no disease-free survival because another cell gives a percentage)."""
-        of_measure = kind == "count" or measure is None
-        if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-            return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
-                       and (named_measure is None or named_measure.split()[-1] == "rate"
-                            or named_measure in fold(cell))
-                       for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
-        return bool(ev.search(h.sentence.text)) and (of_measure or says(retriever.position[h.sentence.id], measure,
-                                                                        full=True)) \
-            and (named_measure is None or named_measure.split()[-1] == "rate" or phrase_in(h.sentence.text))
-
-    def phrase_in(text: str) -> bool:
-        """The named measure as a phrase ("complete response"), or its abbreviation ("OS")."""
-        low = fold(text)
-        if named_measure in low or named_measure.rstrip("s") in low:
-            return True
-        short = [a for a, long in retriever.lexicon.glossary.items() if long == named_measure]
-        return any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short)
-
-    missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
-    if not missing:
-        if focus is not None and any(focus in name for name in query.named):
-            return _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus)
-        return Verdict(True, "")
-    wanted = [(k, ev) for k, ev in wanted if k in missing]
-    kinds = " and ".join(kind for kind, _ in wanted)
-    what = named_measure if named_measure and kinds == "outcome" else f"{measure} {kinds}" if measure else kinds
-    shown = next((w for w in _surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"
-    return Verdict(False, f"the review gives no {what} for {shown or 'this'}")
-
-
-_MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
-# "A versus B", "between A and B": the two sides of a comparison the question asks for.
-_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?)\s+(?:the\s+)?([a-z][\w-]*)"
-                   r"|\bbetween\s+(?:the\s+)?([a-z][\w-]*)\s+(?:[a-z][\w-]*\s+)?and\s+(?:the\s+)?([a-z][\w-]*)")
-
-
-def _comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
-    """A question comparing two groups ("persistent versus recurrent disease", "between men and women") is answered
-    only when a top passage names both sides (in one sentence or with the one before it), and when it names a
-    study, a passage about that study: a single overall figure does not compare them."""
-    m = _PAIR.search(fold(question))
-    if not m:
-        return Verdict(True, "")
-    query = ranking.query
-    a, b = (g for g in m.groups() if g)
-    sides = []
-    for side in (a, b):
-        words = [t for t in tokens(side) if t not in STOPWORDS and t not in QUESTION_WORDS]
-        concept = next((c for c in query.concepts if words and c.word == words[0]), None)
-        if concept is None:
-            return Verdict(True, "")
-        sides.append(concept)
-    if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
-        return Verdict(True, "")  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
-    if not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1) for c in sides):
-        return Verdict(True, "")  # a side in words the review never uses ("stitching"): it may say it otherwise
-    lexicon = retriever.lexicon
-
-    def names_both(h) -> bool:
-        i = retriever.position[h.sentence.id]
-        span = [j for j in (i - 1, i) if j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph
-                and retriever.sentences[j].doc_id == h.sentence.doc_id]
-        have = set().union(*(retriever.sentence_tokens[j] for j in span))
-        prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
-        return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)
-
-    def about(h) -> bool:
-        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-        return not query.named or any(all(t in have for t in name) for name in query.named)
-
-    if any(names_both(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
-        return Verdict(True, "")
-    return Verdict(False, f"no passage of the review compares {a} and {b} for this")
-
-
-# A time point: "3-year", "12 months", "5 y"; in months.
-_TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|y|months?|mo)\b(?![- ]?(?:old|of age))", re.I)
-
-
-def _months(text: str) -> set[int]:
-    return {int(n) * (1 if unit.lower().startswith("mo") else 12) for n, unit in _TIME_POINT.findall(text)}
-
-
-# A time point of a value, not of a study's description ("the 30-year single-institution series"): followed by
-# what is measured at it.
-_POINT_OF_VALUE = re.compile(r"\b\d{1,3}[- ]?(?:years?|y|months?|mo)\s+(?:[a-z-]+\s+){0,2}?(?:survival|os|pfs|dfs|rfs|"
-                             r"rates?|response|recurrence|mortality|control|follow-up|outcomes?)\b", re.I)
-
-
-def _time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> Verdict:
-    """A question asking for a value at a time point ("the 3-year overall survival") is answered only when a close
-    passage (about the named study, if any) gives a value at that time point: a 5-year figure does not answer."""
-    asked = _months(" ".join(m.group(0) for m in _POINT_OF_VALUE.finditer(question)))
-    if not asked:
-        return Verdict(True, "")
-    query = ranking.query
-
-    def at_point(h) -> bool:
-        i = retriever.position[h.sentence.id]
-        span = [j for j in (i - 1, i) if j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph
-                and retriever.sentences[j].doc_id == h.sentence.doc_id]
-        return bool(asked & _months(" ".join(retriever.sentences[j].text for j in span)))
-
-    def about(h) -> bool:
-        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-        return not query.named or any(all(t in have for t in name) for name in query.named)
-
-    if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
-        return Verdict(True, "")
-    point = _TIME_POINT.search(_POINT_OF_VALUE.search(question).group(0)).group(0)
-    return Verdict(False, f"the review gives no {point} value for this")
-
-
-OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)
-OTHER_GAP = 0.1  # … and by how much more than the named study's best value sentence
-
-
-def _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus) -> Verdict:
-    """The named study has values of the kind asked, but the value asked for ("the median time to salvage APR")
-    is given for another study: its sentence expresses the question's measure words, the named study's do not
-    ("What median time to salvage APR did Hagemans report?": the review gives it for Ko)."""
-    names = {t for name in query.named for t in name}
-    measure = [c for c in query.concepts if c.word not in QUESTION_WORDS and c.word not in STOPWORDS
-               and c.word not in names and not c.word.isdigit()]
-    if not measure or not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1)
-                              for c in measure):
-        return Verdict(True, "")  # asked in words the review never uses: what is asked cannot be matched by words
-    asked = replace(query, concepts=measure)
-
-    def expresses(h) -> float:
-        """Read with the sentences before it in its paragraph, which name what its value is of ("Hagemans et al.
-        studied salvage APR …. The median overall survival was 47 months")."""
-        i = retriever.position[h.sentence.id]
-        s = h.sentence
-        span = [j for j in range(i, max(i - CONTEXT_SENTENCES, 0) - 1, -1)
-                if retriever.sentences[j].doc_id == s.doc_id and retriever.sentences[j].paragraph == s.paragraph]
-        return retriever.coverage_of(asked, span)
-
-    valued = [h for h in ranking.hits[:20] if any(gives(h, kind, ev) for kind, ev in wanted)]
-    own = max((expresses(h) for h in valued if about(h)), default=0.0)
-    other = max(((expresses(h), h) for h in valued if not about(h)), default=(0.0, None), key=lambda t: t[0])
-    if other[1] is None or other[0] < OTHER_MIN or other[0] - own < OTHER_GAP:
-        return Verdict(True, "")
-    refs = other[1].sentence.refs + other[1].sentence.context_refs
-    shown = next((w for w in _surface_terms(question) if focus in tokens(w)), focus)
-    where = f" (it gives it for [{', '.join(map(str, refs))}])" if refs else ""
-    return Verdict(False, f"the review does not give this value for {shown}{where}")
-
-
-# The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage
-# may give; "median time to local recurrence" asks for a duration of recurrence, not of survival.
-_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|"
-                      r"overall(?=\s+survival)|response)\s+"
-                      r"(?:survival|responses?|rates?)\b"
-                      r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
-                      r"|\b(survival|mortality|incidence|prevalence)\b"
-                      r"|\b(?!(?:the|its|their|this|that|these|actual|exact|real|true)\s)([a-z][a-z-]{2,})\s+"
-                      r"(?:rates?|percentages?|proportions?)\b"
-                      r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
-                      r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
-# A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
-_DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")

@@ -97,6 +97,9 @@ class FeatureBuilder:
         self.has_prev, self.has_next = same_prev, same_next
         self.first_in_para = (~same_prev).astype(float)
         self.log_length = np.array([math.log(1 + len(s.text)) for s in sents])
+        # Each sentence's (one or two) chunks as two index arrays, -1 (the "no chunk" slot) for none: two gathers
+        # and an element-wise maximum, cheaper than a maximum over rows of two.
+        self.chunk_a, self.chunk_b = (np.ascontiguousarray(r.sentence_chunks[:, k]) for k in (0, 1))
         # Reciprocal-rank steps 1/(k + rank) of the chunks' fusion, rank 1 first.
         self.rrf_steps = 1.0 / (r.settings.rrf_k + np.arange(1, len(r.chunk_matrix) + 1))
         # The feature matrix of a question starts from this one: columns that depend only on the document (and the
@@ -146,7 +149,7 @@ class FeatureBuilder:
         x[:, col["bm25"]] = lex
         x[:, col["chunk_bm25"]] = cl
         x[:, col["rrf"]] = rrf_of
-        x[:, col["in_top_chunk"]] = top[r.sentence_chunks].any(axis=1)
+        x[:, col["in_top_chunk"]] = top[self.chunk_a] | top[self.chunk_b]
         x[:, col["coverage"]] = coverage
         x[:, col["coverage_rel"]] = coverage - coverage.max()
         x[:, col["para_coverage"]] = self.para_index.coverage(query)[self.para]
@@ -177,4 +180,4 @@ class FeatureBuilder:
 
     def _of_chunks(self, values: np.ndarray) -> np.ndarray:
         """Each sentence's best value over the (one or two) chunks holding it; `values` has a last slot for "none"."""
-        return values[self.r.sentence_chunks].max(axis=1)
+        return np.maximum(values[self.chunk_a], values[self.chunk_b])

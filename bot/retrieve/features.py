@@ -11,9 +11,7 @@ import math
 
 import numpy as np
 
-from bot.retrieve.coverage import GroupedIndex, TokenIndex
 from bot.retrieve.lexicon import NUMBERS, Query
-from bot.text import tokens
 
 FEATURES = (
     "dense",             # cosine of the sentence to the question
@@ -74,21 +72,11 @@ class FeatureBuilder:
         r = retriever
         self.r = r
         sents = r.sentences
-        para_keys = {k: i for i, k in enumerate(dict.fromkeys((s.doc_id, s.paragraph) for s in sents))}
-        sect_keys = {k: i for i, k in enumerate(dict.fromkeys((s.doc_id, s.section) for s in sents))}
-        self.para = np.array([para_keys[(s.doc_id, s.paragraph)] for s in sents], dtype=np.int64)
-        self.sect = np.array([sect_keys[(s.doc_id, s.section)] for s in sents], dtype=np.int64)
-        self.n_para, self.n_sect = len(para_keys), len(sect_keys)
+        self.para, self.sect = r.paragraph_of, r.section_of
+        self.n_para, self.n_sect = int(self.para.max(initial=-1)) + 1, int(self.sect.max(initial=-1)) + 1
         self.para_max, self.sect_max = GroupMax(self.para, self.n_para), GroupMax(self.sect, self.n_sect)
-        if self.para_max.order is None:  # paragraphs are runs of consecutive sentences (always, in reading order)
-            self.para_index = GroupedIndex(r.token_index, self.para_max.starts.tolist())
-        else:
-            members: dict[int, set[str]] = {}
-            for i, toks in enumerate(r.sentence_tokens):
-                members.setdefault(int(self.para[i]), set()).update(toks)
-            self.para_index = TokenIndex([members.get(p, set()) for p in range(self.n_para)])
-        titles = {int(self.sect[i]): s.section for i, s in enumerate(sents)}
-        self.section_index = TokenIndex([set(tokens(titles.get(k, ""))) for k in range(self.n_sect)])
+        self.para_index = r.token_index.part("paragraphs")
+        self.section_index = r.token_index.part("sections")
         n = len(sents)
         same_prev = np.array([i > 0 and self.para[i - 1] == self.para[i] for i in range(n)], dtype=bool)
         same_next = np.array([i + 1 < n and self.para[i + 1] == self.para[i] for i in range(n)], dtype=bool)

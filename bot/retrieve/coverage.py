@@ -143,17 +143,21 @@ class Plan:
             self._bits = (self._index.matrix[rows], masks)
         return self._bits
 
-    def _unit(self, i: int) -> int:
-        """Unit i's rows among those the plan looks at, as the bits of an integer."""
-        bits = self._unit_bits
-        if bits is None:
+    def _units(self) -> list[int] | dict[int, int]:
+        """Each unit's rows among those the plan looks at, as the bits of an integer: a list of every unit's when
+        they fit in 64 bits, else a dict filled unit by unit (`_unit`)."""
+        if self._unit_bits is None:
             rows = self._layout()[0]
             if len(rows) <= 64:  # every unit at once, one unsigned 64-bit word each
                 weights = np.left_shift(np.uint64(1), np.arange(len(rows), dtype=np.uint64))
-                bits = (rows[:, :self._index.n].T.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64).tolist()
+                self._unit_bits = (rows[:, :self._index.n].T.astype(np.uint64) * weights).sum(
+                    axis=1, dtype=np.uint64).tolist()
             else:
-                bits = {}
-            self._unit_bits = bits
+                self._unit_bits = {}
+        return self._unit_bits
+
+    def _unit(self, i: int) -> int:
+        bits = self._units()
         if isinstance(bits, list):
             return bits[i]
         if i not in bits:
@@ -165,8 +169,13 @@ class Plan:
         if not self.total:
             return 0.0
         have = 0
-        for i in units:
-            have |= self._unit(i)
+        bits = self._units()
+        if isinstance(bits, list):
+            for i in units:
+                have |= bits[i]
+        else:
+            for i in units:
+                have |= self._unit(i)
         known = self._covered.get(have)  # windows often hold the same words of the question
         if known is not None:
             return known

@@ -80,9 +80,9 @@ class FeatureBuilder:
         n = len(sents)
         same_prev = np.array([i > 0 and self.para[i - 1] == self.para[i] for i in range(n)], dtype=bool)
         same_next = np.array([i + 1 < n and self.para[i + 1] == self.para[i] for i in range(n)], dtype=bool)
-        self.prev_idx = np.where(same_prev, np.arange(n) - 1, np.arange(n))
-        self.next_idx = np.where(same_next, np.arange(n) + 1, np.arange(n))
-        self.has_prev, self.has_next = same_prev, same_next
+        # The previous / next sentence of the same paragraph, or n: the slot of -1 appended to the cosines.
+        self.prev_idx = np.where(same_prev, np.arange(n) - 1, n)
+        self.next_idx = np.where(same_next, np.arange(n) + 1, n)
         self.first_in_para = (~same_prev).astype(float)
         self.log_length = np.array([math.log(1 + len(s.text)) for s in sents])
         # Each sentence's (one or two) chunks as two index arrays, -1 (the "no chunk" slot) for none: two gathers
@@ -141,8 +141,8 @@ class FeatureBuilder:
         x[:, col["coverage"]] = coverage
         x[:, col["coverage_rel"]] = coverage - coverage.max()
         x[:, col["para_coverage"]] = self.para_index.coverage(query)[self.para]
-        x[:, col["neighbour_dense"]] = np.maximum(np.where(self.has_prev, dense[self.prev_idx], -1.0),
-                                                  np.where(self.has_next, dense[self.next_idx], -1.0))
+        beside = np.append(dense, -1.0)
+        x[:, col["neighbour_dense"]] = np.maximum(beside[self.prev_idx], beside[self.next_idx])
         if query.wants:
             wants_hit = np.logical_and.reduce([r.pattern_hits[id(p)] for p in query.wants])
             x[:, col["wants_hit"]] = wants_hit

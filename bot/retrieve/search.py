@@ -137,6 +137,7 @@ class Retriever:
         self._cell_first = np.cumsum(sizes) - sizes
         rest = np.where(sizes == 1, self._cell_first, self._cell_first + 1)
         self._cell_bounds = np.column_stack([rest, self._cell_first + sizes]).reshape(-1)
+        self._cell_list = list(zip(self._cell_records.tolist(), self._cell_first.tolist(), sizes.tolist()))
         kinds = np.array([s.kind for s in self.sentences])
         # A line of one or two words ("Review", a lone label) quotes nothing useful.
         self.is_stub = np.array([len(s.text.split()) < 3 for s in self.sentences])
@@ -253,8 +254,11 @@ class Retriever:
         best = np.maximum.reduceat(np.append(cell_cov, -np.inf), self._cell_bounds)[::2]
         coverage[self._cell_records] = np.maximum(key, best)
         out: dict[int, tuple[int, ...] | None] = dict.fromkeys(self.cell_tokens)
-        for r in np.flatnonzero(best > key).tolist():
-            i, start, k, b = self._cell_records[r], self._cell_first[r], key[r], best[r]
-            covs = cell_cov[start:start + len(self.cell_tokens[i])]
-            out[i] = (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - k >= 0.15 * (b - k))
+        better = np.flatnonzero(best > key).tolist()
+        if better:  # as Python floats: the same doubles, without a numpy scalar per comparison
+            covs, keys, bests = cell_cov.tolist(), key.tolist(), best.tolist()
+            for r in better:
+                i, start, k = self._cell_list[r]
+                floor = 0.15 * (bests[r] - keys[r])
+                out[i] = (0,) + tuple(j for j in range(1, k) if covs[start + j] - keys[r] >= floor)
         return out

@@ -238,8 +238,8 @@ class Retriever:
                        cells.get(i), float(prob[i]))
 
         order = np.argsort(-logit, kind="stable")[:limit].tolist()
-        top = np.vstack([relative, dense, coverage, chunk, prob])[:, order].T.tolist()  # the best, as Python floats
-        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, (r, d, c, k, p) in zip(order, top)]
+        top = zip(order, *(a[order].tolist() for a in (relative, dense, coverage, chunk, prob)))  # as Python floats
+        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, r, d, c, k, p in top]
         return Ranking(query, hits, make, self.position, overview, logit)
 
     def table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:

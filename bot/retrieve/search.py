@@ -258,7 +258,7 @@ class Retriever:
         if better:  # as Python floats: the same doubles, without a numpy scalar per comparison
             covs, keys, bests = cell_cov.tolist(), key.tolist(), best.tolist()
             for r in better:
-                i, start, k = self._cell_list[r]
+                i, start, n_cells = self._cell_list[r]
                 floor = 0.15 * (bests[r] - keys[r])
-                out[i] = (0,) + tuple(j for j in range(1, k) if covs[start + j] - keys[r] >= floor)
+                out[i] = (0,) + tuple(j for j in range(1, n_cells) if covs[start + j] - keys[r] >= floor)
         return out

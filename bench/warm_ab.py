@@ -8,6 +8,10 @@ REF's tree (git archive) in a temporary folder and runs the warm measurement of 
 each public and dev question of this checkout embedded alone and asked, paired, alternating order) in a fresh process for REF, then
 for this checkout, `--rounds` times, on the index named by ASCC_BOT_INDEX (default: this checkout's index/; both
 trees must read it). Prints floor (b) p50, warm ask p50 and their ratio per run.
+
+`--quiet SECONDS`: before each run, wait (at most that long) until both cores are at least 90 % idle over half a
+second, and print how idle they were: on a shared machine the ratio moves with the load (a busy machine slows the
+floor more than the rest), so compare the runs that started on an idle machine.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +58,35 @@ print(f"floor (b) p50 {fb * 1e3:5.2f} ms  warm ask p50 {a * 1e3:5.2f} ms  ratio 
 """
 
 
+def idle_share(seconds: float = 0.5) -> float:
+    """The share of CPU time spent idle over the next `seconds` (all cores, from /proc/stat)."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        return values[3] + values[4], sum(values)
+
+    idle0, total0 = sample()
+    time.sleep(seconds)
+    idle1, total1 = sample()
+    return (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_quiet(limit: float) -> float:
+    deadline = time.monotonic() + limit
+    while True:
+        share = idle_share()
+        if share >= 0.9 or time.monotonic() >= deadline:
+            return share
+        time.sleep(1)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ref", help="the commit to compare with (e.g. main)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--quiet", type=float, default=0.0, metavar="SECONDS",
+                    help="wait up to SECONDS for an idle machine before each run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ascc-ab-") as tmp:
         archive = subprocess.run(["git", "archive", args.ref], cwd=ROOT, capture_output=True, check=True).stdout
@@ -68,9 +97,10 @@ def main() -> int:
                "ASCC_BOT_CORPUS": os.environ.get("ASCC_BOT_CORPUS", str(ROOT / "corpus"))}
         for _ in range(args.rounds):
             for name, root in trees.items():
+                idle = f"idle {wait_quiet(args.quiet):.2f}  " if args.quiet else ""
                 out = subprocess.run([sys.executable, "-c", MEASURE, root, str(args.passes), *cases], cwd=root,
                                      capture_output=True, text=True, env={**env, "PYTHONPATH": root})
-                print(f"{name:14s} " + (out.stdout.strip() or "failed: " + out.stderr.strip()[-300:]), flush=True)
+                print(f"{name:14s} {idle}" + (out.stdout.strip() or "failed: " + out.stderr.strip()[-300:]), flush=True)
     return 0
 
 

@@ -77,6 +77,7 @@ English only; cost grows linearly with length (~50 us for a chat question,
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -407,8 +408,14 @@ def with_study_names(text: str, names: Sequence[str]) -> str:
     "study", so the cue families need no name of their own: "what did kitaguchi find" is "what did study find"."""
     if not names:
         return text
+    return _names_pattern(tuple(names)).sub("study", text)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The study names of a turn as one pattern, longest first (a question's names recur across its steps)."""
     alternation = "|".join(re.escape(normalise(n)) for n in sorted(names, key=len, reverse=True))
-    return re.sub(rf"(?<![\w-])(?:{alternation})(?: et al\.?)?(?![\w-])", "study", text)
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?: et al\.?)?(?![\w-])")
 
 
 class Turn:
@@ -496,8 +503,8 @@ def classify_turn(turn: Turn) -> Intent:
         if _SMALL_TALK.fullmatch(re.sub(r"\s+", " ", bare) + " "):
             return Intent("off_topic", "small talk with no medical term", (bare,))
 
-    clinical = _DOMAIN.search(_NOT_CLINICAL.sub(" ", text))
-    if ask and (clinical or medical_history):  # "can I reuse the figures of the article?" asks nothing medical
+    # "can I reuse the figures of the article?" asks nothing medical
+    if ask and (_DOMAIN.search(_NOT_CLINICAL.sub(" ", text)) or medical_history):
         who = _who(ask)
         return Intent("recommendation", f'asks what to do for "{who}"',
                       (ask.group(0).strip(),))

@@ -8,6 +8,10 @@ for a prefix match. A `TokenIndex` gives the same numbers for every unit of an i
 Both go through a `Plan`: what one question needs from one index, worked out once per question and index and kept
 on the Query. The arithmetic is the one of `Lexicon.coverage`, in the same order, so the numbers are the same to the
 last bit (tests/test_coverage.py compares them).
+
+One index holds every kind of unit a question's coverage is needed for (sentences, and as `parts` paragraphs,
+section titles, table cells), as columns of one matrix over one vocabulary: a question's plan is worked out once,
+and one pass of array operations gives the coverage of every unit of every kind.
 """
 from __future__ import annotations
 
@@ -54,6 +58,7 @@ class Plan:
         self._bits: tuple | None = None
         self._unit_bits: list[int] | dict[int, int] | None = None
         self._matrices: tuple | None = None
+        self._all: np.ndarray | None = None  # coverage of every unit
         self._covered: dict[int, float] = {}  # coverage of a window, by the bits of the words it holds
 
     # ------------------------------------------------------------------------------------ every unit at once
@@ -78,9 +83,8 @@ class Plan:
             weights.append(w)
         return rows, row_group, thresholds, credits, group_concept, weights
 
-    def coverage(self, groups: np.ndarray | None = None) -> np.ndarray:
-        """Lexicon.coverage of every unit, or (`groups`: where each run of consecutive units starts) of every run
-        of units taken together (a paragraph of sentences).
+    def coverage(self) -> np.ndarray:
+        """Lexicon.coverage of every unit of the index (every part's too), computed once per plan: a read-only array.
 
         A unit meets a group when it has at least `threshold` of the group's rows (all of an alternative's words,
         any partial match). Its credit for a concept is the weight when it meets one of the concept's alternatives,
@@ -88,21 +92,21 @@ class Plan:
         capped at the weight (any sum with an alternative's full weight in it is at least the weight, and a partial
         credit alone is exact). The credits are then summed over the concepts row after row, in concept order, as
         Lexicon.coverage adds them, and divided by the total weight: the same numbers to the last bit."""
-        n = self._index.n if groups is None else len(groups)
-        arrays = self._arrays()
-        if arrays is None or not n:
-            return np.zeros(n)
-        rows, in_group, thresholds, of_concept, credits, weights = arrays
-        have = self._index.matrix[rows]
-        if groups is not None:  # a run holds a word when one of its units does
-            have = np.logical_or.reduceat(have, groups, axis=1)
-        met = in_group @ have.astype(np.float32) >= thresholds
-        credit = np.minimum(of_concept @ (met * credits), weights)
-        return np.add.reduce(credit, axis=0) / self.total
+        if self._all is None:
+            arrays = self._arrays()
+            if arrays is None:
+                out = np.zeros(self._index.size)
+            else:
+                rows, in_group, thresholds, of_concept, credits, weights = arrays
+                met = in_group @ self._index.matrix[rows].astype(np.float32) >= thresholds
+                credit = np.minimum(of_concept @ (met * credits), weights)
+                out = np.add.reduce(credit, axis=0) / self.total
+            out.flags.writeable = False
+            self._all = out
+        return self._all
 
     def _arrays(self):
-        """The groups as arrays (made once per plan: the sentences and their paragraphs share them); None when no
-        concept can be expressed anywhere."""
+        """The groups as arrays (made once per plan); None when no concept can be expressed anywhere."""
         if self._matrices is None:
             rows, row_group, thresholds, credits, group_concept, weights = self._groups()
             if not self.total or not rows:
@@ -139,17 +143,21 @@ class Plan:
             self._bits = (self._index.matrix[rows], masks)
         return self._bits
 
-    def _unit(self, i: int) -> int:
-        """Unit i's rows among those the plan looks at, as the bits of an integer."""
-        bits = self._unit_bits
-        if bits is None:
+    def _units(self) -> list[int] | dict[int, int]:
+        """Each unit's rows among those the plan looks at, as the bits of an integer: a list of every unit's when
+        they fit in 64 bits, else a dict filled unit by unit (`_unit`)."""
+        if self._unit_bits is None:
             rows = self._layout()[0]
             if len(rows) <= 64:  # every unit at once, one unsigned 64-bit word each
                 weights = np.left_shift(np.uint64(1), np.arange(len(rows), dtype=np.uint64))
-                bits = (rows.T.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64).tolist()
+                self._unit_bits = (rows[:, :self._index.n].T.astype(np.uint64) * weights).sum(
+                    axis=1, dtype=np.uint64).tolist()
             else:
-                bits = {}
-            self._unit_bits = bits
+                self._unit_bits = {}
+        return self._unit_bits
+
+    def _unit(self, i: int) -> int:
+        bits = self._units()
         if isinstance(bits, list):
             return bits[i]
         if i not in bits:
@@ -161,8 +169,13 @@ class Plan:
         if not self.total:
             return 0.0
         have = 0
-        for i in units:
-            have |= self._unit(i)
+        bits = self._units()
+        if isinstance(bits, list):
+            for i in units:
+                have |= bits[i]
+        else:
+            for i in units:
+                have |= self._unit(i)
         known = self._covered.get(have)  # windows often hold the same words of the question
         if known is not None:
             return known
@@ -177,16 +190,26 @@ class Plan:
 
 
 class TokenIndex:
-    """Which units (sentences, table cells) contain each word and each word prefix: coverage of a question is then
-    computed for all units at once with a few array operations, instead of a Python loop per sentence."""
+    """Which units (sentences, and the units of its `parts`: paragraphs, section titles, table cells) contain each
+    word and each word prefix: coverage of a question is then computed for all units at once with a few array
+    operations, instead of a Python loop per unit.
+
+    The units of `token_sets` come first (`n` of them: `coverage`, `coverage_of`, `has` and `has_all` are about
+    them), then each part's, in order (`part(name).coverage`)."""
 
     MEMO = 4096  # words and alternatives whose rows are remembered (bounded: questions bring new words forever)
 
-    def __init__(self, token_sets: list[set[str]]):
+    def __init__(self, token_sets: list[set[str]], parts: dict[str, list[set[str]]] | None = None):
         self.n = len(token_sets)
+        units = list(token_sets)
+        self.spans: dict[str, tuple[int, int]] = {}
+        for name, sets in (parts or {}).items():
+            self.spans[name] = (len(units), len(units) + len(sets))
+            units += sets
+        self.size = len(units)
         post: dict[str, list[int]] = defaultdict(list)
         pre: dict[str, set[int]] = defaultdict(set)
-        for i, toks in enumerate(token_sets):
+        for i, toks in enumerate(units):
             for t in toks:
                 post[t].append(i)
                 for k in range(PREFIX_MIN, len(t) + 1):
@@ -195,14 +218,17 @@ class TokenIndex:
         self.token_row = {t: k for k, t in enumerate(post)}
         self.prefix_row = {t: len(post) + k for k, t in enumerate(pre)}
         self.everywhere = len(post) + len(pre)
-        self.matrix = np.zeros((len(post) + len(pre) + 1, self.n), dtype=bool)
+        self.matrix = np.zeros((len(post) + len(pre) + 1, self.size), dtype=bool)
         self.matrix[self.everywhere] = True
-        for t, units in post.items():
-            self.matrix[self.token_row[t], units] = True
-        for t, units in pre.items():
-            self.matrix[self.prefix_row[t], list(units)] = True
+        for t, members in post.items():
+            self.matrix[self.token_row[t], members] = True
+        for t, members in pre.items():
+            self.matrix[self.prefix_row[t], list(members)] = True
         self._alternatives: dict[tuple[str, ...], list[int] | None] = {}
         self._partials: dict[str, list[int]] = {}
+
+    def part(self, name: str) -> "Part":
+        return Part(self, *self.spans[name])
 
     def alternative(self, words: tuple[str, ...]) -> list[int] | None:
         """The rows of an alternative's (distinct) words; None when the index never holds one of them."""
@@ -232,7 +258,7 @@ class TokenIndex:
 
     def has(self, token: str) -> np.ndarray:
         row = self.token_row.get(token)
-        return np.zeros(self.n, dtype=bool) if row is None else self.matrix[row].copy()
+        return np.zeros(self.n, dtype=bool) if row is None else self.matrix[row, :self.n].copy()
 
     def has_all(self, toks) -> np.ndarray:
         out = np.ones(self.n, dtype=bool)
@@ -240,7 +266,7 @@ class TokenIndex:
             row = self.token_row.get(t)
             if row is None:
                 return np.zeros(self.n, dtype=bool)
-            out &= self.matrix[row]
+            out &= self.matrix[row, :self.n]
         return out
 
     def plan(self, query: Query) -> Plan:
@@ -253,22 +279,20 @@ class TokenIndex:
 
     def coverage(self, query: Query) -> np.ndarray:
         """Lexicon.coverage for every unit: full credit for a concept expressed, half for a prefix match."""
-        return self.plan(query).coverage()
+        return self.plan(query).coverage()[:self.n].copy()
 
     def coverage_of(self, query: Query, units) -> float:
         """Lexicon.coverage of the union of some units (a window of sentences)."""
         return self.plan(query).coverage_of(units)
 
 
-class GroupedIndex:
-    """Units made of runs of consecutive units of another index (the paragraphs of the sentences): a run holds a
-    word or a prefix when one of its units does, so its coverage comes from the other index's plan for the
-    question, with the rows OR-ed over each run, and needs no plan of its own."""
+class Part:
+    """The units of one part of a TokenIndex (the paragraphs, the section titles, the table cells)."""
 
-    def __init__(self, units: TokenIndex, starts: list[int]):
-        self.units = units
-        self.starts = np.asarray(starts, dtype=np.int64)
-        self.n = len(starts)
+    def __init__(self, index: TokenIndex, start: int, end: int):
+        self.index, self.start, self.end = index, start, end
+        self.n = end - start
 
     def coverage(self, query: Query) -> np.ndarray:
-        return self.units.plan(query).coverage(self.starts)
+        """Lexicon.coverage for every unit of this part (from the question's plan for the whole index)."""
+        return self.index.plan(query).coverage()[self.start:self.end].copy()

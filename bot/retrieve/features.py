@@ -11,9 +11,7 @@ import math
 
 import numpy as np
 
-from bot.retrieve.coverage import GroupedIndex, TokenIndex
 from bot.retrieve.lexicon import NUMBERS, Query
-from bot.text import tokens
 
 FEATURES = (
     "dense",             # cosine of the sentence to the question
@@ -74,29 +72,22 @@ class FeatureBuilder:
         r = retriever
         self.r = r
         sents = r.sentences
-        para_keys = {k: i for i, k in enumerate(dict.fromkeys((s.doc_id, s.paragraph) for s in sents))}
-        sect_keys = {k: i for i, k in enumerate(dict.fromkeys((s.doc_id, s.section) for s in sents))}
-        self.para = np.array([para_keys[(s.doc_id, s.paragraph)] for s in sents], dtype=np.int64)
-        self.sect = np.array([sect_keys[(s.doc_id, s.section)] for s in sents], dtype=np.int64)
-        self.n_para, self.n_sect = len(para_keys), len(sect_keys)
+        self.para, self.sect = r.paragraph_of, r.section_of
+        self.n_para, self.n_sect = int(self.para.max(initial=-1)) + 1, int(self.sect.max(initial=-1)) + 1
         self.para_max, self.sect_max = GroupMax(self.para, self.n_para), GroupMax(self.sect, self.n_sect)
-        if self.para_max.order is None:  # paragraphs are runs of consecutive sentences (always, in reading order)
-            self.para_index = GroupedIndex(r.token_index, self.para_max.starts.tolist())
-        else:
-            members: dict[int, set[str]] = {}
-            for i, toks in enumerate(r.sentence_tokens):
-                members.setdefault(int(self.para[i]), set()).update(toks)
-            self.para_index = TokenIndex([members.get(p, set()) for p in range(self.n_para)])
-        titles = {int(self.sect[i]): s.section for i, s in enumerate(sents)}
-        self.section_index = TokenIndex([set(tokens(titles.get(k, ""))) for k in range(self.n_sect)])
+        self.para_index = r.token_index.part("paragraphs")
+        self.section_index = r.token_index.part("sections")
         n = len(sents)
         same_prev = np.array([i > 0 and self.para[i - 1] == self.para[i] for i in range(n)], dtype=bool)
         same_next = np.array([i + 1 < n and self.para[i + 1] == self.para[i] for i in range(n)], dtype=bool)
-        self.prev_idx = np.where(same_prev, np.arange(n) - 1, np.arange(n))
-        self.next_idx = np.where(same_next, np.arange(n) + 1, np.arange(n))
-        self.has_prev, self.has_next = same_prev, same_next
+        # The previous / next sentence of the same paragraph, or n: the slot of -1 appended to the cosines.
+        self.prev_idx = np.where(same_prev, np.arange(n) - 1, n)
+        self.next_idx = np.where(same_next, np.arange(n) + 1, n)
         self.first_in_para = (~same_prev).astype(float)
         self.log_length = np.array([math.log(1 + len(s.text)) for s in sents])
+        # Each sentence's (one or two) chunks as two index arrays, -1 (the "no chunk" slot) for none: two gathers
+        # and an element-wise maximum, cheaper than a maximum over rows of two.
+        self.chunk_a, self.chunk_b = (np.ascontiguousarray(r.sentence_chunks[:, k]) for k in (0, 1))
         # Reciprocal-rank steps 1/(k + rank) of the chunks' fusion, rank 1 first.
         self.rrf_steps = 1.0 / (r.settings.rrf_k + np.arange(1, len(r.chunk_matrix) + 1))
         # The feature matrix of a question starts from this one: columns that depend only on the document (and the
@@ -146,12 +137,12 @@ class FeatureBuilder:
         x[:, col["bm25"]] = lex
         x[:, col["chunk_bm25"]] = cl
         x[:, col["rrf"]] = rrf_of
-        x[:, col["in_top_chunk"]] = top[r.sentence_chunks].any(axis=1)
+        x[:, col["in_top_chunk"]] = top[self.chunk_a] | top[self.chunk_b]
         x[:, col["coverage"]] = coverage
         x[:, col["coverage_rel"]] = coverage - coverage.max()
         x[:, col["para_coverage"]] = self.para_index.coverage(query)[self.para]
-        x[:, col["neighbour_dense"]] = np.maximum(np.where(self.has_prev, dense[self.prev_idx], -1.0),
-                                                  np.where(self.has_next, dense[self.next_idx], -1.0))
+        beside = np.append(dense, -1.0)
+        x[:, col["neighbour_dense"]] = np.maximum(beside[self.prev_idx], beside[self.next_idx])
         if query.wants:
             wants_hit = np.logical_and.reduce([r.pattern_hits[id(p)] for p in query.wants])
             x[:, col["wants_hit"]] = wants_hit
@@ -177,4 +168,4 @@ class FeatureBuilder:
 
     def _of_chunks(self, values: np.ndarray) -> np.ndarray:
         """Each sentence's best value over the (one or two) chunks holding it; `values` has a last slot for "none"."""
-        return values[self.r.sentence_chunks].max(axis=1)
+        return np.maximum(values[self.chunk_a], values[self.chunk_b])

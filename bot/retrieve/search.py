@@ -60,6 +60,12 @@ class Ranking:
         return found if found is not None else self._make(self._position[sentence_id])
 
 
+def _numbered(keys: list) -> np.ndarray:
+    """Each key's number, the keys numbered 0, 1, … in order of first appearance."""
+    number = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    return np.array([number[k] for k in keys], dtype=np.int64)
+
+
 def ref_anchors(ref: Reference) -> list[str]:
     """Words a question may use for a cited study: its first author, year and trial acronyms in its title."""
     acronyms = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*", ref.text)
@@ -101,7 +107,6 @@ class Retriever:
             if cells:  # a record whose cells cannot be read is scored as a plain sentence
                 self.cell_tokens[i] = cells
         self.sentence_prefixes = [prefixes_of(t) for t in self.sentence_tokens]
-        self.token_index = TokenIndex(self.sentence_tokens)
         # The study a paragraph is about: the references of its first citing sentence. "Unlike the Kitaguchi et
         # al. study [12], …" sits in a paragraph about Rosen [23]; it mentions Kitaguchi but does not report it.
         lead: dict[tuple[str, int], tuple[int, ...]] = {}
@@ -113,7 +118,18 @@ class Retriever:
             for s in self.sentences])
         # Table cells, as units of their own: (record position, cell number) for each.
         self.cell_owner = [(i, j) for i, cells in self.cell_tokens.items() for j in range(len(cells))]
-        self.cell_index = TokenIndex([self.cell_tokens[i][j] for i, j in self.cell_owner])
+        # Paragraphs (numbered in reading order) and sections (by title), as the ranker's features group sentences.
+        self.paragraph_of = _numbered([(s.doc_id, s.paragraph) for s in self.sentences])
+        self.section_of = _numbered([(s.doc_id, s.section) for s in self.sentences])
+        paragraphs: list[set[str]] = [set() for _ in range(int(self.paragraph_of.max(initial=-1)) + 1)]
+        for p, toks in zip(self.paragraph_of.tolist(), self.sentence_tokens):
+            paragraphs[p].update(toks)
+        titles = dict(zip(self.section_of.tolist(), (s.section for s in self.sentences)))
+        # Every unit whose coverage the ranker reads, in one index: a question's plan is made once for all of them.
+        self.token_index = TokenIndex(self.sentence_tokens, parts={
+            "paragraphs": paragraphs, "sections": [set(tokens(titles[k])) for k in range(len(titles))],
+            "cells": [self.cell_tokens[i][j] for i, j in self.cell_owner]})
+        self.cell_index = self.token_index.part("cells")
         # Each record's cells are consecutive units of cell_index: where they start; and the [rest, end) bounds
         # of the cells after the study's cell (the study's cell alone when the record has no other).
         sizes = np.array([len(c) for c in self.cell_tokens.values()], dtype=np.int64)
@@ -121,6 +137,7 @@ class Retriever:
         self._cell_first = np.cumsum(sizes) - sizes
         rest = np.where(sizes == 1, self._cell_first, self._cell_first + 1)
         self._cell_bounds = np.column_stack([rest, self._cell_first + sizes]).reshape(-1)
+        self._cell_list = list(zip(self._cell_records.tolist(), self._cell_first.tolist(), sizes.tolist()))
         kinds = np.array([s.kind for s in self.sentences])
         # A line of one or two words ("Review", a lone label) quotes nothing useful.
         self.is_stub = np.array([len(s.text.split()) < 3 for s in self.sentences])
@@ -221,8 +238,8 @@ class Retriever:
                        cells.get(i), float(prob[i]))
 
         order = np.argsort(-logit, kind="stable")[:limit].tolist()
-        top = np.vstack([relative, dense, coverage, chunk, prob])[:, order].T.tolist()  # the best, as Python floats
-        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, (r, d, c, k, p) in zip(order, top)]
+        top = zip(order, *(a[order].tolist() for a in (relative, dense, coverage, chunk, prob)))  # as Python floats
+        hits = [Hit(self.sentences[i], r, d, c, k, cells.get(i), p) for i, r, d, c, k, p in top]
         return Ranking(query, hits, make, self.position, overview, logit)
 
     def table_cells(self, query: Query, coverage: np.ndarray) -> dict[int, tuple[int, ...] | None]:
@@ -237,8 +254,11 @@ class Retriever:
         best = np.maximum.reduceat(np.append(cell_cov, -np.inf), self._cell_bounds)[::2]
         coverage[self._cell_records] = np.maximum(key, best)
         out: dict[int, tuple[int, ...] | None] = dict.fromkeys(self.cell_tokens)
-        for r in np.flatnonzero(best > key).tolist():
-            i, start, k, b = self._cell_records[r], self._cell_first[r], key[r], best[r]
-            covs = cell_cov[start:start + len(self.cell_tokens[i])]
-            out[i] = (0,) + tuple(j for j in range(1, len(covs)) if covs[j] - k >= 0.15 * (b - k))
+        better = np.flatnonzero(best > key).tolist()
+        if better:  # as Python floats: the same doubles, without a numpy scalar per comparison
+            covs, keys, bests = cell_cov.tolist(), key.tolist(), best.tolist()
+            for r in better:
+                i, start, n_cells = self._cell_list[r]
+                floor = 0.15 * (bests[r] - keys[r])
+                out[i] = (0,) + tuple(j for j in range(1, n_cells) if covs[start + j] - keys[r] >= floor)
         return out

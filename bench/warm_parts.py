@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""What the warm ratio of `make bench` is made of: the embedding the bot does, the work around it, and what the
+embedding does to that work.
+
+    .venv/bin/python bench/warm_parts.py [--passes 3]
+
+A diagnostic beside `make bench` (the same questions, the same pipeline, one process). For each public and dev
+question, interleaved (each step right after the others, so all see the same load):
+
+  floor (b)        the question as typed, embedded alone: what `make bench` divides by;
+  embed expanded   the abbreviation-expanded question the pipeline embeds, alone;
+  ask              `pipeline.ask`, right after an ONNX run (as in `make bench`);
+  rest, warm       `pipeline.ask` with the query vectors looked up, right after another such ask: the work around
+                   the embedding with warm caches;
+  rest, after ONNX the same, right after an ONNX run of another text;
+  rest, after 48 MB the same, right after summing a 48 MB array (no ONNX at all).
+
+ask ≈ embed expanded + rest after ONNX. The model's weights (~42 MB of float32) pass through the 32 MB L3 cache at
+every embedding and evict what the rest of the question reads, so the work around the embedding runs on cold
+caches: "rest, after 48 MB" shows the same slowdown with no model at all, so it is the memory traffic, not ONNX
+Runtime's threads.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench import DEV_CASES, PUBLIC_CASES, load_cases, user_turns  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--passes", type=int, default=3)
+    args = ap.parse_args()
+
+    from bot.pipeline import Pipeline
+    from bot.settings import Settings
+
+    cases = [c for c in load_cases([PUBLIC_CASES, DEV_CASES]) if isinstance(c.get("question"), str)
+             and c["question"].strip()]
+    pipeline = Pipeline.load(Settings.from_env(), build_missing=False)
+    embed = pipeline.embedder.encode_query
+    asks = [(c["question"], user_turns(c.get("history"))) for c in cases]
+    expanded = [pipeline.retriever.expand(q.strip()) for q, _ in asks]
+    vectors: dict[str, np.ndarray] = {}
+
+    def looked_up(text: str) -> np.ndarray:
+        if text not in vectors:
+            vectors[text] = embed(text)
+        return vectors[text]
+
+    def ask(q, hist, lookup: bool) -> None:
+        pipeline.embedder.encode_query = looked_up if lookup else embed
+        try:
+            pipeline.ask(q, hist)
+        except Exception:  # noqa: BLE001 - refused inputs cost time too
+            pass
+
+    for (q, hist), x in zip(asks, expanded):  # warm up; remember every vector the pipeline asks for
+        embed(q), embed(x), ask(q, hist, True), ask(q, hist, False)
+    big = np.ones(48_000_000 // 8)
+    other = "What is the role of salvage surgery?"
+
+    def nothing(q, hist, x) -> None:
+        pass
+
+    # name: (what runs just before, what is timed)
+    steps = {
+        "floor (b)": (nothing, lambda q, hist, x: embed(q)),
+        "embed expanded": (nothing, lambda q, hist, x: embed(x)),
+        "ask": (lambda q, hist, x: embed(other), lambda q, hist, x: ask(q, hist, False)),
+        "rest, warm": (lambda q, hist, x: ask(q, hist, True), lambda q, hist, x: ask(q, hist, True)),
+        "rest, after ONNX": (lambda q, hist, x: embed(other), lambda q, hist, x: ask(q, hist, True)),
+        "rest, after 48 MB": (lambda q, hist, x: big.sum(), lambda q, hist, x: ask(q, hist, True)),
+    }
+    times: dict[str, list[float]] = {k: [] for k in steps}
+    for rep in range(args.passes):
+        for (q, hist), x in zip(asks, expanded):
+            for name in (list(steps) if rep % 2 == 0 else list(steps)[::-1]):
+                before, timed = steps[name]
+                before(q, hist, x)
+                t0 = time.perf_counter()
+                timed(q, hist, x)
+                times[name].append(time.perf_counter() - t0)
+    pipeline.embedder.encode_query = embed
+    floor = statistics.median(times["floor (b)"])
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"{len(asks)} questions × {args.passes} passes (load {load}); p50, and as a multiple of floor (b):")
+    for name, values in times.items():
+        p50 = statistics.median(values)
+        print(f"  {name:18s} {p50 * 1000:6.2f} ms  {p50 / floor:5.2f} ×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,6 +85,9 @@ def test_a_value_given_for_another_study_is_not_answered_for_the_named_one(pipel
     assert "Hagemans" in a.reason and "11" in a.reason, a.reason
     a = pipeline.ask("What median overall survival did Hagemans et al. report after salvage APR?")
     assert a.mode == "answer" and "47 months" in a.text, (a.mode, a.reason)
+    # KEYNOTE-158's "objective response" is the response rate asked, though SCARCE's text says "overall response"
+    a = pipeline.ask("What was the overall response rate in KEYNOTE-158?")
+    assert a.mode == "answer" and "11%" in a.text, (a.mode, a.reason)
 
 
 def test_a_comparison_the_review_does_not_make_is_declined(pipeline):

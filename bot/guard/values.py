@@ -142,10 +142,15 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         short = [a for a, long in retriever.lexicon.glossary.items() if long == named_measure]
         return any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short)
 
+    def measure_named(h) -> bool:
+        """The sentence names the measure the question asks about ("the response rate" → "response")."""
+        return measure is not None and says(retriever.position[h.sentence.id], measure, full=True)
+
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     if not missing:
         if focus is not None and any(focus in name for name in query.named):
-            return _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus)
+            return _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus,
+                                      measure_named)
         return None
     wanted = [(k, ev) for k, ev in wanted if k in missing]
     kinds = " and ".join(kind for kind, _ in wanted)
@@ -247,7 +252,7 @@ OTHER_MIN = 0.8  # how fully another study's value sentence must express what is
 OTHER_GAP = 0.1  # … and by how much more than the named study's best value sentence
 
 
-def _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus) -> str | None:
+def _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus, measure_named) -> str | None:
     """The named study has values of the kind asked, but the value asked for ("the median time to salvage APR")
     is given for another study: its sentence expresses the question's measure words, the named study's do not
     ("What median time to salvage APR did Hagemans report?": the review gives it for Ko)."""
@@ -269,6 +274,8 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
         return retriever.coverage_of(asked, span)
 
     valued = [h for h in ranking.hits[:20] if any(gives(h, kind, ev) for kind, ev in wanted)]
+    if any(about(h) and measure_named(h) for h in valued):
+        return None  # the study's own value is of the measure asked ("response"), however else it is worded
     own = max((expresses(h) for h in valued if about(h)), default=0.0)
     other = max(((expresses(h), h) for h in valued if not about(h)), default=(0.0, None), key=lambda t: t[0])
     if other[1] is None or other[0] < OTHER_MIN or other[0] - own < OTHER_GAP:

@@ -159,6 +159,19 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     return f"the review gives no {what} for {shown or 'this'}"
 
 
+def _span(retriever: Retriever, h, back: int) -> list[int]:
+    """The sentence's position and those of up to `back` sentences before it in its paragraph."""
+    i, s = retriever.position[h.sentence.id], h.sentence
+    return [j for j in range(i, max(i - back, 0) - 1, -1)
+            if retriever.sentences[j].doc_id == s.doc_id and retriever.sentences[j].paragraph == s.paragraph]
+
+
+def _about_named(retriever: Retriever, query, h) -> bool:
+    """The question names no study, or the sentence is about one it names (its own or its paragraph's citation)."""
+    have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+    return not query.named or any(all(t in have for t in name) for name in query.named)
+
+
 _MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
 # "A versus B", "between A and B": the two sides of a comparison the question asks for.
 _PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?)\s+(?:the\s+)?([a-z][\w-]*)"
@@ -190,22 +203,16 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     def names_both(h) -> bool:
         """The sentence, with the one before it, names both sides; a table row, in cells that give a value (its
         column labels name "(Persistent)" and "(Recurrent)" even where both cells read NR)."""
-        i = retriever.position[h.sentence.id]
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             have = {t for label, value in table_cells(h.sentence.text)[1:] if re.search(r"\d", value)
                     for t in tokens(label)}
             return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides)
-        span = [j for j in (i - 1, i) if j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph
-                and retriever.sentences[j].doc_id == h.sentence.doc_id]
+        span = _span(retriever, h, 1)
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
         return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)
 
-    def about(h) -> bool:
-        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-        return not query.named or any(all(t in have for t in name) for name in query.named)
-
-    if any(names_both(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
+    if any(names_both(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
     return f"no passage of the review compares {a} and {b} for this"
 
@@ -233,16 +240,9 @@ def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     query = ranking.query
 
     def at_point(h) -> bool:
-        i = retriever.position[h.sentence.id]
-        span = [j for j in (i - 1, i) if j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph
-                and retriever.sentences[j].doc_id == h.sentence.doc_id]
-        return bool(asked & _months(" ".join(retriever.sentences[j].text for j in span)))
+        return bool(asked & _months(" ".join(retriever.sentences[j].text for j in _span(retriever, h, 1))))
 
-    def about(h) -> bool:
-        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-        return not query.named or any(all(t in have for t in name) for name in query.named)
-
-    if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
+    if any(at_point(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
     point = _TIME_POINT.search(_POINT_OF_VALUE.search(question).group(0)).group(0)
     return f"the review gives no {point} value for this"
@@ -267,11 +267,7 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
     def expresses(h) -> float:
         """Read with the sentences before it in its paragraph, which name what its value is of ("Hagemans et al.
         studied salvage APR …. The median overall survival was 47 months")."""
-        i = retriever.position[h.sentence.id]
-        s = h.sentence
-        span = [j for j in range(i, max(i - CONTEXT_SENTENCES, 0) - 1, -1)
-                if retriever.sentences[j].doc_id == s.doc_id and retriever.sentences[j].paragraph == s.paragraph]
-        return retriever.coverage_of(asked, span)
+        return retriever.coverage_of(asked, _span(retriever, h, CONTEXT_SENTENCES))
 
     valued = [h for h in ranking.hits[:20] if any(gives(h, kind, ev) for kind, ev in wanted)]
     if any(about(h) and measure_named(h) for h in valued):

@@ -160,6 +160,13 @@ def test_an_acronym_the_review_never_uses_is_read_from_its_spelled_out_name(pipe
     assert a.mode == "answer" and "437" in a.text
 
 
+def test_an_acronym_one_letter_short_of_the_documents_is_not_unknown(pipeline):
+    """The review writes "USA" (Fields' table row); a reader writes "US". Not a name the review never mentions."""
+    a = pipeline.ask("Did early versus late salvage APR change overall survival in the US database study?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert any(25 in c.refs + c.context_refs for c in a.citations if c.in_answer)  # Fields [25]
+
+
 def test_a_journal_named_in_full_finds_the_study_published_there(pipeline):
     """The reference list abbreviates journals ("Lancet Oncol. 2018"); a question names them in full."""
     q = "What loco-regional recurrence rate did the 2019 review published in Colorectal Disease report?"

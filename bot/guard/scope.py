@@ -84,8 +84,22 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         if toks and all(_near_spelling(t, retriever, 0.84) for t in toks
                         if t not in vocab):
             continue
+        if w.isupper() and _shortens(low, retriever):
+            continue  # "US" for the "USA" the corpus writes
         out.append(w)
     return out
+
+
+_CAPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _shortens(acronym: str, retriever: Retriever) -> bool:
+    """An acronym one letter short of an acronym the documents use ("US" → "USA"); their acronyms are read once
+    per index."""
+    caps = _CAPS.get(retriever)
+    if caps is None:
+        caps = _CAPS[retriever] = {w.lower() for s in retriever.sentences for w in re.findall(r"\b[A-Z]{2,}\b", s.text)}
+    return any(len(c) == len(acronym) + 1 and c.startswith(acronym) for c in caps)
 
 
 def foreign_topics(question: str, retriever: Retriever) -> list[str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -124,27 +125,43 @@ def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
     return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
+_ROW_WORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _row_words(retriever) -> dict[str, tuple[int, ...]]:
+    """Words that describe one table record's study and no other → that record's reference numbers, read once per
+    loaded index. A word qualifies when one record alone uses it in its cells (the study's own cell aside: its name
+    and year are found anyway), and every passage of the text that uses it is about that same study."""
+    found = _ROW_WORDS.get(retriever)
+    if found is not None:
+        return found
+    users: dict[str, list] = {}
+    for s in retriever.sentences:
+        if s.kind == "table_record" and s.refs:
+            for word in {t for _, v in table_cells(s.text)[1:] for t in tokens(v)}:
+                users.setdefault(word, []).append(s)
+    found = {}
+    for word, rows in users.items():
+        if len(rows) != 1 or word in STOPWORDS or len(word) < 2:
+            continue
+        refs = set(rows[0].refs)
+        if not any(s.kind != "table_record" and word in retriever.sentence_tokens[i]
+                   and not refs & set(s.refs + s.context_refs) for i, s in enumerate(retriever.sentences)):
+            found[word] = rows[0].refs
+    _ROW_WORDS[retriever] = found
+    return found
+
+
 def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]]:
-    """Words of the question that describe one table record's study and no other → that study's first author.
-    A word qualifies when one record alone uses it in its cells (the study's own cell aside: its name and year are
-    found anyway), and every passage of the text that uses it is about that same study."""
+    """Words of the question that describe one table record's study and no other (`_row_words`) → that study's
+    first author."""
     if retriever.anchors_in(question):
         return {}  # the question names its study already
-    records = [(s, {t for _, v in table_cells(s.text)[1:] for t in tokens(v)}) for s in retriever.sentences
-               if s.kind == "table_record" and s.refs]
+    rows = _row_words(retriever)
     out: dict[str, list[str]] = {}
     for word in dict.fromkeys(tokens(question)):
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        users = [s for s, cells in records if word in cells]
-        if len(users) != 1:
-            continue
-        refs = set(users[0].refs)
-        elsewhere = [s for i, s in enumerate(retriever.sentences) if s.kind != "table_record"
-                     and word in retriever.sentence_tokens[i] and not refs & set(s.refs + s.context_refs)]
-        if elsewhere:
-            continue
-        authors = [r.first_author for n in users[0].refs for _, r in bibliography.by_number(n) if r.first_author]
+        refs = rows.get(word)
+        authors = [r.first_author for n in refs or () for _, r in bibliography.by_number(n) if r.first_author]
         if authors:
             out[word] = list(dict.fromkeys(authors))
     return out

@@ -275,3 +275,19 @@ def test_table_descriptors_resolve_in_a_new_document(tmp_path, embedder):
     assert studies("What did the widget study find?") == set()
     a = p.ask("What complete response rate did the registry review report?")
     assert a.mode == "answer" and "25%" in a.text and "40%" not in a.text, a.text
+
+
+def test_a_two_letter_surname_is_a_study_name_only_where_it_names_an_author(tmp_path):
+    """Ko, Li, Wu: a first author's two-letter surname names the study in "Li et al.", "by Li", "Li 2020" and
+    "Li's trial", never as the capitalised word that starts a question ("In", "Do", "Is")."""
+    from bot.ingest.corpus import load_document
+    from bot.retrieve.bibliography import StudyNameFinder, study_names
+
+    path = tmp_path / "li.txt"
+    path.write_text(JAPAN_DOC.replace("Sato, K.", "Li, K.").replace("Sato et al.", "Li et al."), encoding="utf-8")
+    finder = StudyNameFinder(study_names([load_document(path)]))
+    for question in ("What did Li et al. find?", "Summarise the review by Li on cryoablation.",
+                     "In Li 2021, how many patients?", "Was Li's series prospective?"):
+        assert finder.find(question) == ["Li"], question
+    for question in ("Is cryoablation an option?", "Do the results hold up?", "what did li et al find"):
+        assert finder.find(question) == [], question

@@ -41,7 +41,8 @@ def study_names(documents) -> set[str]:
     words: set[str] = set()
     for doc in documents:
         for ref in doc.references.values():
-            if len(ref.first_author) >= 3 and re.fullmatch(r"[A-Z][\w'-]+", ref.first_author):
+            if re.fullmatch(r"[A-Z][\w'-]+", ref.first_author) and (len(ref.first_author) >= 3
+                                                                   or ref.first_author[1:].islower()):
                 words.add(ref.first_author)
             words.update(w for w in re.findall(r"(?<![\w-])[A-Z]{4,}(?![\w-])", ref.text) if w not in GENERIC_CAPS)
         words.update(re.findall(r"(?<![\w-])(?:[A-Z]{3,}-\d+|[A-Z][a-z]+[A-Z]{2,}[A-Za-z]*|[A-Z][a-z]+-[A-Z]+\d+)"
@@ -49,13 +50,20 @@ def study_names(documents) -> set[str]:
     return words
 
 
+def _as_author(name: str) -> str:
+    """A two-letter surname as a pattern that matches it only where it names an author."""
+    n = re.escape(name)
+    return rf"(?:{n}(?=\s+et\.?\s+al\b|,?\s+\(?(?:19|20)\d\d\b|['\u2019]s\b)|(?<=\bby ){n})"
+
+
 class StudyNameFinder:
     """Finds the corpus's study names in a text. Long names match in any case ("kitaguchi"); short ones only
-    capitalised ("Fields", not "fields")."""
+    capitalised ("Fields", not "fields"); a two-letter surname ("Ko", "Li") only where the text uses it as an
+    author's name: before "et al", a year or "'s", or after "by" (not "Do", "In" or "US" starting a sentence)."""
 
     def __init__(self, names: set[str]):
-        alternatives = sorted((re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})" for w in names),
-                              key=len, reverse=True)
+        alternatives = sorted((_as_author(w) if len(w) < 3 else re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})"
+                               for w in names), key=len, reverse=True)
         self._re = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])") if names else None
 
     def find(self, text: str) -> list[str]:

@@ -291,3 +291,17 @@ def test_a_two_letter_surname_is_a_study_name_only_where_it_names_an_author(tmp_
         assert finder.find(question) == ["Li"], question
     for question in ("Is cryoablation an option?", "Do the results hold up?", "what did li et al find"):
         assert finder.find(question) == [], question
+
+
+@pytest.mark.parametrize("question, table", [
+    ("What does the table of immunotherapy studies show?", "Table 2"),
+    ("Give me an overview of what Table 1 reports.", "Table 1"),
+])
+def test_an_overview_of_a_table_quotes_the_records_of_that_table(pipeline, question, table):
+    """The table asked about by a word of its title or by its number: its records, and no other table's."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", a.text
+    quoted = [c for c in a.citations if c.in_answer]
+    records = [c for c in quoted if c.section.startswith(table) and c.quote.startswith("First Author")]
+    assert len(records) >= 2, a.text
+    assert not [c for c in quoted if c.section.startswith("Table") and not c.section.startswith(table)], a.text

@@ -202,6 +202,28 @@ def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     return inside or None
 
 
+def _table_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+    """"Compare the outcomes across the studies tabulated", "what does the table of immunotherapy studies show":
+    the records of the table asked about, in ranking order, then the other passages (not the other tables'
+    records, captions or notes). The table is the one the question names by number or by a word of its title
+    that the other tables lack; otherwise, or among several, the one the ranker puts first (by a record or its
+    caption). None when the question asks about no table."""
+    query = ranking.query
+    if not query.tables or not retriever.tables:
+        return None
+    words = {t for c in query.concepts for alt in c.alternatives for t in alt}
+    tables = [t for t, (number, _) in retriever.tables.items() if number in query.table_numbers] or \
+        list(retriever.tables)
+    tables = [t for t in tables if retriever.tables[t][1] & words] or tables
+    first = next(((h.sentence.doc_id, h.sentence.section) for h in ranking.hits
+                  if (h.sentence.doc_id, h.sentence.section) in tables), None)
+    rows = [h for h in ranking.hits if h.sentence.kind == "table_record"
+            and (h.sentence.doc_id, h.sentence.section) == first]
+    rest = [h for h in ranking.hits if h not in rows and h.sentence.kind != "table_record"
+            and (h.sentence.doc_id, h.sentence.section) not in set(retriever.tables) - {first}]
+    return rows + rest if rows else None
+
+
 def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int) -> list[Hit]:
     """An overview uses the whole budget: the best sentences in ranking order, from whichever paragraphs and
     sections treat the topic, down to `overview_floor` of the best score. An overview of one named study quotes
@@ -209,7 +231,7 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = _study_first(ranking, retriever) or _part_first(ranking, retriever)
+    study = _study_first(ranking, retriever) or _part_first(ranking, retriever) or _table_first(ranking, retriever)
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:
             break

@@ -110,6 +110,7 @@ class Query:
     study_asked: bool = False               # it asks about a study as such ("the … trial", "the study by Kim")
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
+    table_numbers: tuple[str, ...] = ()     # the tables it names by number: "Table 2" → ("2",)
     sections: tuple[str, ...] = ()          # structural sections it names: "conclusion", "discussion", …
     named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
     # what each index needs for this question (bot/retrieve/coverage.py), worked out once per question
@@ -185,7 +186,8 @@ class Lexicon:
             concepts=concepts, lexical=list(dict.fromkeys(lexical)),
             wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
             findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
-            tables=bool(re.search(r"\btables?\b", folded)),
+            tables=bool(re.search(r"\b(tables?|tabulated|tabular)\b", folded)),
+            table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
             parts=tuple(m.group(1) or m.group(2) for m in PARTS.finditer(folded)),
             named=[tuple(tokens(n)) for n in (named or [])])

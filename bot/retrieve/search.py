@@ -75,6 +75,21 @@ def ref_anchors(ref: Reference) -> list[str]:
     return tokens(" ".join(words))
 
 
+def _tables(sentences) -> dict[tuple[str, str], tuple[str, frozenset[str]]]:
+    """Every table, as (document, section): its records and its caption share the table's section. For each, its
+    number ("2" for "Table 2. Summary of immunotherapy studies.") and the words of its title that tell it from the
+    document's other tables ("immunotherapy", not "summary" or "studies")."""
+    titles = {(s.doc_id, s.section) for s in sentences if s.kind == "table_record"}
+    words = {t: frozenset(tokens(t[1])) for t in titles}
+    out = {}
+    for doc, section in titles:
+        others = [words[t] for t in titles if t[0] == doc and t != (doc, section)]
+        common = frozenset.intersection(*others) & words[(doc, section)] if others else frozenset()
+        number = re.match(r"\s*table\s+(\w+)", fold(section))
+        out[(doc, section)] = (number.group(1) if number else "", words[(doc, section)] - common)
+    return out
+
+
 class Retriever:
     """Built once per loaded index (BM25 tables, lexicon, sentence maps); `search` takes a few milliseconds."""
 
@@ -143,6 +158,7 @@ class Retriever:
         self.is_stub = np.array([len(s.text.split()) < 3 for s in self.sentences])
         self.is_front, self.is_caption = kinds == "front", kinds == "caption"
         self.is_table = kinds == "table_record"
+        self.tables = _tables(self.sentences)
         self.section_titles = [fold(s.section) for s in self.sentences]
         self.pattern_hits = {id(p): np.array([bool(p.search(s.text)) for s in self.sentences])
                              for _, p in ANSWER_TYPES + [(None, NUMBERS)]}

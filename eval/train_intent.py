@@ -37,7 +37,8 @@ from bot.settings import Settings  # noqa: E402
 # ≥ 0.99999): the stored weights are then reproducible to 1e-6 whichever path answers questions.
 TRAINING_BACKEND = "sentence-transformers"
 
-TRAIN = [ROOT / "eval" / "training" / "guard_train.jsonl", ROOT / "tests" / "data" / "guard_cases.jsonl"]
+TRAIN = [ROOT / "eval" / "training" / "guard_train.jsonl", ROOT / "eval" / "training" / "guard_train2.jsonl",
+         ROOT / "tests" / "data" / "guard_cases.jsonl"]
 # Described situations written to train the flowchart-branch classifier: every one is a request for a decision about
 # a particular person with this review's disease, often as terse clinical notes, so they train the guard too.
 CASES = ROOT / "eval" / "training" / "branch_train.jsonl"

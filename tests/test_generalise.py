@@ -305,3 +305,35 @@ def test_an_overview_of_a_table_quotes_the_records_of_that_table(pipeline, quest
     records = [c for c in quoted if c.section.startswith(table) and c.quote.startswith("First Author")]
     assert len(records) >= 2, a.text
     assert not [c for c in quoted if c.section.startswith("Table") and not c.section.startswith(table)], a.text
+
+
+POINTING_BACK_DOC = """Cryotherapy for Small Recurrences
+
+1. Results
+
+Forty patients with a small recurrence were treated with cryotherapy [1]. Tumours under 2 cm and away from the
+sphincter responded best to the freezing cycles. In this subgroup, local control reached 85% at two years [1].
+Larger tumours often needed a second session.
+
+2. Conclusions
+
+Cryotherapy is a local option for selected small recurrences.
+
+References
+
+1. Sato, K. Cryotherapy in recurrent anal cancer. J. Test. Oncol. 2021, 5, 1-7.
+"""
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to(tmp_path, embedder):
+    """'In this subgroup, local control reached 85%' means nothing without the sentence that says which subgroup."""
+    corpus = small_corpus(tmp_path, {"sato.txt": POINTING_BACK_DOC})
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index.build(settings, embedder=embedder)
+    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    a = p.ask("What was the two-year local control?")
+    assert a.mode == "answer", a.text
+    assert "85%" in a.text
+    lines = a.text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "85%" in line)
+    assert "Tumours under 2 cm" in lines[at - 1], a.text

@@ -107,6 +107,7 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     else:
         chosen = _fact(ranking, retriever, settings, budget, seeds)
     used = sum(_shown_length(h.sentence, h.cells) for h in chosen)
+    used += _add_antecedents(ranking, retriever, chosen, budget - used)
     _add_body_source(ranking, retriever, chosen, budget - used, settings)
     first = chosen[0].sentence
     if ranking.overview >= settings.overview_threshold:
@@ -240,6 +241,34 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
         chosen.append(h)
         used += _shown_length(h.sentence, h.cells)
     return chosen or [ranking.hits[0]]
+
+
+# A sentence that opens by pointing back ("In this subgroup, …", "So, sexual behavior and immunosuppression are the
+# key elements", "Unlike the Kitaguchi et al. study, …") says what it says about the sentence before it.
+_REFERS_BACK = re.compile(r"^(This|These|That|Those|Such|It|Its|They|Their|In this|In these|In that|Of these|Among "
+                          r"these|Within this|So|Thus|Therefore|Hence|Consequently|As a corollary|As a result|In "
+                          r"short|Indeed|However|Nevertheless|Conversely|Similarly|Likewise|Unlike)\b")
+
+
+def _add_antecedents(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int) -> int:
+    """Quote the sentence a chosen sentence points back to (the one before it in its paragraph), when there is
+    room, so that "this subgroup" or "so" can be read. Returns the characters added."""
+    added = 0
+    for h in list(chosen):
+        s = h.sentence
+        i = retriever.position[s.id]
+        if s.kind != "text" or i == 0 or not _REFERS_BACK.match(s.text):
+            continue
+        prev = retriever.sentences[i - 1]
+        if prev.paragraph != s.paragraph or prev.doc_id != s.doc_id or prev.kind != "text":
+            continue
+        hit = ranking.hit(prev.id)
+        length = _shown_length(prev)
+        if hit in chosen or added + length > room:
+            continue
+        chosen.insert(chosen.index(h), hit)
+        added += length
+    return added
 
 
 def _add_body_source(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int,

@@ -337,3 +337,27 @@ def test_a_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to(tm
     lines = a.text.splitlines()
     at = next(i for i, line in enumerate(lines) if "85%" in line)
     assert "Tumours under 2 cm" in lines[at - 1], a.text
+
+
+def test_a_journal_or_citation_that_describes_the_study_does_not_turn_a_question_into_a_reference_lookup():
+    """'The 2024 meta-analysis from the surgical journal: was there a difference in dehiscence?' asks for a
+    result; 'Which journal published the Sato study?' and 'Journal of the Sato paper?' ask about the publication."""
+    from bot.retrieve.bibliography import asks_about_reference
+
+    for question in ("That meta-analysis from the surgical journal: was there a difference in wound dehiscence "
+                     "between the two closures?",
+                     "According to the guideline cited, how often are the groin nodes involved in large tumours?"):
+        assert not asks_about_reference(question, []), question
+    for question, named in (("Which journal published the Sato study?", ["Sato"]),
+                            ("Journal of the Sato paper?", ["Sato"]),
+                            ("Where was the Sato study published?", ["Sato"])):
+        assert asks_about_reference(question, named), question
+
+
+def test_a_count_may_be_of_things_with_two_modifiers():
+    """'18 of 20 recurrent anal tumours' gives a count of tumours; '12 months after surgeries' does not."""
+    from bot.retrieve.lexicon import VALUE_EVIDENCE
+
+    evidence = {kind: ev for kind, _, ev in VALUE_EVIDENCE}["count"]
+    assert evidence.search("Cryoablation achieved complete ablation in 18 of 20 recurrent anal tumours [1].")
+    assert not evidence.search("The scar was assessed 12 months after surgeries.")

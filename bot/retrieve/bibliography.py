@@ -21,8 +21,14 @@ _NUMBERED = re.compile(r"\b(?:ref(?:erence)?s?|citations?|cited (?:work|paper|st
 # Asking *about a publication*: its authors, journal, title, year, or which reference it is.
 _INTENT = re.compile(r"\b(which|what) (reference|ref|citation|paper|article|publication)\b|\breference\b|"
                      r"\bfirst author\b|\bsenior author\b|\bwho (wrote|authored|led|published)\b|\bauthors? of\b|"
-                     r"\b(which|what) journal\b|\bjournal\b|\bpublished in\b|\bwhere was (it|that|this)\b.*published|"
-                     r"\btitle of\b|\bwhat('s| is) the title\b|\bcited\b")
+                     r"\b(which|what) journal\b|\bwhere (was|is) (it|that|this)\b.*published|\bwhere (was|is)\b.*\bpublished\b|"
+                     r"\btitle of\b|\bwhat('s| is) the title\b")
+# Words that may ask about a publication ("the journal of the Kitaguchi paper?") or only describe the study a
+# question asks about ("the 2024 review in the Irish medical journal: was there a difference in dehiscence …?",
+# "according to the ESMO guideline cited, how likely is …"): about the publication only when the question asks
+# nothing else (at most MAX_OTHER_WORDS other content words).
+_DESCRIBING = re.compile(r"\bjournal\b|\bpublished in\b|\bcited\b")
+MAX_OTHER_WORDS = 3
 # "this review", "the article": the question is about the review itself, answered from its front matter.
 _THE_REVIEW = re.compile(r"\b(this|the|your) (review|article|manuscript|narrative review)\b|\breview's\b")
 _INTENT_WORDS = set(tokens("which what reference ref citation cited paper article publication first senior author "
@@ -81,7 +87,12 @@ def asks_about_reference(question: str, named: Sequence[str]) -> bool:
     """A question about a cited publication (not about the review itself, unless it names a study)."""
     folded = fold(question)
     if not _INTENT.search(folded):
-        return False
+        if not _DESCRIBING.search(folded):
+            return False
+        names = {t for n in named for t in tokens(n)}
+        other = [t for t in tokens(question) if t not in _INTENT_WORDS and t not in names]
+        if len(other) > MAX_OTHER_WORDS:
+            return False
     return bool(named) or not _THE_REVIEW.search(folded)
 
 

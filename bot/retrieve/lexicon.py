@@ -69,8 +69,10 @@ VALUE_EVIDENCE = [
                 r"[Tt]wenty[- ]?\w*|[Tt]hirty[- ]?\w*)\s+(\(\d+%\)\s+)?(\w+[ -]){0,3}(patients|participants|"
                 r"cases|people|subjects|APRs|centers|centres|studies|series|trials)\b|Number of Patients\): \d|\bn ?= ?\d"
                 r"|\d\s?%\s+(?:\(\d+/\d+\)\s+)?of\s+(?:the\s+)?(?:\w+\s+){0,2}(?:patients|participants|cases)\b"
-                # any number of things: "approximately 50 cancer types" (not a time: "5 years")
-                r"|\b(?!(?:19|20)\d\d\b)\d+\s+(?:[a-z-]+\s+)?(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
+                # any number of things: "approximately 50 cancer types", "18 of 20 recurrent anal tumours" (not a
+                # time: "5 years", "12 months after surgeries")
+                r"|\b(?!(?:19|20)\d\d\b)\d+\s+(?:(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z-]+\s+){0,2}"
+                r"(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
     ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),
      re.compile(r"\b[pP]\s?[=<>≤]\s?0?\.\d")),
 ]

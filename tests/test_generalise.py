@@ -361,3 +361,56 @@ def test_a_count_may_be_of_things_with_two_modifiers():
     evidence = {kind: ev for kind, _, ev in VALUE_EVIDENCE}["count"]
     assert evidence.search("Cryoablation achieved complete ablation in 18 of 20 recurrent anal tumours [1].")
     assert not evidence.search("The scar was assessed 12 months after surgeries.")
+
+
+DISCUSSION_DOC = """Cryotherapy for Small Recurrences
+
+1. Results
+
+Forty patients with a small recurrence were treated with cryotherapy [1]. Local control reached 85% at two years.
+
+2. Discussion
+
+Cryotherapy controlled most small recurrences in this series. The freezing cycles were well tolerated by older
+patients who had declined a major resection after being counselled by the multidisciplinary team. Nurses reported
+shorter hospital stays than after surgery, with most patients discharged on the day after the procedure. Costs were
+not recorded in a uniform way across the participating hospitals during the years of the study. Pain scores after
+the freezing cycles were low in most patients and few needed opioid analgesia after the first postoperative day.
+Quality of life questionnaires returned to their baseline values within three months in most of the patients who
+completed them, although fewer than half of the patients returned the questionnaires at every time point.
+
+Larger tumours needed repeated sessions and often failed. Imaging after freezing was hard to read because oedema and
+scarring looked like residual tumour on magnetic resonance imaging for several months. A biopsy at three months
+resolved most doubts, although two patients needed a second biopsy to confirm that no tumour remained in the scar.
+Positron emission tomography was not helpful in the first months because the inflammation after freezing took up
+the tracer in the same way as a residual tumour would, which led to several unnecessary biopsies in the series.
+
+Prospective trials comparing cryotherapy with local excision are needed. Such trials should record function,
+continence, sexual function and quality of life with validated questionnaires before and after the treatment, and
+follow the patients for at least five years to capture late recurrences in the pelvis and the groin.
+
+References
+
+1. Sato, K. Cryotherapy in recurrent anal cancer. J. Test. Oncol. 2021, 5, 1-7.
+"""
+
+
+def test_a_summary_of_a_part_opens_each_of_its_paragraphs(tmp_path, embedder):
+    """'Summarise the discussion' reads the discussion as a summary reads a text: after the sentence the ranker
+    puts first, the opening sentence of every paragraph, then the second of each, and so on; and it is answered
+    from the discussion only."""
+    from bot.answer.compose import _part_first
+
+    corpus = small_corpus(tmp_path, {"sato.txt": DISCUSSION_DOC})
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index.build(settings, embedder=embedder)
+    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    question = "Give me a summary of the discussion section."
+    order = [h.sentence.text for h in _part_first(p.rank(question, []), p.retriever)]
+    openings = ("Cryotherapy controlled most small recurrences", "Larger tumours needed repeated sessions",
+                "Prospective trials comparing cryotherapy")
+    assert all(any(t.startswith(o) for t in order[:4]) for o in openings), order
+    a = p.ask(question)
+    assert a.mode == "answer", a.text
+    assert all(o in a.text for o in openings), a.text
+    assert all(c.section == "2. Discussion" for c in a.citations if c.in_answer), a.text

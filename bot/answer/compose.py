@@ -193,14 +193,29 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
 
 
 def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
-    """"Summarise the discussion", "what do the conclusions say": that part's sentences only, in ranking order
-    (the ranker may prefer a sentence elsewhere that says "summarizes"). None when no section has that name."""
+    """"Summarise the discussion", "what do the conclusions say": that part's sentences only (the ranker may
+    prefer a sentence elsewhere that says "summarizes"): the one the ranker puts first (the question may ask for one
+    point "per the discussion"), then the rest as a summary reads a text: the opening sentence of each of its
+    paragraphs in reading order, then the second of each, and so on. None when no section has that name."""
     parts = ranking.query.parts
     if not parts:
         return None
     inside = [h for h in ranking.hits if any(p in retriever.section_titles[retriever.position[h.sentence.id]]
                                              for p in parts)]
-    return inside or None
+    text = [h for h in inside if h.sentence.kind == "text"] or inside
+    if not text:
+        return None
+    return text[:1] + sorted(text[1:], key=lambda h: (_place_in_paragraph(retriever, h.sentence),
+                                                      h.sentence.doc_id, h.sentence.start))
+
+
+def _place_in_paragraph(retriever: Retriever, s: Sentence) -> int:
+    """0 for the first sentence of its paragraph, 1 for the second, …"""
+    i = k = retriever.position[s.id]
+    sents = retriever.sentences
+    while k > 0 and sents[k - 1].paragraph == s.paragraph and sents[k - 1].doc_id == s.doc_id:
+        k -= 1
+    return i - k
 
 
 def _table_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:

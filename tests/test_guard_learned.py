@@ -131,6 +131,12 @@ def test_a_named_survival_is_read_whole_and_a_median_survival_is_a_time(pipeline
 
 def test_a_drug_named_without_data_stays_abstained(pipeline):
     assert pipeline.ask("What response rate does ipilimumab achieve in anal cancer?").mode == "abstained"
+    # asked for its results in words that name no kind of value: the review only lists the drug
+    a = pipeline.ask("Has nivolumab been tried in anal cancer, and how well did it work?")
+    assert a.mode == "abstained" and "nivolumab" in a.reason, (a.mode, a.reason)
+    # a drug the review reports results for is answered
+    a = pipeline.ask("How well did pembrolizumab work in anal cancer?")
+    assert a.mode == "answer", (a.mode, a.reason)
 
 
 def test_a_co_author_is_not_taken_for_a_study(pipeline):

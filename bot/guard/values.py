@@ -7,7 +7,9 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
   given for another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko);
 - `comparison_check`: the question compares two groups no close passage names together ("between men and women");
 - `time_point_check`: the question asks for a value at a time point no close passage gives ("the 3-year survival"
-  where the review gives 5-year rates).
+  where the review gives 5-year rates);
+- `named_without_results`: the question asks how a drug did, and the review only names it ("Has nivolumab been
+  tried, and how well did it work?").
 """
 from __future__ import annotations
 
@@ -295,3 +297,32 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
                       r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 _DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")
+
+
+# "What results did X give", "how did X perform", "has X been tested": the question asks what is known of X's effect.
+_ASKS_RESULTS = re.compile(r"\b(results?|outcomes?|perform\w*|efficacy|effective\w*|work(ed|s)?|tested|trials? of|"
+                           r"data|evidence|response|survival|benefit)\b")
+# A drug by its name's ending (a monoclonal antibody, a kinase inhibitor, a platinum or taxane).
+_DRUG = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
+# A result: a percentage, a number of months, a ratio or a count of patients (not a year or a reference number).
+_RESULT = re.compile(r"\d(\.\d+)?\s?(%|months?)|\b\d+\s+(patients|participants|cases)\b|\bratio\b|\bHR\b")
+
+
+def named_without_results(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
+    """A drug the review names without any result ("Has durvalumab been tested in recurrent anal cancer, with
+    what results?", when the review only lists it): no sentence naming the drug, nor the next one in its
+    paragraph, gives a result, so the top passages are about something else."""
+    q = fold(question)
+    if not _ASKS_RESULTS.search(q):
+        return None
+    sents = retriever.sentences
+    for w in surface_terms(question):
+        low = fold(w)
+        if not _DRUG.search(low) or low not in retriever.vocabulary:
+            continue
+        where = [i for i in range(len(sents)) if low in retriever.sentence_tokens[i]]
+        near = {j for i in where for j in (i, i + 1) if j < len(sents) and sents[j].paragraph == sents[i].paragraph
+                and sents[j].doc_id == sents[i].doc_id}
+        if where and not any(_RESULT.search(sents[j].text) for j in near):
+            return f"the review names {w} but reports no results for it"
+    return None

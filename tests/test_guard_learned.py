@@ -254,3 +254,16 @@ def test_training_and_locked_sets_are_separate_files():
     locked_q = {json.loads(x)["question"] for x in locked.splitlines() if x.strip()}
     train_q = {json.loads(x)["question"] for x in train.splitlines() if x.strip()}
     assert len(locked_q) >= 300 and not ({q.lower() for q in locked_q} & {q.lower() for q in train_q})
+
+
+def test_a_rare_term_the_review_never_uses_is_named_when_declined(pipeline):
+    """'hyperthermia' (rare in English: the model's vocabulary splits it) appears nowhere in the review: the
+    question is about something the review does not cover. A common word the review puts otherwise ('relapse'
+    for 'recurrence', 'groin' for 'inguinal') and a word sharing its stem with one it uses ('excised', 'excision')
+    are not."""
+    a = pipeline.ask("Is hyperthermia combined with re-irradiation useful for recurrent anal cancer?")
+    assert a.mode == "abstained" and "hyperthermia" in a.reason, (a.mode, a.reason)
+    for question in ("How often does anal cancer relapse in the groin nodes?",
+                     "Which structures may be excised beyond the rectum in extensive disease?"):
+        a = pipeline.ask(question)
+        assert a.mode == "answer", (question, a.reason)

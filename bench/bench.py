@@ -206,7 +206,9 @@ def stage_profile(pipeline, cases: list[dict]) -> tuple[dict[str, float], float]
 
     timer = StageTimer()
     labels = {"foreign_topics": "scope: foreign_topics", "judge": "scope: judge", "select": "answer: select",
-              "compose": "answer: compose", "abstain": "abstain (nearest passages)"}
+              "compose": "answer: compose", "abstain": "abstain (nearest passages)",
+              "resolve_descriptors": "retrieve: descriptors ('the Swiss authors')",
+              "further_passages": "answer: further passages", "notes_for": "answer: the source's own notes"}
     saved_mod = {name: getattr(bp, name) for name in labels if hasattr(bp, name)}
     saved_inst: list[tuple[object, str]] = []
     try:
@@ -219,6 +221,7 @@ def stage_profile(pipeline, cases: list[dict]) -> tuple[dict[str, float], float]
                                  (pipeline.retriever, "make_query", "retrieve: make_query"),
                                  (pipeline, "contextual_query", "follow-up resolution"),
                                  (pipeline, "_reference_answer", "bibliography look-up"),
+                                 (pipeline, "_not_a_first_author", "bibliography: not a first author"),
                                  (pipeline, "_defer", "defer (flowchart branch)")):
             if callable(getattr(obj, name, None)):
                 setattr(obj, name, timer.wrap(label, getattr(obj, name)))

@@ -19,6 +19,9 @@ ask ≈ embed expanded + rest after ONNX. The model's weights (~42 MB of float32
 every embedding and evict what the rest of the question reads, so the work around the embedding runs on cold
 caches: "rest, after 48 MB" shows the same slowdown with no model at all, so it is the memory traffic, not ONNX
 Runtime's threads.
+
+`--stages`: the same two "rest" conditions (warm; right after an ONNX run), step by step (the steps `make bench`
+times), so the steps that pay most for the evicted caches can be told apart.
 """
 from __future__ import annotations
 
@@ -34,12 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench import DEV_CASES, PUBLIC_CASES, load_cases, user_turns  # noqa: E402
+from bench import DEV_CASES, PUBLIC_CASES, load_cases, stage_profile, user_turns  # noqa: E402
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument("--stages", action="store_true", help="the rest step by step, warm and right after ONNX")
     args = ap.parse_args()
 
     from bot.pipeline import Pipeline
@@ -67,6 +71,8 @@ def main() -> int:
 
     for (q, hist), x in zip(asks, expanded):  # warm up; remember every vector the pipeline asks for
         embed(q), embed(x), ask(q, hist, True), ask(q, hist, False)
+    if args.stages:
+        return stages(pipeline, cases, embed, looked_up, args.passes)
     big = np.ones(48_000_000 // 8)
     other = "What is the role of salvage surgery?"
 
@@ -98,6 +104,44 @@ def main() -> int:
     for name, values in times.items():
         p50 = statistics.median(values)
         print(f"  {name:18s} {p50 * 1000:6.2f} ms  {p50 / floor:5.2f} ×")
+    return 0
+
+
+def stages(pipeline, cases, embed, looked_up, passes: int) -> int:
+    """Each step's mean time per question, with the query vectors looked up: right after another such ask (warm)
+    and right after an ONNX run of another text; interleaved, the order alternating between passes."""
+    other = "What is the role of salvage surgery?"
+
+    def warm(case) -> None:
+        pipeline.embedder.encode_query = looked_up
+        try:
+            pipeline.ask(case["question"], user_turns(case.get("history")))
+        except Exception:  # noqa: BLE001 - refused inputs cost time too
+            pass
+        pipeline.embedder.encode_query = embed
+
+    before = {"warm": warm, "after ONNX": lambda case: embed(other)}
+    sums: dict[str, dict[str, float]] = {k: {} for k in before}
+    totals = {k: 0.0 for k in before}
+    for rep in range(passes):
+        for case in cases:
+            for name in (list(before) if rep % 2 == 0 else list(before)[::-1]):
+                before[name](case)
+                pipeline.embedder.encode_query = looked_up
+                steps, total = stage_profile(pipeline, [case])  # wraps the steps for this one question
+                pipeline.embedder.encode_query = embed
+                totals[name] += total
+                for step, t in steps.items():
+                    sums[name][step] = sums[name].get(step, 0.0) + t
+    n = passes * len(cases)
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(f"{len(cases)} questions × {passes} passes (load {load}); mean per question, query vectors looked up:")
+    print(f"  {'step':48s} {'warm':>8s} {'after ONNX':>11s} {'difference':>11s}")
+    names = sorted(set(sums["warm"]) | set(sums["after ONNX"]), key=lambda k: -sums["after ONNX"].get(k, 0.0))
+    rows = [(k, sums["warm"].get(k, 0.0) / n, sums["after ONNX"].get(k, 0.0) / n) for k in names]
+    rows.append(("whole ask", totals["warm"] / n, totals["after ONNX"] / n))
+    for name, a, b in rows:
+        print(f"  {name:48s} {a * 1e3:6.3f} ms {b * 1e3:8.3f} ms {(b - a) * 1e3:+8.3f} ms")
     return 0
 
 

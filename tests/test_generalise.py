@@ -414,3 +414,15 @@ def test_a_summary_of_a_part_opens_each_of_its_paragraphs(tmp_path, embedder):
     assert a.mode == "answer", a.text
     assert all(o in a.text for o in openings), a.text
     assert all(c.section == "2. Discussion" for c in a.citations if c.in_answer), a.text
+
+
+def test_a_place_the_review_never_names_is_a_descriptor_when_the_other_words_identify_the_study(pipeline):
+    """'The Rochester series of intraoperative radiotherapy': Rochester is nowhere in the review, but the rest
+    identifies the IORT series, so it is answered and the reply says the review does not state the descriptor. An
+    author the review never cites ('Johnson et al.') names a study, not a description: declined, naming him."""
+    a = pipeline.ask("In the Rochester series of intraoperative radiotherapy, what were the 5-year estimates of "
+                     "overall survival?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert a.text.startswith("The review does not state which study is Rochester"), a.text
+    a = pipeline.ask("What did Johnson et al. find about salvage APR?")
+    assert a.mode == "abstained" and "Johnson" in a.reason, (a.mode, a.reason)

@@ -60,6 +60,7 @@ def _near_spelling(word: str, retriever: Retriever, cutoff: float) -> bool:
     return seen[key]
 
 
+_DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
 RARE_PIECES = 3  # a word the model's vocabulary splits into this many pieces or more is rare in English
 SHARED_PREFIX = 5  # a rare word sharing its first letters with a corpus word is taken for that word's relative
 
@@ -106,7 +107,7 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         if low in STOPWORDS or len(low) < 2:
             continue
         looks_named = (i > 0 and w[:1].isupper()) or sum(ch.isupper() for ch in w) >= 2 or re.search(r"\d", w) \
-            or re.search(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$", low) or _rare(low, retriever)
+            or _DRUG_ENDING.search(low) or _rare(low, retriever)
         if not looks_named:
             continue
         toks = [t for t in tokens(w.replace("-", " ")) if t not in STOPWORDS]
@@ -174,8 +175,13 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
             return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(False, f"no passage is close to the question (best similarity {best.dense:.2f}, "
                               f"vocabulary overlap {best.coverage:.2f})")
-    if others:
+    # A proper name the review never uses ("the Mayo Clinic series", "the Lancet paper") may only describe a study
+    # the question's other words identify: treated like a demonym. A drug, an acronym or a rare term is a subject.
+    proper = [m for m in others if re.fullmatch(r"[A-Z][a-z]{2,}", m) and not _DRUG_ENDING.search(m.lower())
+              and not re.search(rf"\b{m}(\s+et\.?\s+al\b|['\u2019]s\b)|\bby\s+{m}\b", question)]  # not an author
+    if others and (len(proper) < len(others) or not (ranking.query.named or best.coverage >= 0.5)):
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
+    descriptors += proper
     reason = value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
         or time_point_check(question, ranking, retriever) or named_without_results(question, ranking, retriever)
     verdict = Verdict(False, reason) if reason else Verdict(True, "")

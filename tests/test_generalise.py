@@ -174,6 +174,14 @@ def test_a_journal_named_in_full_finds_the_study_published_there(pipeline):
     assert a.mode == "answer" and any(11 in c.refs + c.context_refs for c in a.citations if c.in_answer)  # Ko [11]
 
 
+def test_a_journal_of_many_cited_papers_is_not_the_subject_of_the_question(pipeline):
+    """Several cited papers appeared in Lancet Oncology: the journal identifies none of them, and 'Oncology' is not
+    what the question asks about; the rest of the question (modified DCF) does identify the study."""
+    a = pipeline.ask("According to the Lancet Oncology paper, what doses were used in modified DCF?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "mg/m" in a.text, a.text
+
+
 def test_journal_abbreviations_match_word_by_word_and_one_word_journals_are_left_alone():
     from bot.retrieve.descriptors import _abbreviates, _journal
 

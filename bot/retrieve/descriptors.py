@@ -175,10 +175,12 @@ def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
         out.query = f"{out.query} ({' and '.join(authors)})"
         out.resolved.update({w: ", ".join(a) for w, a in described.items()})
     for journal, authors in journal_authors(question, bibliography).items():
+        typed = r"\s+(?:(?:of|and|in|&)\s+)?".join(re.escape(w) for w in journal.split())
         if len(authors) <= 2:
-            typed = r"\s+(?:(?:of|and|in|&)\s+)?".join(re.escape(w) for w in journal.split())
             out.query = re.sub(typed, " and ".join(authors), out.query)
             out.resolved[journal] = ", ".join(authors)
+        else:  # the journal of many cited papers identifies none, and it is not what the question is about
+            out.query = re.sub(typed, "", out.query)
     for acronym in dict.fromkeys(_ACRONYM.findall(question)):
         low = acronym.lower()
         if low in retriever.vocabulary or low in retriever.lexicon.glossary:

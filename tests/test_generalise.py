@@ -111,6 +111,18 @@ def test_summarising_a_part_of_the_article_quotes_that_part(pipeline):
     assert len(quoted) >= 3 and all(s == "3. Discussion" for s in quoted), quoted
 
 
+@pytest.mark.parametrize("question", ["Summarize the review.", "Give me the gist of this paper",
+                                      "What is this article about?"])
+def test_a_summary_of_the_whole_document_quotes_its_abstract(pipeline, question):
+    """The document's own summary answers "summarize the review", not the sentences that happen to say
+    "summarizes" (the table's caption sentence)."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    quoted = [c for c in a.citations if c.in_answer]
+    assert len(quoted) >= 4 and all(c.section == "Abstract" for c in quoted), a.text
+    assert "carboplatin and paclitaxel" in a.text and "pembrolizumab" in a.text, a.text
+
+
 def test_rows_of_one_table_are_different_points(pipeline):
     """Every record of a table repeats its column labels: that does not make two studies' rows the same point."""
     a = pipeline.ask("Which salvage surgery studies are compiled in the review's summary table, and how large "

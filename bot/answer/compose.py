@@ -102,7 +102,8 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     if not ranking.hits:
         return []
     budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
-    if ranking.overview >= settings.overview_threshold:
+    overview = ranking.overview >= settings.overview_threshold or ranking.query.whole_document
+    if overview:
         chosen = _overview(ranking, retriever, settings, budget)
     else:
         chosen = _fact(ranking, retriever, settings, budget, seeds)
@@ -110,7 +111,7 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     used += _add_antecedents(ranking, retriever, chosen, budget - used)
     _add_body_source(ranking, retriever, chosen, budget - used, settings)
     first = chosen[0].sentence
-    if ranking.overview >= settings.overview_threshold:
+    if overview:
         chosen.sort(key=lambda h: (h.sentence.doc_id, h.sentence.start))
     else:
         chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
@@ -200,8 +201,10 @@ def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     parts = ranking.query.parts
     if not parts:
         return None
-    inside = [h for h in ranking.hits if any(p in retriever.section_titles[retriever.position[h.sentence.id]]
-                                             for p in parts)]
+    # every sentence of the part, ranked or not (the ranking keeps only its best sentences)
+    inside = [ranking.hit(s.id) for i, s in enumerate(retriever.sentences)
+              if any(p in retriever.section_titles[i] for p in parts)]
+    inside.sort(key=lambda h: -h.score)
     text = [h for h in inside if h.sentence.kind == "text"] or inside
     if not text:
         return None
@@ -290,7 +293,7 @@ def _add_body_source(ranking: Ranking, retriever: Retriever, chosen: list[Hit], 
                      settings: Settings) -> None:
     """An abstract or summary sentence restates the body without references: add the body sentence that says
     the same thing (closest in meaning among the top hits), so the point can be checked against its sources."""
-    if ranking.query.about_article or len(chosen) >= settings.max_sentences + 1:
+    if ranking.query.about_article or ranking.query.whole_document or len(chosen) >= settings.max_sentences + 1:
         return
     for h in list(chosen):
         if h.sentence.kind != "front":

@@ -86,6 +86,12 @@ STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|meth
 PARTS = re.compile(r"\bthe (introduc|discuss|conclu|abstract|summar|method|result)\w*(?! of\b)(?:\s+sections?)?\b"
                    r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b")
 
+# … or asks for the whole document in brief ("Summarize the review.", "give me the gist of this paper", "what is this
+# article about?"): the document's own summary, its abstract, answers.
+WHOLE_DOCUMENT = re.compile(r"\b(summar\w*|overview|gist|synopsis|tl;?dr|outline|recap)\b[^?.!]*\b(this|the|your)\s+"
+                            r"(review|article|paper|document|manuscript)\s*[?.!]*$"
+                            r"|\bwhat(?:'s| is| was) (?:this|the) (?:review|article|paper|document) about\b")
+
 # A question about a study as such, by its kind of publication: "the KEYNOTE-158 study", "the review by Ko".
 STUDY_NOUNS = re.compile(r"\b(stud(?:y|ies)|trials?|cohorts?|series|meta-analys[ie]s|systematic reviews?|review by|"
                          r"et al|papers?|publications?)\b")
@@ -109,6 +115,7 @@ class Query:
     wants: list[re.Pattern] = field(default_factory=list)
     findings: bool = False
     parts: tuple[str, ...] = ()             # parts of the article it asks about as such: "summarise the discussion"
+    whole_document: bool = False            # it asks for the whole document in brief: "Summarize the review."
     study_asked: bool = False               # it asks about a study as such ("the … trial", "the study by Kim")
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
@@ -191,7 +198,9 @@ class Lexicon:
             tables=bool(re.search(r"\b(tables?|tabulated|tabular)\b", folded)),
             table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
-            parts=tuple(m.group(1) or m.group(2) for m in PARTS.finditer(folded)),
+            parts=tuple(m.group(1) or m.group(2) for m in PARTS.finditer(folded))
+            + (("abstract",) if WHOLE_DOCUMENT.search(folded) else ()),
+            whole_document=bool(WHOLE_DOCUMENT.search(folded)),
             named=[tuple(tokens(n)) for n in (named or [])])
 
     def coverage(self, query: Query, have: set[str], prefixes: set[str]) -> float:

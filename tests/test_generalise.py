@@ -446,3 +446,15 @@ def test_a_place_the_review_never_names_is_a_descriptor_when_the_other_words_ide
     assert a.text.startswith("The review does not state which study is Rochester"), a.text
     a = pipeline.ask("What did Johnson et al. find about salvage APR?")
     assert a.mode == "abstained" and "Johnson" in a.reason, (a.mode, a.reason)
+
+
+def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(pipeline):
+    """'Why …?' wants a sentence that gives a reason ('morbid due to prior irradiation'), as 'how long' wants a
+    duration: the ranker reads it as the kind of answer asked for."""
+    r = pipeline.retriever
+    query = r.make_query("Why is a second operation in the irradiated groin so hard?")
+    reason = [i for i, s in enumerate(r.sentences) if "due to prior irradiation" in s.text]
+    assert query.wants and reason
+    assert all(r.pattern_hits[id(p)][reason[0]] for p in query.wants)
+    plain = r.make_query("How hard is a second operation in the irradiated groin?")
+    assert not plain.wants

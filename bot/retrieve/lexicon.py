@@ -42,6 +42,10 @@ ANSWER_TYPES = [
      re.compile(r"\d+(\.\d+)?\s*(months?|years?|y\b)|Months\)")),
     (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
+    # "Why …?" asks for a reason: a sentence that gives one ("morbid due to prior irradiation")
+    (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:makes|made|explains)\b"),
+     re.compile(r"\b(due to|because|since|owing to|as a result|given that|caused by|result(?:s|ed)? from|"
+                r"leads? to|leading to|therefore|thus|hence|so that)\b", re.I)),
 ]
 # Scope check (bot.guard.scope): the kinds of value whose absence means the review does not answer. Stricter than
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.

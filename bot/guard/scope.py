@@ -5,9 +5,7 @@ is about a disease, organ or intervention the corpus never mentions ("colorectal
 vaccination"). Then `judge`, after retrieval, declines the question when
 2. nothing retrieved is close enough (dense similarity and vocabulary overlap both low);
 3. the question names something the corpus never mentions — a capitalised name, an acronym, a drug-like word
-   ("CAR-T", "France"), or a term rare in English ("prehabilitation", "brachytherapy": the embedding model's
-   vocabulary splits it into three or more pieces) — that is not a spelling variant of a word it does mention nor
-   shares its first letters with one ("excised" for "excision");
+   ("CAR-T", "France") — that is not a spelling variant of a word it does mention;
 4. what it asks for is not in the passages (bot/guard/values.py): no top sentence gives the kind of value asked
    about its subject, or gives it only for another study; a comparison no passage makes; a time point no passage
    gives.
@@ -15,13 +13,11 @@ vaccination"). Then `judge`, after retrieval, declines the question when
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import weakref
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.guard.values import comparison_check, named_without_results, surface_terms, time_point_check, value_check
+from bot.guard.values import comparison_check, named_without_results, time_point_check, value_check
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 
@@ -60,54 +56,22 @@ def _near_spelling(word: str, retriever: Retriever, cutoff: float) -> bool:
     return seen[key]
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'\u2019][A-Za-z0-9]+)*")  # a word as typed (values.surface_terms)
 _DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
-RARE_PIECES = 3  # a word the model's vocabulary splits into this many pieces or more is rare in English
-SHARED_PREFIX = 5  # a rare word sharing its first letters with a corpus word is taken for that word's relative
-
-
-@functools.lru_cache(maxsize=4)
-def _word_pieces(model_path: str):
-    """The embedding model's own tokenizer (tokenizer.json, read once), or None when it is not there."""
-    path = Path(model_path) / "tokenizer.json"
-    if not path.is_file():
-        return None
-    from tokenizers import Tokenizer  # the query path's tokenizer (bot/index/onnx.py)
-
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
-    return tokenizer
-
-
-def _rare(word: str, retriever: Retriever) -> bool:
-    """A term rare in English, that no corpus word starts like: 'prehabilitation', 'brachytherapy', not 'groin'
-    (one piece), not 'excised' (the corpus says 'excision')."""
-    if len(word) < 6 or not word.isalpha() or all(t in retriever.vocabulary for t in tokens(word)):
-        return False
-    tokenizer = _word_pieces(str(retriever.settings.model_path))
-    if tokenizer is None or len(tokenizer.encode(word, add_special_tokens=False).tokens) < RARE_PIECES:
-        return False
-    prefixes = _PREFIXES.get(retriever)
-    if prefixes is None:
-        prefixes = _PREFIXES[retriever] = {w[:SHARED_PREFIX] for w in retriever.vocabulary}
-    return word[:SHARED_PREFIX] not in prefixes
-
-
-_PREFIXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def unknown_names(question: str, retriever: Retriever) -> list[str]:
     """Names and acronyms in the question that appear nowhere in the corpus (body, tables or bibliography) and are
     not a near-spelling of a corpus word."""
     vocab = retriever.vocabulary
     out = []
-    words = surface_terms(question)
-    for i, w in enumerate(words):
+    for m in _WORD.finditer(question):
+        w = re.sub(r"['\u2019]s$", "", m.group(0))  # "Ko's review" names Ko
         low = fold(w)
         if low in STOPWORDS or len(low) < 2:
             continue
-        looks_named = (i > 0 and w[:1].isupper()) or sum(ch.isupper() for ch in w) >= 2 or re.search(r"\d", w) \
-            or _DRUG_ENDING.search(low) or _rare(low, retriever)
+        # a capital that starts the question or a sentence of it ("… in anal cancer? Overview please.") is no name
+        starts_sentence = not question[:m.start()].rstrip() or question[:m.start()].rstrip()[-1] in ".?!:;"
+        looks_named = (not starts_sentence and w[:1].isupper()) or sum(ch.isupper() for ch in w) >= 2 \
+            or re.search(r"\d", w) or _DRUG_ENDING.search(low)
         if not looks_named:
             continue
         toks = [t for t in tokens(w.replace("-", " ")) if t not in STOPWORDS]
@@ -148,8 +112,9 @@ def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     out = []
     for m in TOPIC_WORDS.finditer(fold(question)):
         toks = [t for t in tokens(m.group(0)) if t not in STOPWORDS]
-        known = all(t in retriever.vocabulary or _near_spelling(t, retriever, 0.88)
-                    for t in toks)
+        synonyms = retriever.lexicon.synonyms
+        known = all(t in retriever.vocabulary or synonyms.get(t, set()) & retriever.vocabulary
+                    or _near_spelling(t, retriever, 0.88) for t in toks)
         if toks and not known:
             out.append(m.group(0))
     return out

@@ -198,6 +198,9 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         sides.append(concept)
     if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
         return None  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
+    named = {t for name in query.named for t in name}
+    if all(c.word in named for c in sides):
+        return None  # two studies ("Kitaguchi versus Rosen"): each reports its own figures, quoted side by side
     if not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1) for c in sides):
         return None  # a side in words the review never uses ("stitching"): it may say it otherwise
     lexicon = retriever.lexicon

@@ -135,7 +135,9 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
     # "Give me a summary of the discussion section": a part of the document that exists is close by definition
     part_asked = any(p in title for p in ranking.query.parts for title in set(retriever.section_titles))
-    if not (article_line or part_asked) and (best.prob < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
+    # … and so is a study the question names, when the documents report it ("Tell me about the Hallemeier protocol")
+    study_named = any(retriever.token_index.has_all(name).any() for name in ranking.query.named)
+    if not (article_line or part_asked or study_named) and (best.prob < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
         if descriptors:
             return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(False, f"no passage is close to the question (best similarity {best.dense:.2f}, "

@@ -181,12 +181,15 @@ _PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?)\s+(?:the\s+)?([a-z][\w-]
 
 
 def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
-    """A question comparing two groups ("persistent versus recurrent disease", "between men and women") is answered
+    """A question comparing the values of two groups ("survival for persistent versus recurrent disease", "between
+    men and women") is answered
     only when a top passage names both sides (in one sentence or with the one before it), and when it names a
     study, a passage about that study: a single overall figure does not compare them."""
     m = _PAIR.search(fold(question))
     if not m:
         return None
+    if ranking.overview >= 0.5 and not any(ask.search(fold(question)) for _, ask, _ in VALUE_EVIDENCE):
+        return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value
     query = ranking.query
     a, b = (g for g in m.groups() if g)
     sides = []

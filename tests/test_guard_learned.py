@@ -260,6 +260,7 @@ def test_answerable_questions_are_not_declined_for_the_way_they_are_typed(pipeli
     """A capital that starts a sentence ('… ? Overview please.') is not a name; "Ko's" names Ko; two studies
     compared ('Kitaguchi versus Hagemans') each report their own figures; 'monotherapy' is the review's
     'alone'; 'GI' is 'gastrointestinal'. None of these is a reason to decline."""
+    assert pipeline.ask("Tell me a joke about surgeons").mode == "abstained"
     for question in ("Does PD-L1 status matter for immunotherapy response in anal cancer? Overview please.",
                      "What share of distant metastases followed salvage APR in Ko's systematic review?",
                      "How did 5-year survival compare in Kitaguchi versus Hagemans?",
@@ -268,6 +269,8 @@ def test_answerable_questions_are_not_declined_for_the_way_they_are_typed(pipeli
                      # a study the review reports is close to a question that names it, however it is worded
                      "Tell me about the Hallemeier protocol.",
                      # an overview of two options asks for no value the review must give for both
-                     "Background on abdominal-based versus thigh-based flaps for perineal reconstruction."):
+                     "Background on abdominal-based versus thigh-based flaps for perineal reconstruction.",
+                     # keywords typed as a search, which the guard may read as off the subject: the words match
+                     "rct complete regression 80-90%"):
         a = pipeline.ask(question)
         assert a.mode == "answer", (question, a.reason)

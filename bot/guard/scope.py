@@ -36,6 +36,7 @@ MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
 UNRELATED_DENSE = 0.5  # a turn the guard reads as off the subject is answered only when a passage is this close
+UNRELATED_COVERAGE = 0.5  # … or uses this share of the question's words ("rct complete regression 80-90%")
 
 @dataclass(frozen=True)
 class Verdict:
@@ -127,7 +128,7 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if not hits:
         return Verdict(False, "the corpus is empty")
     best = hits[0]
-    if unrelated >= 0.5 and best.dense < UNRELATED_DENSE:
+    if unrelated >= 0.5 and best.dense < UNRELATED_DENSE and best.coverage < UNRELATED_COVERAGE:
         return Verdict(False, "small talk or a subject the review does not discuss")
     missing = unknown_names(question, retriever)
     descriptors = [m for m in missing if fold(m) in retriever.lexicon.demonyms]

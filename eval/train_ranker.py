@@ -3,7 +3,7 @@
     .venv/bin/python eval/train_ranker.py            # retrain and write bot/data/ranker.json
     .venv/bin/python eval/train_ranker.py --check    # retrain in memory; exit 1 if it differs from the stored file
 
-Training data: eval/training/ranker_pairs*.jsonl, ≥ 1,000 (question, answering passages) pairs written by helper
+Training data: eval/training/ranker_pairs.jsonl and ranker_pairs_broad.jsonl (PAIRS below), ≥ 1,000 (question, answering passages) pairs written by helper
 sessions from the review only, separate from every evaluation set. Each answer passage is located among the
 index's sentences (letters and digits compared, so table rows and line breaks match); every other sentence is a
 negative for that question.
@@ -41,6 +41,8 @@ TRAINING_BACKEND = "sentence-transformers"
 
 # ranker_pairs.jsonl: 1,169 pairs of every style; ranker_pairs_broad.jsonl: 400 more (half broad questions whose
 # answer spans several sentences, key points first; half narrow ones), by a later helper from the review only.
+# (ranker_pairs_broad2.jsonl, 300 more by a helper in session 5, is not trained on: it moved the working halves by
+# −1 fact in the text; eval/answerable.py uses it.)
 PAIRS = [ROOT / "eval" / "training" / "ranker_pairs.jsonl", ROOT / "eval" / "training" / "ranker_pairs_broad.jsonl"]
 C_SENTENCE, C_OVERVIEW = 1.0, 0.5
 

@@ -271,6 +271,10 @@ def test_answerable_questions_are_not_declined_for_the_way_they_are_typed(pipeli
                      # an overview of two options asks for no value the review must give for both
                      "Background on abdominal-based versus thigh-based flaps for perineal reconstruction.",
                      # keywords typed as a search, which the guard may read as off the subject: the words match
-                     "rct complete regression 80-90%"):
+                     "rct complete regression 80-90%",
+                     # a compound whose name part the review uses ('TGF-β'), a table or part it has by name
+                     "Are TGF-beta inhibitors being tested in anal cancer?",
+                     "Explain the footnote of Table 1.",
+                     "Give me the key points of the simple summary."):
         a = pipeline.ask(question)
         assert a.mode == "answer", (question, a.reason)

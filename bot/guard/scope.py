@@ -75,7 +75,12 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
             or re.search(r"\d", w) or _DRUG_ENDING.search(low)
         if not looks_named:
             continue
-        toks = [t for t in tokens(w.replace("-", " ")) if t not in STOPWORDS]
+        # "hpv16" is "HPV 16" (not "T2" or "R1": a stage is one word); of "HPV-driven" or "TGF-beta" only the part that looks like a name must be known
+        parts = [x for x in re.sub(r"^([A-Za-z]{2,})(\d+)$", r"\1 \2", w).replace("-", " ").split()
+                 if x.lower() not in STOPWORDS]
+        if "-" in w:
+            parts = [x for x in parts if sum(ch.isupper() for ch in x) >= 2 or re.search(r"\d", x)] or parts
+        toks = [t for x in parts for t in tokens(x) if t not in STOPWORDS]
         synonyms = retriever.lexicon.synonyms
         if toks and all(t in vocab or synonyms.get(t, set()) & vocab for t in toks):
             continue  # the corpus uses the word, or one that stands for it ("relapse" for "recurrence")
@@ -138,7 +143,8 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     part_asked = any(p in title for p in ranking.query.parts for title in set(retriever.section_titles))
     # … and so is a study the question names, when the documents report it ("Tell me about the Hallemeier protocol")
     study_named = any(retriever.token_index.has_all(name).any() for name in ranking.query.named)
-    if not (article_line or part_asked or study_named) and (best.prob < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
+    table_named = any(number in ranking.query.table_numbers for number, _ in retriever.tables.values())
+    if not (article_line or part_asked or study_named or table_named) and (best.prob < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
         if descriptors:
             return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(False, f"no passage is close to the question (best similarity {best.dense:.2f}, "

@@ -87,7 +87,8 @@ STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|meth
 
 # … and asks about that part as such: "summarise the discussion (section)", "what do the conclusions say", not
 # "the results of KEYNOTE-158".
-PARTS = re.compile(r"\bthe (introduc|discuss|conclu|abstract|summar|method|result)\w*(?! of\b)(?:\s+sections?)?\b"
+PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|conclu|abstract|summar|method|result)\w*"
+                   r"(?! of\b)(?:\s+sections?)?\b"
                    r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b")
 
 # … or asks for the whole document in brief ("Summarize the review.", "give me the gist of this paper", "what is this

@@ -278,3 +278,11 @@ def test_answerable_questions_are_not_declined_for_the_way_they_are_typed(pipeli
                      "Give me the key points of the simple summary."):
         a = pipeline.ask(question)
         assert a.mode == "answer", (question, a.reason)
+
+
+
+def test_a_value_whose_subject_is_named_earlier_in_its_paragraph_answers(pipeline):
+    """"Immune checkpoint inhibitors … approved for approximately 50 cancer types": the count's subject is named
+    sentences before it in its paragraph, not only in the sentence before."""
+    a = pipeline.ask("Roughly how many cancer types use checkpoint blockers today?")
+    assert a.mode == "answer" and "50 cancer types" in a.text, (a.mode, a.reason)

@@ -20,7 +20,7 @@ from bot.retrieve.lexicon import VALUE_EVIDENCE, prefixes_of
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
-CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's named study may be
+CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's subject (a study, a drug …) may be named
 TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of value
 
 # Words that ask *about* a value rather than name a subject: never the question's focus.
@@ -101,10 +101,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
-    # A study (or the drug or name that identifies it) is reported over its whole paragraph; any other subject is
-    # named in the sentence or the one before.
-    back = CONTEXT_SENTENCES if focus is not None and (any(focus in name for name in query.named) or
-                                                        focus in strong) else 1
+    # The subject (a study, a drug, or any other) is named in the value's sentence or earlier in its paragraph, up to
+    # a sentence that reports another study (`in_context`). (Only the sentence before, for subjects other than a
+    # study or a drug, declined answerable questions: eval/answerable.py, 66 → 63 of 1,869, no look-alike fewer.)
+    back = CONTEXT_SENTENCES
 
     def about(h) -> bool:
         return focus is None or in_context(h, focus, back)

@@ -275,7 +275,9 @@ def test_answerable_questions_are_not_declined_for_the_way_they_are_typed(pipeli
                      # a compound whose name part the review uses ('TGF-β'), a table or part it has by name
                      "Are TGF-beta inhibitors being tested in anal cancer?",
                      "Explain the footnote of Table 1.",
-                     "Give me the key points of the simple summary."):
+                     "Give me the key points of the simple summary.",
+                     # the verb before "vs" is not a side of the comparison
+                     "What survival did carboplatin-paclitaxel achieve vs cisplatin-5-FU in InterAACT?"):
         a = pipeline.ask(question)
         assert a.mode == "answer", (question, a.reason)
 

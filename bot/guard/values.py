@@ -30,7 +30,8 @@ patient patients result results outcome outcomes value number median mean year y
 effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
 is are was were say says mention mentions describe discuss discussed give gives one two three four five six
 single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
-around et al""", keep_stopwords=True))
+around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen""",
+                       keep_stopwords=True))
 
 
 def surface_terms(question: str) -> list[str]:

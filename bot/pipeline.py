@@ -10,6 +10,8 @@ retrieved sentence actually answer it?) → extractive answer.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -143,9 +145,12 @@ class Pipeline:
         verdict = judge(described.query, ranking, self.retriever, unrelated=intent.unrelated)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason, self.index.documents)
-        chosen = select(ranking, self.retriever, self.settings)
-        answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, self.settings),
-                         limit=self.settings.answer_chars)
+        # a note said before the quotes ("The review does not state which study is Irish; …") takes its room
+        settings = dataclasses.replace(self.settings, answer_chars=self.settings.answer_chars - len(verdict.note) - 1) \
+            if verdict.note else self.settings
+        chosen = select(ranking, self.retriever, settings)
+        answer = compose(q, chosen, self.index.documents, further_passages(ranking, chosen, settings),
+                         limit=settings.answer_chars)
         answer.notes = notes_for(answer.citations, self.index.findings)  # the source's own inconsistencies
         if verdict.note:
             answer.text = verdict.note + "\n" + answer.text

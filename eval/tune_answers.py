@@ -5,7 +5,10 @@
 Each question is ranked once (the ranking does not depend on these settings); then every candidate setting
 re-selects and re-composes the answer, and the scorer's own fact matching (../shared/eval/textnorm.py) counts
 the facts found in the answer text. Cases: the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl
-(never the locked halves). Coordinate ascent from the current defaults, two rounds; ties keep the shorter answers.
+(never the locked halves). The working halves tie on most settings, so a second count breaks ties: how many of the
+sentences that answer the ranker's training questions (eval/training/ranker_pairs.jsonl and
+ranker_pairs_broad2.jsonl, each question with the review's sentences that answer it) the answers quote. Coordinate
+ascent from the current defaults, two rounds; remaining ties keep the shorter answers.
 The chosen values are written by hand into bot/settings.py, with this script named beside them.
 """
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -49,6 +53,28 @@ def cases() -> list[dict]:
     return out
 
 
+GOLD = [ROOT / "eval" / "training" / "ranker_pairs.jsonl", ROOT / "eval" / "training" / "ranker_pairs_broad2.jsonl"]
+
+
+def gold_cases(pipeline) -> list[tuple[set[str], object]]:
+    """(ids of the sentences that answer it, ranking) for each training question whose answers are located among
+    the index's sentences (letters and digits compared, as eval/train_ranker.py does)."""
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+    sentences = [(s.id, norm(s.text)) for s in pipeline.retriever.sentences]
+    out = []
+    for path in GOLD:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            wanted = [norm(a) for a in row["answers"] if norm(a)]
+            ids = {sid for sid, text in sentences if len(text) > 20 for a in wanted if a in text or text in a}
+            if ids:
+                out.append((ids, pipeline.rank(row["question"], [])))
+    return out
+
+
 def main() -> int:
     try:
         from textnorm import any_fact, fact_norm
@@ -64,15 +90,19 @@ def main() -> int:
             continue  # deferred, abstained or a bibliography answer: these settings change nothing
         ranked.append((c, pipeline.rank(c["question"], hist)))
     print(f"{len(ranked)} answered fact cases")
+    gold = gold_cases(pipeline)
+    print(f"{len(gold)} training questions whose answering sentences are located")
 
-    def score(settings: Settings) -> tuple[int, float]:
+    def score(settings: Settings) -> tuple[int, int, float]:
         ok, length = 0, 0
         for c, ranking in ranked:
             a = compose(c["question"], select(ranking, pipeline.retriever, settings), pipeline.index.documents)
             text = fact_norm(a.text)
             ok += all(any_fact(text, f) for f in c["facts"])
             length += len(a.text)
-        return ok, -length / max(len(ranked), 1)
+        quoted = sum(len(ids & {h.sentence.id for h in select(ranking, pipeline.retriever, settings)})
+                     for ids, ranking in gold)
+        return ok, quoted, -length / max(len(ranked), 1)
 
     best = pipeline.settings
     best_score = score(best)
@@ -85,14 +115,14 @@ def main() -> int:
                 if sc > best_score:
                     best, best_score = trial, sc
             print(f"{name} = {getattr(best, name)}  → facts in answer {best_score[0]}/{len(ranked)}, "
-                  f"mean length {-best_score[1]:.0f}")
+                  f"answering sentences quoted {best_score[1]}, mean length {-best_score[2]:.0f}")
     print("best:", {k: getattr(best, k) for k in GRID})
     print("around the best, one setting at a time:")
     for name, values in GRID.items():
         row = []
         for v in values:
-            ok, length = score(dataclasses.replace(best, **{name: v}))
-            row.append(f"{v}: {ok} ({-length:.0f} ch)")
+            ok, quoted, length = score(dataclasses.replace(best, **{name: v}))
+            row.append(f"{v}: {ok}/{quoted} ({-length:.0f} ch)")
         print(f"  {name}: " + ", ".join(row))
     return 0
 

@@ -15,6 +15,14 @@ from tests.conftest import small_corpus
 pytestmark = pytest.mark.slow
 
 
+def pipeline_over(tmp_path, embedder, docs: dict[str, str]) -> Pipeline:
+    """A pipeline over a small corpus of the given documents, indexed with the real packaged model."""
+    corpus = small_corpus(tmp_path, docs)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    index.build(settings, embedder=embedder)
+    return Pipeline.load(settings, embedder=embedder, build_missing=False)
+
+
 def sections_of(answer) -> set[str]:
     return {c.section for c in answer.citations}
 
@@ -157,10 +165,7 @@ References
 
 
 def test_a_demonym_resolves_to_the_country_a_new_document_names(tmp_path, embedder):
-    corpus = small_corpus(tmp_path, {"sato.txt": JAPAN_DOC})
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index.build(settings, embedder=embedder)
-    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    p = pipeline_over(tmp_path, embedder, {"sato.txt": JAPAN_DOC})
     a = p.ask("What did the Japanese authors conclude?")
     assert a.mode == "answer", a.text
     assert "feasible local option" in a.text
@@ -283,10 +288,7 @@ def test_table_descriptors_resolve_in_a_new_document(tmp_path, embedder):
     seen; a word no record uses names none."""
     from bot.retrieve.descriptors import resolve_descriptors
 
-    corpus = small_corpus(tmp_path, {"widget.txt": WIDGET_DOC})
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index.build(settings, embedder=embedder)
-    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    p = pipeline_over(tmp_path, embedder, {"widget.txt": WIDGET_DOC})
     def studies(q):
         return set(resolve_descriptors(q, p.retriever, p.bibliography).resolved.values())
 
@@ -347,10 +349,7 @@ References
 
 def test_a_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to(tmp_path, embedder):
     """'In this subgroup, local control reached 85%' means nothing without the sentence that says which subgroup."""
-    corpus = small_corpus(tmp_path, {"sato.txt": POINTING_BACK_DOC})
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index.build(settings, embedder=embedder)
-    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    p = pipeline_over(tmp_path, embedder, {"sato.txt": POINTING_BACK_DOC})
     a = p.ask("What was the two-year local control?")
     assert a.mode == "answer", a.text
     assert "85%" in a.text
@@ -421,10 +420,7 @@ def test_a_summary_of_a_part_opens_each_of_its_paragraphs(tmp_path, embedder):
     from the discussion only."""
     from bot.answer.compose import _part_first
 
-    corpus = small_corpus(tmp_path, {"sato.txt": DISCUSSION_DOC})
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index.build(settings, embedder=embedder)
-    p = Pipeline.load(settings, embedder=embedder, build_missing=False)
+    p = pipeline_over(tmp_path, embedder, {"sato.txt": DISCUSSION_DOC})
     question = "Give me a summary of the discussion section."
     order = [h.sentence.text for h in _part_first(p.rank(question, []), p.retriever)]
     openings = ("Cryotherapy controlled most small recurrences", "Larger tumours needed repeated sessions",

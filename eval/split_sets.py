@@ -1,6 +1,7 @@
 """Split a helper-written question file into a working half (tuned on) and a locked half (scored once per
 milestone, never read case by case while tuning). Deterministic: within each (set, kind), cases are ordered by the
-SHA-256 of their id and dealt alternately, so re-running gives the same halves.
+SHA-256 of their id and dealt alternately, so re-running gives the same halves. Cases that carry a "style" (broad,
+how/why, specific …) are dealt within each (kind, style), so both halves hold every style.
 
     python eval/split_sets.py SOURCE.jsonl PREFIX:ID_PREFIX [PREFIX:ID_PREFIX ...]
 
@@ -19,9 +20,9 @@ OUT = Path(__file__).resolve().parent / "sets"
 
 def split(cases: list[dict]) -> tuple[list[dict], list[dict]]:
     working, locked = [], []
-    kinds = sorted({c["kind"] for c in cases})
-    for kind in kinds:
-        group = sorted((c for c in cases if c["kind"] == kind),
+    groups = sorted({(c["kind"], c.get("style", "")) for c in cases})
+    for group_key in groups:
+        group = sorted((c for c in cases if (c["kind"], c.get("style", "")) == group_key),
                        key=lambda c: hashlib.sha256(c["id"].encode()).hexdigest())
         for i, c in enumerate(group):
             (working if i % 2 == 0 else locked).append(c)

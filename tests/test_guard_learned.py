@@ -288,3 +288,32 @@ def test_a_value_whose_subject_is_named_earlier_in_its_paragraph_answers(pipelin
     sentences before it in its paragraph, not only in the sentence before."""
     a = pipeline.ask("Roughly how many cancer types use checkpoint blockers today?")
     assert a.mode == "answer" and "50 cancer types" in a.text, (a.mode, a.reason)
+
+
+TWO_SERIES_DOC = """Salvage Surgery Series
+
+1. Results
+
+Okafor et al. [1] operated on 90 patients with a recurrence. Salvage surgery gave a 5-year overall survival of 48% in
+their series.
+
+In a later series, Lindqvist et al. [2] reported a 3-year overall survival of 61% after salvage surgery. Unlike the
+Okafor et al. study [1], the type of failure did not influence survival.
+
+References
+
+1. Okafor, A. Salvage surgery for recurrence. J. Test. Surg. 2019, 3, 1-8.
+2. Lindqvist, B. Outcomes after salvage surgery. J. Test. Surg. 2022, 6, 9-15.
+"""
+
+
+def test_a_time_point_of_one_study_is_not_lent_to_a_study_named_after_it(tmp_path, embedder):
+    """Lindqvist's 3-year figure is followed by a sentence that names Okafor only in passing ("Unlike the Okafor et
+    al. study …"): Okafor gave a 5-year figure only, so a 3-year survival of Okafor is declined, Lindqvist's is
+    answered."""
+    from tests.test_generalise import pipeline_over
+    p = pipeline_over(tmp_path, embedder, {"series.txt": TWO_SERIES_DOC})
+    a = p.ask("What was the 3-year overall survival in Okafor et al.?")
+    assert a.mode == "abstained" and "3-year" in a.reason, (a.mode, a.reason, a.text)
+    a = p.ask("What was the 3-year overall survival in Lindqvist et al.?")
+    assert a.mode == "answer" and "61%" in a.text, (a.mode, a.reason)

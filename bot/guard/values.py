@@ -169,6 +169,12 @@ def _span(retriever: Retriever, h, back: int) -> list[int]:
             if retriever.sentences[j].doc_id == s.doc_id and retriever.sentences[j].paragraph == s.paragraph]
 
 
+class _At:
+    """A sentence in the shape of a hit, for the helpers below that read only `.sentence`."""
+    def __init__(self, sentence):
+        self.sentence = sentence
+
+
 def _about_named(retriever: Retriever, query, h) -> bool:
     """The question names no study, or the sentence is about one it names (its own or its paragraph's citation)."""
     have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
@@ -249,9 +255,20 @@ def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     query = ranking.query
 
     def at_point(h) -> bool:
-        return bool(asked & _months(" ".join(retriever.sentences[j].text for j in _span(retriever, h, 1))))
+        return bool(asked & _months(h.sentence.text))
 
-    if any(at_point(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
+    def about(h) -> bool:
+        """The sentence is about the named study: it names it, or it cites nothing itself and the sentence before
+        it in its paragraph names it ("The 5-year estimates … were 21%" after "Hallemeier et al. [30] published …").
+        A sentence that names the study only in passing after another study's figure ("Unlike the Kitaguchi et
+        al. study …") does not lend that figure to it."""
+        if _about_named(retriever, query, h):
+            return True
+        back = _span(retriever, h, 1)[1:]
+        return not h.sentence.refs and any(_about_named(retriever, query, _At(retriever.sentences[j]))
+                                           for j in back)
+
+    if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
     point = _TIME_POINT.search(_POINT_OF_VALUE.search(question).group(0)).group(0)
     return f"the review gives no {point} value for this"

@@ -454,3 +454,64 @@ def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(pipeline):
     assert all(r.pattern_hits[id(p)][reason[0]] for p in query.wants)
     plain = r.make_query("How hard is a second operation in the irradiated groin?")
     assert not plain.wants
+
+
+SUBJECT_DOC = """Recurrent Anal Cancer: Options After Failure
+
+Abstract: Recurrent anal cancer after chemoradiotherapy is a rare and difficult problem. Recurrent anal cancer is
+managed by surgery, by cryotherapy or by systemic treatment. Recurrent anal cancer carries a poor prognosis.
+
+1. Introduction
+
+Recurrent anal cancer develops in a minority of patients treated for anal cancer [1]. Recurrent anal cancer is
+usually found during follow-up examinations. Recurrent anal cancer has few treatment options.
+
+2. Cryotherapy
+
+Cryotherapy freezes the tumour with a probe placed under ultrasound guidance [2]. It needs no incision.
+
+Sato et al. [2] treated 40 patients with small recurrences. Local control reached 85% at two years.
+
+Side effects were mild [3]. Pain settled within a week in most patients.
+
+3. Surgery
+
+Surgery removes the rectum and the anus [4]. A survey of survivors after surgery found acceptable quality of life but
+notable side effects [4]. Impotence, dyspareunia and urinary leakage were each reported by a third of them.
+
+References
+
+1. Adams, P. Recurrence after chemoradiotherapy. J. Test. Oncol. 2018, 2, 1-5.
+2. Sato, K. Cryotherapy in recurrent anal cancer. J. Test. Oncol. 2021, 5, 1-7.
+3. Lee, M. Tolerance of cryotherapy. J. Test. Oncol. 2022, 6, 3-9.
+4. Brown, T. Life after salvage surgery. J. Test. Surg. 2020, 4, 2-8.
+"""
+
+
+@pytest.fixture(scope="module")
+def subject_pipeline(tmp_path_factory, embedder):
+    return pipeline_over(tmp_path_factory.mktemp("subject"), embedder, {"recurrent.txt": SUBJECT_DOC})
+
+
+def test_an_overview_of_a_section_topic_spans_that_section_not_the_documents_subject(subject_pipeline):
+    """Every sentence shares the document's subject ("recurrent anal cancer"), which pulls an overview towards the
+    abstract and the introduction; the question names the topic of one section, so its paragraphs are read."""
+    a = subject_pipeline.ask("Give me an overview of cryotherapy for recurrent anal cancer as presented in this "
+                             "review.")
+    assert a.mode == "answer", (a.mode, a.reason)
+    quoted = [c for c in a.citations if c.in_answer]
+    assert sum(c.section == "2. Cryotherapy" for c in quoted) >= 3, a.text
+    assert "85%" in a.text and "Side effects were mild" in a.text, a.text
+
+
+def test_an_overview_quotes_the_sentence_that_spells_out_the_best_one(subject_pipeline):
+    """'found … notable side effects' is spelled out by the next sentence: an overview quotes both."""
+    a = subject_pipeline.ask("What is known about quality of life in survivors after surgery?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "notable side effects" in a.text and "Impotence, dyspareunia" in a.text, a.text
+
+
+def test_a_summary_cue_with_a_topic_is_not_a_summary_of_the_whole_document():
+    from bot.retrieve.lexicon import WHOLE_DOCUMENT
+    assert WHOLE_DOCUMENT.search("give me a short summary of the main findings of this review")
+    assert not WHOLE_DOCUMENT.search("give me an overview of immunotherapy as presented in this review.")

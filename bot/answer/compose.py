@@ -212,6 +212,37 @@ def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
                                                       h.sentence.doc_id, h.sentence.start))
 
 
+def _section_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+    """"An overview of immunotherapy", "the role of salvage surgery": when the question names the topic of a
+    section (every word of its title, or one of its alternatives), that section treats it. After the best sentence
+    anywhere (often a summary of the topic in the abstract or the discussion), its paragraphs are read in order, each paragraph's best sentence for the question first (what each paragraph adds: a background, a
+    study, a result), then each one's second best, and so on; then the passages elsewhere in ranking order. The
+    document's subject, which every sentence shares, would otherwise pull an overview towards the abstract and the
+    introduction. None when no section's title is named, or several sections' are."""
+    words = {t for c in ranking.query.concepts for alt in c.alternatives for t in alt}
+    titled = {}
+    for i, s in enumerate(retriever.sentences):
+        if s.kind != "text" or (s.doc_id, s.section) in titled:
+            continue
+        title = [t for t in tokens(re.sub(r"^[\d.\s]+", "", s.section)) if not t.isdigit()]
+        titled[(s.doc_id, s.section)] = bool(title) and all(t in words for t in title)
+    named = [key for key, hit in titled.items() if hit]
+    if len(named) != 1:
+        return None
+    key = named[0]
+    inside = [ranking.hit(s.id) for s in retriever.sentences if (s.doc_id, s.section) == key and s.kind == "text"]
+    by_paragraph: dict[int, list[Hit]] = {}
+    for h in sorted(inside, key=lambda h: -h.score):
+        by_paragraph.setdefault(h.sentence.paragraph, []).append(h)
+    order = sorted(by_paragraph, key=lambda p: min(h.sentence.start for h in by_paragraph[p]))
+    depth = max(len(v) for v in by_paragraph.values())
+    lead = [ranking.hits[0]] + _next_in_paragraph(ranking, retriever, ranking.hits[0])
+    first = lead + [by_paragraph[p][k] for k in range(depth) for p in order
+                    if k < len(by_paragraph[p]) and by_paragraph[p][k] not in lead]
+    seen = {h.sentence.id for h in first}
+    return first + [h for h in ranking.hits if h.sentence.id not in seen]
+
+
 def _place_in_paragraph(retriever: Retriever, s: Sentence) -> int:
     """0 for the first sentence of its paragraph, 1 for the second, …"""
     i = k = retriever.position[s.id]
@@ -250,7 +281,8 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = _study_first(ranking, retriever) or _part_first(ranking, retriever) or _table_first(ranking, retriever)
+    study = _study_first(ranking, retriever) or _part_first(ranking, retriever) or \
+        _table_first(ranking, retriever) or _section_first(ranking, retriever)
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:
             break
@@ -258,7 +290,33 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
             continue
         chosen.append(h)
         used += _shown_length(h.sentence, h.cells)
+    if study is None:
+        _add_continuations(ranking, retriever, chosen, budget - used)
     return chosen or [ranking.hits[0]]
+
+
+def _add_continuations(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int) -> None:
+    """Room left in an overview goes to what the chosen sentences' paragraphs say next, best sentence first: a
+    sentence that opens a point ("A study … found notable side effects") is followed by the one that spells it
+    out ("Impotence, dyspareunia and urinary impairment were …")."""
+    for h in list(chosen):
+        for hit in _next_in_paragraph(ranking, retriever, h):
+            nxt = hit.sentence
+            if hit in chosen or _redundant(nxt, [c.sentence for c in chosen]) or _shown_length(nxt) > room:
+                continue
+            chosen.append(hit)
+            room -= _shown_length(nxt)
+
+
+def _next_in_paragraph(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:
+    """The sentence after `h` in its paragraph, as a hit ([] at a paragraph's end or after a table record)."""
+    i = retriever.position[h.sentence.id] + 1
+    if i >= len(retriever.sentences):
+        return []
+    nxt = retriever.sentences[i]
+    if nxt.doc_id != h.sentence.doc_id or nxt.paragraph != h.sentence.paragraph or nxt.kind != "text":
+        return []
+    return [ranking.hit(nxt.id)]
 
 
 # A sentence that opens by pointing back ("In this subgroup, …", "So, sexual behavior and immunosuppression are the

@@ -93,8 +93,12 @@ PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|con
 
 # … or asks for the whole document in brief ("Summarize the review.", "give me the gist of this paper", "what is this
 # article about?"): the document's own summary, its abstract, answers.
-WHOLE_DOCUMENT = re.compile(r"\b(summar\w*|overview|gist|synopsis|tl;?dr|outline|recap)\b[^?.!]*\b(this|the|your)\s+"
-                            r"(review|article|paper|document|manuscript)\s*[?.!]*$"
+# Between the cue and "this review" only words that say how much is wanted ("a short summary of the main findings of
+# this review"): "an overview of immunotherapy as presented in this review" asks about immunotherapy, not the whole.
+_HOW_MUCH = (r"(?:\s+(?:me|us|a|an|the|short|brief|quick|general|high-level|overall|main|key|central|points?|"
+             r"findings|messages?|take-?aways?|conclusions?|of|for|from|in|on|about))*")
+WHOLE_DOCUMENT = re.compile(r"\b(summar\w*|overview|gist|synopsis|tl;?dr|outline|recap)\b" + _HOW_MUCH +
+                            r"\s+(this|the|your)\s+(review|article|paper|document|manuscript)\s*[?.!]*$"
                             r"|\bwhat(?:'s| is| was) (?:this|the) (?:review|article|paper|document) about\b")
 
 # A question about a study as such, by its kind of publication: "the KEYNOTE-158 study", "the review by Ko".

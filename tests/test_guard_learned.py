@@ -297,8 +297,14 @@ TWO_SERIES_DOC = """Salvage Surgery Series
 Okafor et al. [1] operated on 90 patients with a recurrence. Salvage surgery gave a 5-year overall survival of 48% in
 their series.
 
+Lindqvist et al. [2] reported a 30-day complication rate of 22% in their series, with a hazard ratio for death of 1.9
+(95% CI 1.2 to 3.1) for involved margins.
+
 In a later series, Lindqvist et al. [2] reported a 3-year overall survival of 61% after salvage surgery. Unlike the
 Okafor et al. study [1], the type of failure did not influence survival.
+
+Patients given immunotherapy after surgery were treated for up to 2 years. A total of 9% completed the 2-year
+treatment [1].
 
 References
 
@@ -317,3 +323,22 @@ def test_a_time_point_of_one_study_is_not_lent_to_a_study_named_after_it(tmp_pat
     assert a.mode == "abstained" and "3-year" in a.reason, (a.mode, a.reason, a.text)
     a = p.ask("What was the 3-year overall survival in Lindqvist et al.?")
     assert a.mode == "answer" and "61%" in a.text, (a.mode, a.reason)
+
+
+def test_time_points_in_days_and_abbreviated_and_a_hazard_ratio_are_values_of_their_own(tmp_path, embedder):
+    """'30-day', '5 yr' are time points like '3-year'; '2-year treatment' is how long a treatment lasted, not a
+    time point of a value; a hazard ratio is a kind of value a study may not give."""
+    from tests.test_generalise import pipeline_over
+    p = pipeline_over(tmp_path, embedder, {"series.txt": TWO_SERIES_DOC})
+    a = p.ask("What was the 30-day complication rate in Lindqvist et al.?")
+    assert a.mode == "answer" and "22%" in a.text, (a.mode, a.reason)
+    a = p.ask("What was the 90-day complication rate in Lindqvist et al.?")
+    assert a.mode == "abstained" and "90-day" in a.reason, (a.mode, a.reason)
+    a = p.ask("5 yr overall survival in the Lindqvist series?")
+    assert a.mode == "abstained" and "5 yr" in a.reason, (a.mode, a.reason)
+    a = p.ask("What was the 24-month overall survival in Okafor et al.?")
+    assert a.mode == "abstained" and "24-month" in a.reason, (a.mode, a.reason)
+    a = p.ask("What hazard ratio for death did Lindqvist et al. report for involved margins?")
+    assert a.mode == "answer" and "1.9" in a.text, (a.mode, a.reason)
+    a = p.ask("What hazard ratio for death did Okafor et al. report?")
+    assert a.mode == "abstained" and "ratio" in a.reason, (a.mode, a.reason)

@@ -233,16 +233,21 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
 
 
 # A time point: "3-year", "12 months", "5 y"; in months.
-_TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|y|months?|mo)\b(?![- ]?(?:old|of age))", re.I)
+# Not an age ("62-year-old"), nor how long a treatment lasts ("completed the 2-year treatment").
+_TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|yrs?|y|months?|mo|weeks?|wk|days?|d)\b"
+                         r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
+_A_VALUE = re.compile(r"\d\s?%|\d\.\d")
+_DAYS = {"y": 360, "m": 30, "w": 7, "d": 1}
 
 
 def _months(text: str) -> set[int]:
-    return {int(n) * (1 if unit.lower().startswith("mo") else 12) for n, unit in _TIME_POINT.findall(text)}
+    """The time points of a text, in days (a year as 12 months of 30 days, so "12 months" is "1 year")."""
+    return {int(n) * _DAYS[unit[0].lower()] for n, unit in _TIME_POINT.findall(text)}
 
 
 # A time point of a value, not of a study's description ("the 30-year single-institution series"): followed by
 # what is measured at it.
-_POINT_OF_VALUE = re.compile(r"\b\d{1,3}[- ]?(?:years?|y|months?|mo)\s+(?:[a-z-]+\s+){0,2}?(?:survival|os|pfs|dfs|rfs|"
+_POINT_OF_VALUE = re.compile(r"\b\d{1,3}[- ]?(?:years?|yrs?|y|months?|mo|weeks?|days?)\s+(?:[a-z-]+\s+){0,2}?(?:survival|os|pfs|dfs|rfs|"
                              r"rates?|response|recurrence|mortality|control|follow-up|outcomes?)\b", re.I)
 
 
@@ -255,7 +260,10 @@ def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     query = ranking.query
 
     def at_point(h) -> bool:
-        return bool(asked & _months(h.sentence.text))
+        """The sentence gives the time point asked with a value (a percentage, a decimal) or a measure ("no
+        differences in the 5 y overall survival"): "treated for up to 2 years" is how long, not a value at 2 years."""
+        text = h.sentence.text
+        return bool(asked & _months(text)) and bool(_A_VALUE.search(text) or _POINT_OF_VALUE.search(text))
 
     def about(h) -> bool:
         """The sentence is about the named study: it names it, or it cites nothing itself and the sentence before

@@ -79,6 +79,9 @@ VALUE_EVIDENCE = [
                 r"(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
     ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),
      re.compile(r"\b[pP]\s?[=<>≤]\s?0?\.\d")),
+    # "What hazard ratio …": a ratio with its number ("HR 0.62", "an odds ratio of 1.8"), not "an impaired hazard"
+    ("ratio", re.compile(r"\b(hazard|odds|risk|rate)\s+ratios?\b|\b(hr|or|rr)\s+(for|of)\b"),
+     re.compile(r"\b(HR|OR|RR|aHR|aOR)\b\s*[=:,]?\s*\(?\d|\b(hazard|odds|risk|rate) ratios?\b[^.;]{0,30}?\d\.\d")),
 ]
 
 # A question may name a part of the article ("what does the discussion say", "the conclusions"): its sentences

@@ -342,3 +342,10 @@ def test_time_points_in_days_and_abbreviated_and_a_hazard_ratio_are_values_of_th
     assert a.mode == "answer" and "1.9" in a.text, (a.mode, a.reason)
     a = p.ask("What hazard ratio for death did Okafor et al. report?")
     assert a.mode == "abstained" and "ratio" in a.reason, (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("drug", ["irinotecan", "gemcitabine"])
+def test_a_drug_named_in_lower_case_that_the_review_never_mentions_is_declined(pipeline, drug):
+    """A drug's name is a name even when typed in lower case: its stem ('-tecan', '-citabine') says so."""
+    a = pipeline.ask(f"what response rate did {drug} achieve after failure of chemoradiotherapy?")
+    assert a.mode == "abstained" and drug in a.reason, (a.mode, a.reason)

@@ -58,7 +58,9 @@ def _near_spelling(word: str, retriever: Retriever, cutoff: float) -> bool:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'\u2019][A-Za-z0-9]+)*")  # a word as typed (values.surface_terms)
-_DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
+# Stems of drug names (the USAN/INN stems): a word ending so names a drug even in lower case ("capecitabine")
+_DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline|citabine|tecan|poside|trexate|mustine|lisib|"
+                          r"parib|ciclib|zomib|limus|fenib)$")
 def unknown_names(question: str, retriever: Retriever) -> list[str]:
     """Names and acronyms in the question that appear nowhere in the corpus (body, tables or bibliography) and are
     not a near-spelling of a corpus word."""

@@ -342,6 +342,9 @@ def test_time_points_in_days_and_abbreviated_and_a_hazard_ratio_are_values_of_th
     assert a.mode == "answer" and "1.9" in a.text, (a.mode, a.reason)
     a = p.ask("What hazard ratio for death did Okafor et al. report?")
     assert a.mode == "abstained" and "ratio" in a.reason, (a.mode, a.reason)
+    # a time point that opens a window is not the time point of the value asked for
+    a = p.ask("Did operating within 6 months give better survival in Lindqvist et al.?")
+    assert "6 months" not in a.reason, (a.mode, a.reason)
 
 
 @pytest.mark.parametrize("drug", ["irinotecan", "gemcitabine"])
@@ -349,3 +352,25 @@ def test_a_drug_named_in_lower_case_that_the_review_never_mentions_is_declined(p
     """A drug's name is a name even when typed in lower case: its stem ('-tecan', '-citabine') says so."""
     a = pipeline.ask(f"what response rate did {drug} achieve after failure of chemoradiotherapy?")
     assert a.mode == "abstained" and drug in a.reason, (a.mode, a.reason)
+
+
+STAGE_DOC = """Inguinal Nodes in Anal Cancer
+
+1. Results
+
+Inguinal involvement increases with the size of the primary tumour [1]. It was found in 20% of patients with T3
+tumours and in 35% of those with T4 tumours [1]. Small T1 tumours were often treated by local excision.
+
+References
+
+1. Okafor, A. Inguinal nodes. J. Test. Surg. 2019, 3, 1-8.
+"""
+
+
+def test_a_value_given_for_another_stage_does_not_answer_a_question_about_this_one(tmp_path, embedder):
+    from tests.test_generalise import pipeline_over
+    p = pipeline_over(tmp_path, embedder, {"nodes.txt": STAGE_DOC})
+    a = p.ask("How often are the inguinal nodes involved with T1 tumours?")
+    assert a.mode == "abstained" and "T1" in a.reason and "T3" in a.reason, (a.mode, a.reason)
+    a = p.ask("How often are the inguinal nodes involved with T3 tumours?")
+    assert a.mode == "answer" and "20%" in a.text, (a.mode, a.reason)

@@ -17,7 +17,7 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from bot.guard.values import comparison_check, named_without_results, time_point_check, value_check
+from bot.guard.values import comparison_check, named_without_results, stage_check, time_point_check, value_check
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 
@@ -159,7 +159,8 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
     descriptors += proper
     reason = value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
-        or time_point_check(question, ranking, retriever) or named_without_results(question, ranking, retriever)
+        or time_point_check(question, ranking, retriever) or stage_check(question, ranking, retriever) \
+        or named_without_results(question, ranking, retriever)
     verdict = Verdict(False, reason) if reason else Verdict(True, "")
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words

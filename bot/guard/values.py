@@ -237,6 +237,10 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
 _TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|yrs?|y|months?|mo|weeks?|wk|days?|d)\b"
                          r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
 _A_VALUE = re.compile(r"\d\s?%|\d\.\d")
+# How long something lasted: "for up to 2 years", "for 6 months"
+_DURATION = re.compile(r"\bfor\s+(?:up to|at least|a median of|about|over)?\s*\d{1,3}[- ]?[a-z]+", re.I)
+# A time point that opens a window ("salvage within 6 months gives better survival") is not the value's time point
+_WINDOW = re.compile(r"\b(?:within|after|before|by|for|over|during|beyond|than)\s+$", re.I)
 _DAYS = {"y": 360, "m": 30, "w": 7, "d": 1}
 
 
@@ -254,16 +258,16 @@ _POINT_OF_VALUE = re.compile(r"\b\d{1,3}[- ]?(?:years?|yrs?|y|months?|mo|weeks?|
 def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A question asking for a value at a time point ("the 3-year overall survival") is answered only when a close
     passage (about the named study, if any) gives a value at that time point: a 5-year figure does not answer."""
-    asked = _months(" ".join(m.group(0) for m in _POINT_OF_VALUE.finditer(question)))
+    asked = _months(" ".join(m.group(0) for m in _POINT_OF_VALUE.finditer(question)
+                             if not _WINDOW.search(question[:m.start()])))
     if not asked:
         return None
     query = ranking.query
 
     def at_point(h) -> bool:
-        """The sentence gives the time point asked with a value (a percentage, a decimal) or a measure ("no
-        differences in the 5 y overall survival"): "treated for up to 2 years" is how long, not a value at 2 years."""
-        text = h.sentence.text
-        return bool(asked & _months(text)) and bool(_A_VALUE.search(text) or _POINT_OF_VALUE.search(text))
+        """The sentence names the time point asked, other than as how long something lasted ("treated for up to
+        2 years" gives no value at 2 years)."""
+        return bool(asked & _months(_DURATION.sub(" ", h.sentence.text)))
 
     def about(h) -> bool:
         """The sentence is about the named study: it names it, or it cites nothing itself and the sentence before
@@ -278,8 +282,30 @@ def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> s
 
     if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
-    point = _TIME_POINT.search(_POINT_OF_VALUE.search(question).group(0)).group(0)
+    point = _TIME_POINT.search(next(m.group(0) for m in _POINT_OF_VALUE.finditer(question)
+                                    if not _WINDOW.search(question[:m.start()]))).group(0)
     return f"the review gives no {point} value for this"
+
+
+# Codes of a stage or grade: the value for T3 disease does not answer a question about T1.
+_STAGE_CODES = [re.compile(r"\b(T[0-4])[a-c]?\b"), re.compile(r"\b(N[0-3])[a-c]?\b"), re.compile(r"\b(M[01])\b")]
+
+
+def stage_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
+    """A question about a stage ("inguinal involvement with T1 tumours") is answered only when a close sentence
+    giving a value names that stage; one that gives it for another stage of the same kind (T3) does not answer."""
+    for code in _STAGE_CODES:
+        asked = set(code.findall(question))
+        if not asked:
+            continue
+        valued = [h for h in ranking.hits[:TYPE_WINDOW] if _A_VALUE.search(h.sentence.text)]
+        codes = [set(code.findall(h.sentence.text)) for h in valued]
+        if any(c & asked for c in codes):
+            continue
+        others = sorted({x for c in codes for x in c} - asked)
+        if others:
+            return f"the review gives this for {', '.join(others)}, not for {', '.join(sorted(asked))}"
+    return None
 
 
 OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)

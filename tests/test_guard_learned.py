@@ -374,3 +374,41 @@ def test_a_value_given_for_another_stage_does_not_answer_a_question_about_this_o
     assert a.mode == "abstained" and "T1" in a.reason and "T3" in a.reason, (a.mode, a.reason)
     a = p.ask("How often are the inguinal nodes involved with T3 tumours?")
     assert a.mode == "answer" and "20%" in a.text, (a.mode, a.reason)
+
+
+EXENTERATION_DOC = """Salvage Surgery Outcomes
+
+1. Surgery
+
+Salvage abdominoperineal resection is the standard operation for a recurrence [1]. When the tumour invades nearby
+organs, an exenteration may be required instead. Wound healing is slow after either operation.
+
+Okafor et al. [1] reported a 5-year overall survival of 48% after abdominoperineal resection for a recurrence.
+Local control reached 70% in their series. The 5-year disease-free survival was 39% after a recurrence was resected.
+Survival after resection of a recurrence was better with clear margins (5-year survival 55% vs 20%). A recurrence
+in the groin had a 5-year survival of 30% after resection. Five-year survival was 41% for a recurrence after
+radiotherapy. Survival at 5 years was 35% when a recurrence was found late.
+
+2. Follow-up
+
+Patients are examined every three months after surgery. Imaging is repeated every six months.
+
+3. Quality of life
+
+Most survivors reported acceptable quality of life. Sexual function was often impaired.
+
+References
+
+1. Okafor, A. Salvage surgery for recurrence. J. Test. Surg. 2019, 3, 1-8.
+"""
+
+
+def test_a_value_asked_for_a_technical_subject_no_passage_gives_it_for_is_declined(tmp_path, embedder):
+    """The review names an exenteration but gives no survival after one: the 5-year survival it gives is for the
+    abdominoperineal resection. A term the model's vocabulary splits into pieces is a subject, not filler."""
+    from tests.test_generalise import pipeline_over
+    p = pipeline_over(tmp_path, embedder, {"surgery.txt": EXENTERATION_DOC})
+    a = p.ask("What 5-year survival has been reported after exenteration for a recurrence?")
+    assert a.mode == "abstained" and "exenteration" in a.reason, (a.mode, a.reason)
+    a = p.ask("What 5-year survival has been reported after abdominoperineal resection for a recurrence?")
+    assert a.mode == "answer" and "48%" in a.text, (a.mode, a.reason)

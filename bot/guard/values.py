@@ -13,7 +13,11 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
 """
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+
+import numpy as np
 from dataclasses import replace
 
 from bot.retrieve.lexicon import VALUE_EVIDENCE, prefixes_of
@@ -30,7 +34,8 @@ patient patients result results outcome outcomes value number median mean year y
 effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
 is are was were say says mention mentions describe discuss discussed give gives one two three four five six
 single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
-around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen""",
+around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen
+summarise summarize summary overview outline explain""",
                        keep_stopwords=True))
 
 
@@ -150,6 +155,16 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         return measure is not None and says(retriever.position[h.sentence.id], measure, full=True)
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
+    # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values
+    # found are about something else. Answer only if a passage that does use it gives such a value.
+    rarest = next((t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)),
+                  None)
+    if not missing and not query.named and not absent and rarest and rarest != focus \
+            and not any(mentions(h, rarest) for h in top) \
+            and not _valued_near(retriever, rarest, [ev for _, ev in wanted]):
+        kinds = " and ".join(kind for kind, _ in wanted)
+        shown = next((w for w in surface_terms(question) if rarest in tokens(w)), rarest)
+        return f"the review gives no {kinds} for {shown}"
     if not missing:
         if focus is not None and any(focus in name for name in query.named):
             return _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus,
@@ -160,6 +175,37 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     what = named_measure if named_measure and kinds == "outcome" else f"{measure} {kinds}" if measure else kinds
     shown = next((w for w in surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"
     return f"the review gives no {what} for {shown or 'this'}"
+
+
+_EVERYDAY: dict[str, frozenset[str]] = {}
+
+
+def _everyday_word(retriever: Retriever, word: str) -> bool:
+    """A whole word of the model's own WordPiece vocabulary ("current", "across", "performed"): everyday English, so
+    maybe filler the review words differently. A term the vocabulary splits into pieces ("exenteration",
+    "gracilis") is a technical name. The vocabulary is read once, from the model's tokenizer.json."""
+    path = str(Path(retriever.settings.model_path) / "tokenizer.json")
+    if path not in _EVERYDAY:
+        try:
+            vocab = json.loads(Path(path).read_text(encoding="utf-8"))["model"]["vocab"]
+            _EVERYDAY[path] = frozenset(w for w in vocab if w.isalpha())
+        except (OSError, ValueError, KeyError, TypeError):
+            _EVERYDAY[path] = frozenset()
+    words = _EVERYDAY[path]
+    return not words or word in words
+
+
+def _valued_near(retriever: Retriever, word: str, evidence) -> bool:
+    """Some sentence that uses the word, or one of the CONTEXT_SENTENCES after it in its paragraph, gives a value
+    of one of the kinds asked for."""
+    sents = retriever.sentences
+    for i in np.flatnonzero(retriever.token_index.has_all((word,))):
+        for j in range(i, min(i + CONTEXT_SENTENCES + 1, len(sents))):
+            if sents[j].doc_id != sents[i].doc_id or sents[j].paragraph != sents[i].paragraph:
+                break
+            if any(ev.search(sents[j].text) for ev in evidence):
+                return True
+    return False
 
 
 def _span(retriever: Retriever, h, back: int) -> list[int]:

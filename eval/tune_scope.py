@@ -1,7 +1,9 @@
 """Tune the scope check's "given for another study" thresholds (bot/guard/values.py OTHER_MIN, OTHER_GAP) on the
-working halves only.
+working halves only; with --described, the coverage a question with an unstated description ("the Dutch series")
+needs to be answered with a note (bot/guard/scope.py DESCRIBED_COVERAGE).
 
     .venv/bin/python eval/tune_scope.py
+    .venv/bin/python eval/tune_scope.py --described
 
 Cases: the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl (never the locked halves). For each
 pair of values every question is asked again; the objective counts the out-of-scope questions declined, minus
@@ -19,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bot.guard.scope as scope  # noqa: E402
 import bot.guard.values as values  # noqa: E402
 from bot.pipeline import Pipeline  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -26,6 +29,7 @@ from bot.settings import Settings  # noqa: E402
 OTHER_MIN = [0.6, 0.7, 0.8, 0.9, 1.0]
 OTHER_GAP = [0.1, 0.2, 0.3, 0.4, 0.5]
 FALSE_COST = 5  # the acceptance sets allow no fact refused, and a miss or two among the out-of-scope
+DESCRIBED = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
 
 
 def cases() -> list[dict]:
@@ -38,9 +42,17 @@ def cases() -> list[dict]:
     return [c for c in out if c.get("kind") in ("fact", "follow_up", "out_of_scope")]
 
 
+def answerable() -> list[str]:
+    """The ranker's training questions: answerable by construction, in no evaluation set (eval/answerable.py)."""
+    return [json.loads(line)["question"] for path in sorted((ROOT / "eval" / "training").glob("ranker_pairs*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def main() -> int:
     pipeline = Pipeline.load(Settings.from_env())
     todo = cases()
+    if "--described" in sys.argv[1:]:
+        return tune_described(pipeline, todo)
 
     def run() -> tuple[int, int]:
         declined = wrong = 0
@@ -66,6 +78,30 @@ def main() -> int:
     best = max(rows, key=lambda r: (r[0], r[1], r[2]))
     print(f"best: OTHER_MIN = {best[1]}, OTHER_GAP = {best[2]} (declined {best[3]}, refused {best[4]}; "
           f"{len(todo)} cases)")
+    return 0
+
+
+def tune_described(pipeline, todo) -> int:
+    """DESCRIBED_COVERAGE: out-of-scope questions declined, minus FALSE_COST for each fact question of the working
+    halves and each answerable training question refused. Ties keep the higher value (fewer answers)."""
+    extra = answerable()
+    rows = []
+    for value in DESCRIBED:
+        scope.DESCRIBED_COVERAGE = value
+        declined = wrong = 0
+        for c in todo:
+            history = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
+            mode = pipeline.ask(c["question"], history).mode
+            if c["kind"] == "out_of_scope":
+                declined += mode == "abstained"
+            else:
+                wrong += mode != "answer"
+        refused = sum(pipeline.ask(q).mode != "answer" for q in extra)
+        rows.append((declined - FALSE_COST * (wrong + refused), value, declined, wrong, refused))
+        print(f"DESCRIBED_COVERAGE {value}: out of scope declined {declined}, facts refused {wrong}, "
+              f"answerable refused {refused} of {len(extra)}")
+    best = max(rows, key=lambda r: (r[0], r[1]))
+    print(f"best: DESCRIBED_COVERAGE = {best[1]} ({len(todo)} cases, {len(extra)} answerable questions)")
     return 0
 
 

@@ -224,6 +224,18 @@ def test_a_descriptor_that_links_to_nothing_is_named_when_declined(pipeline):
     assert "Brazilian" in a.reason
 
 
+def test_an_unstated_descriptor_beside_words_that_find_the_study_is_answered_with_a_note(pipeline):
+    """The review never says which study is French or Dutch: the answer says the description is not stated, and
+    quotes what the question's other words find (for the Dutch surgeons' salvage APRs, Hagemans' series [24])
+    instead of declining the whole question."""
+    a = pipeline.ask("In the French phase 2 trial adding an anti-PD-L1 drug to chemotherapy, was there a benefit?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert a.text.startswith("The review does not state which study is French"), a.text
+    a = pipeline.ask("What did the Dutch surgeons report about survival after salvage APR?")
+    assert a.mode == "answer" and a.text.startswith("The review does not state which study is Dutch"), a.text
+    assert "[24]" in a.text, a.text
+
+
 # ------------------------------------------------------------------ the learned ranker
 def test_retraining_reproduces_the_committed_ranker(review_settings):
     """eval/train_ranker.py on the committed pairs gives the stored weights (1e-6) and the same rankings."""

@@ -36,6 +36,9 @@ MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
 UNRELATED_DENSE = 0.5  # a turn the guard reads as off the subject is answered only when a passage is this close
+# A description the review does not state ("the Dutch series"): answered, with a note that says so, when the best
+# passage covers this share of the question's words (eval/tune_scope.py --described)
+DESCRIBED_COVERAGE = 0.1
 UNRELATED_COVERAGE = 0.5  # … or uses this share of the question's words ("rct complete regression 80-90%")
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words
         # identify what it asks about (a study name, or a passage covering most of the rest); else decline.
-        if not ranking.query.named and best.coverage < 0.5:
+        if not ranking.query.named and best.coverage < DESCRIBED_COVERAGE:
             return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(True, "", note="The review does not state which study is " + " or ".join(descriptors) +
                        "; this answer is identified by the question's other words.")

@@ -527,3 +527,21 @@ def test_a_summary_cue_with_a_topic_is_not_a_summary_of_the_whole_document():
     from bot.retrieve.lexicon import WHOLE_DOCUMENT
     assert WHOLE_DOCUMENT.search("give me a short summary of the main findings of this review")
     assert not WHOLE_DOCUMENT.search("give me an overview of immunotherapy as presented in this review.")
+
+
+@pytest.mark.parametrize("question", [
+    "Give an overview of how anal squamous cell carcinoma is managed after failure of chemoradiotherapy.",
+    "How is recurrent anal squamous cell carcinoma treated after chemoradiotherapy fails?"])
+def test_the_title_keywords_and_citation_line_are_not_quoted_as_an_answer(pipeline, question):
+    """They share the subject words of every question about the review, but answer none."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    sections = [c.section for c in a.citations if c.in_answer]
+    assert sections and not {"Front matter", "Keywords"} & set(sections), a.text
+
+
+def test_a_question_that_names_a_part_of_the_article_is_answered_from_that_part(pipeline):
+    a = pipeline.ask("Why, according to the discussion section, are alternatives to salvage surgery needed?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    sections = {c.section for c in a.citations if c.in_answer}
+    assert sections == {"3. Discussion"}, a.text

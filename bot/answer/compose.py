@@ -103,10 +103,11 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
         return []
     budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
     overview = ranking.overview >= settings.overview_threshold or ranking.query.whole_document
+    ranking = _without_metadata(ranking)
     if overview:
         chosen = _overview(ranking, retriever, settings, budget)
     else:
-        chosen = _fact(ranking, retriever, settings, budget, seeds)
+        chosen = _fact(_within_part(ranking, retriever), retriever, settings, budget, seeds)
     used = sum(_shown_length(h.sentence, h.cells) for h in chosen)
     used += _add_antecedents(ranking, retriever, chosen, budget - used)
     _add_body_source(ranking, retriever, chosen, budget - used, settings)
@@ -116,6 +117,31 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     else:
         chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
     return chosen
+
+
+_METADATA_SECTIONS = {"front matter", "keywords"}
+
+
+def _without_metadata(ranking: Ranking) -> Ranking:
+    """The title, the keywords and the citation line share every question's words about the document's subject,
+    but answer nothing: they are quoted only when the question is about the article itself."""
+    query = ranking.query
+    if query.about_article or query.whole_document:
+        return ranking
+    kept = [h for h in ranking.hits if not (h.sentence.kind == "front"
+                                            and h.sentence.section.lower() in _METADATA_SECTIONS)]
+    return dataclasses.replace(ranking, hits=kept) if kept and len(kept) != len(ranking.hits) else ranking
+
+
+def _within_part(ranking: Ranking, retriever: Retriever) -> Ranking:
+    """"What does the discussion say about …", "big picture from the discussion section: why …": a question that
+    names a part of the article is answered from that part when the ranking holds any of its sentences."""
+    parts = ranking.query.parts
+    if not parts or ranking.query.whole_document:
+        return ranking
+    inside = [h for h in ranking.hits
+              if any(p in retriever.section_titles[retriever.position[h.sentence.id]] for p in parts)]
+    return dataclasses.replace(ranking, hits=inside) if inside and len(inside) != len(ranking.hits) else ranking
 
 
 def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int, seeds: int) -> list[Hit]:

@@ -545,3 +545,17 @@ def test_a_question_that_names_a_part_of_the_article_is_answered_from_that_part(
     assert a.mode == "answer", (a.mode, a.reason)
     sections = {c.section for c in a.citations if c.in_answer}
     assert sections == {"3. Discussion"}, a.text
+
+
+
+def test_words_of_the_corpus_subject_count_less_than_the_questions_own_topic(pipeline):
+    """'anal', 'squamous', 'carcinoma' (every document's title) and 'SCC' (an abbreviation that spells them) are
+    what every passage is about: in 'immunotherapy for anal SCC' they weigh less than their rarity alone gives."""
+    from bot.retrieve import lexicon
+    lex = pipeline.retriever.lexicon
+    assert {"anal", "squamous", "carcinoma"} <= lex.subject and "scc" in lex.subject_abbreviations
+    q = pipeline.retriever.make_query("What is the role of immunotherapy for anal SCC?")
+    weight = {c.word: c.weight for c in q.concepts}
+    assert weight["anal"] == pytest.approx(lex.idf["anal"] * lexicon.SUBJECT_WEIGHT)
+    assert weight["scc"] < lex.idf.get("scc", lex.max_idf)
+    assert weight["immunotherapy"] == pytest.approx(lex.idf["immunotherapy"])

@@ -138,10 +138,19 @@ class Query:
     plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
+SUBJECT_WEIGHT = 0.2  # a question word that names the corpus's own subject counts this much (eval/tune_subject.py)
+
+
 class Lexicon:
     """Built once per index: the glossary (built-in + the corpus's own definitions), synonym groups, IDF."""
 
-    def __init__(self, glossary: dict[str, str], idf: dict[str, float], max_idf: float):
+    def __init__(self, glossary: dict[str, str], idf: dict[str, float], max_idf: float,
+                 subject: set[str] | frozenset[str] = frozenset()):
+        self.subject = frozenset(subject)  # the words of every document's title: what the whole corpus is about
+        # … and the abbreviations that spell it ("ASCC")
+        self.subject_abbreviations = frozenset(
+            t for a, long in glossary.items() if tokens(long) and all(t in self.subject for t in tokens(long))
+            for t in tokens(a))
         self.glossary = glossary
         self.idf = idf
         self.max_idf = max_idf
@@ -198,6 +207,10 @@ class Lexicon:
             known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]
             weight = self.idf.get(t) or (max(known) if known else self.max_idf)
             concepts.append(Concept(t, weight, alts))
+        for c in concepts:  # "… in anal squamous cell carcinoma", "ASCC": every passage is about that
+            if c.word in self.subject or c.word in self.subject_abbreviations or any(len(alt) > 1 and all(t in self.subject for t in alt)
+                                             for alt in c.alternatives):
+                c.weight *= SUBJECT_WEIGHT
         if re.search(r"\bhow many\b", folded) and concepts:  # "how many patients" ↔ "number of patients", "sample size"
             weight = sorted(c.weight for c in concepts)[len(concepts) // 2]
             concepts.append(Concept("number", weight, [("number",), ("total",), ("size",)]))

@@ -177,7 +177,9 @@ class Retriever:
         for doc in index.documents.values():
             for abbr, long in abbreviations(doc.text).items():
                 glossary.setdefault(abbr, long)
-        self.lexicon = Lexicon(glossary, idf, math.log(1 + n))
+        titles = [set(tokens(d.title)) for d in index.documents.values() if d.title]
+        subject = set.intersection(*titles) if titles else set()
+        self.lexicon = Lexicon(glossary, idf, math.log(1 + n), subject=subject)
         chunk_of: dict[str, list[int]] = {}
         for ci, c in enumerate(index.chunks):
             for sid in c.sentence_ids:

@@ -412,3 +412,16 @@ def test_a_value_asked_for_a_technical_subject_no_passage_gives_it_for_is_declin
     assert a.mode == "abstained" and "exenteration" in a.reason, (a.mode, a.reason)
     a = p.ask("What 5-year survival has been reported after abdominoperineal resection for a recurrence?")
     assert a.mode == "answer" and "48%" in a.text, (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("terms", ["vram tram diep flaps", "pembrolizumab nivolumab pd1 atezolizumab durvalumab pdl1",
+                                   "t1 small tumour local excision", "proton reirradiation limited data"])
+def test_search_terms_that_ask_nothing_and_name_nobody_are_not_deferred(pipeline, terms):
+    """Typed like a search box, not a case put to the bot: answered (or declined), never deferred."""
+    a = pipeline.ask(terms)
+    assert a.mode != "deferred", (a.mode, a.reason)
+
+
+def test_a_terse_note_that_asks_is_still_deferred(pipeline):
+    a = pipeline.ask("pelvic recurrence after crt, unresectable, ct otherwise clean. re-irradiation?")
+    assert a.mode == "deferred", (a.mode, a.reason)

@@ -8,6 +8,8 @@ pipeline computes anyway for retrieval) together with which cue families fired, 
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,6 +53,13 @@ class Decision:
     unrelated: float = 0.0  # the model's probability that the turn is small talk or off the subject
 
 
+# A note that names nobody is a request only when it asks something: a question mark or a word of decision.
+# "vram tram diep flaps" and "scarce prodige 60 atezolizumab mdcf" are search terms, not a case put to the bot.
+_ASKS = re.compile(r"\?|\b(plan|next|should|shall|would|could|can|options?|offer|consider|recommend\w*|advis\w*|"
+                   r"manage|treat|operate|best|approach|now|go for|proceed|worth|indicated|candidate|suitable|"
+                   r"what|which|how|when|whether)\b", re.I)
+
+
 class IntentClassifier:
     """Loaded once (bot/data/intent.json); `classify` per question."""
 
@@ -83,7 +92,8 @@ class IntentClassifier:
     def classify(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()) -> Decision:
         p, rule = self.probabilities(question, history, qvec, names)
         p_rec = float(p[0])
-        if p_rec >= self.threshold and (p_rec >= self.unnamed_threshold or cues.names_an_individual(question, history)):
+        if p_rec >= self.threshold and ((p_rec >= self.unnamed_threshold and _ASKS.search(question))
+                                        or cues.names_an_individual(question, history)):
             reason = ("asks for a treatment decision about a particular person" +
                       (f" ({rule.reason})" if rule.kind == "recommendation" else ""))
             return Decision("recommendation", reason, p_rec, rule)

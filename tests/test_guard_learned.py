@@ -425,3 +425,21 @@ def test_search_terms_that_ask_nothing_and_name_nobody_are_not_deferred(pipeline
 def test_a_terse_note_that_asks_is_still_deferred(pipeline):
     a = pipeline.ask("pelvic recurrence after crt, unresectable, ct otherwise clean. re-irradiation?")
     assert a.mode == "deferred", (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("question", [
+    "What disease-free survival did Rosen et al. report separately for persistent and recurrent disease?",
+    "What was the disease-free survival in Rosen et al. for persistent compared with recurrent disease?"])
+def test_a_comparison_asked_as_separately_for_or_compared_with_needs_a_passage_giving_both(pipeline, question):
+    """Rosen et al. give one disease-free survival for all patients (the persistent/recurrent cells read NR)."""
+    a = pipeline.ask(question)
+    assert a.mode == "abstained" and "persistent and recurrent" in a.reason, (a.mode, a.reason)
+
+
+def test_a_descriptor_beside_only_words_for_a_study_is_declined_by_name(pipeline):
+    """'What did the African authors report?': nothing but the description says which study; with a subject
+    ('… about flap closure') the other words find passages, and the answer says the description is not stated."""
+    a = pipeline.ask("What did the African authors report?")
+    assert a.mode == "abstained" and "African" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("What did the African authors report about flap closure?")
+    assert a.mode == "answer" and a.text.startswith("The review does not state which study is African"), a.text

@@ -17,7 +17,8 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from bot.guard.values import comparison_check, named_without_results, stage_check, time_point_check, value_check
+from bot.guard.values import (QUESTION_WORDS, comparison_check, named_without_results, stage_check, time_point_check,
+                              value_check)
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 
@@ -131,6 +132,20 @@ def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     return out
 
 
+# Words that ask about a study without saying which: "what did the African authors report about their series?"
+_ABOUT_A_STUDY = set(tokens("author authors group team investigators researchers paper papers article publication "
+                            "study studies series trial trials cohort report reported reports find found conclude "
+                            "concluded conclusion work"))
+
+
+def _says_more(question: str, descriptors: list[str], retriever: Retriever) -> bool:
+    """Besides its descriptors, the question uses a word of the documents that is not a question word or a
+    word for a study as such: something the passages can be matched on."""
+    described = {t for d in descriptors for t in tokens(d)}
+    return any(t not in STOPWORDS and t not in QUESTION_WORDS and t not in _ABOUT_A_STUDY and t not in described
+               and t in retriever.vocabulary for t in tokens(question))
+
+
 def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: float = 0.0) -> Verdict:
     """`unrelated`: the guard's probability that the turn is small talk or off the subject ("Tell me a joke about
     surgeons"): with no close passage, such a turn is declined."""
@@ -167,8 +182,10 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     verdict = Verdict(False, reason) if reason else Verdict(True, "")
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words
-        # identify what it asks about (a study name, or a passage covering most of the rest); else decline.
-        if not ranking.query.named and best.coverage < DESCRIBED_COVERAGE:
+        # identify what it asks about (a study name, or a passage covering some of the rest, when the rest says
+        # more than "what did the … authors report"); else decline.
+        if not ranking.query.named and (best.coverage < DESCRIBED_COVERAGE
+                                        or not _says_more(question, descriptors, retriever)):
             return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(True, "", note="The review does not state which study is " + " or ".join(descriptors) +
                        "; this answer is identified by the question's other words.")

@@ -229,8 +229,9 @@ def _about_named(retriever: Retriever, query, h) -> bool:
 
 _MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
 # "A versus B", "between A and B": the two sides of a comparison the question asks for.
-_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?)\s+(?:the\s+)?([a-z][\w-]*)"
-                   r"|\bbetween\s+(?:the\s+)?([a-z][\w-]*)\s+(?:[a-z][\w-]*\s+)?and\s+(?:the\s+)?([a-z][\w-]*)")
+_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to))\s+(?:the\s+)?([a-z][\w-]*)"
+                   r"|\b(?:between|separately for)\s+(?:the\s+)?([a-z][\w-]*)\s+(?:[a-z][\w-]*\s+)?and\s+(?:the\s+)?"
+                   r"([a-z][\w-]*)")
 
 
 def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:

@@ -72,13 +72,23 @@ class Variant:
         pipeline.retriever.expand = lambda text: text  # the guard and the branch embed the typed text
         if name == "split":
             pipeline.rank = self.rank
+            pipeline.embedder.encode_query = self.encode_query
+        self.last: tuple[str, np.ndarray] | None = None  # the text the guard embedded in this ask, its states' sum
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """The guard's vector, as `OnnxEncoder.encode` pools it; its token states' sum is kept for `rank` in the
+        same ask (one ONNX run gives both, as the bot's own vector is shared by the guard and retrieval now)."""
+        states = token_states(self.encoder, text)
+        self.last = (text, states.sum(axis=0))
+        return unit(states.mean(axis=0))
 
     def retrieval_vector(self, text: str) -> np.ndarray:
         if self.name == "expanded":
             return self.p.embedder.encode_query(self.lexicon.expand(text))
         if self.name == "typed":
             return self.p.embedder.encode_query(text)
-        total = token_states(self.encoder, text).sum(axis=0)
+        last, self.last = self.last, None
+        total = last[1] if last is not None and last[0] == text else token_states(self.encoder, text).sum(axis=0)
         for phrase in self.lexicon.expansions(text):
             total = total + self.alpha * self.phrases[phrase]
         return unit(total)
@@ -132,7 +142,7 @@ def speed(name: str, alpha: float, passes: int) -> int:
     from bot.settings import Settings
 
     bot_p = Pipeline.load(Settings.from_env(), build_missing=False)
-    var_p = Pipeline.load(Settings.from_env(), build_missing=False, embedder=bot_p.embedder)
+    var_p = Pipeline.load(Settings.from_env(), build_missing=False)  # its own Embedder, the same ONNX session
     Variant(var_p, name, alpha)
     embed = bot_p.embedder.encode_query
     asks = [(c["question"], user_turns(c.get("history"))) for c in cases()]

@@ -17,6 +17,7 @@ Variants (nothing here changes the bot; the pipeline is patched in this process 
             fluorouracil)" without [CLS]/[SEP]), normalised: mean pooling over the tokens of both, which a table of
             phrase vectors stored with the index would give without an ONNX run on the longer text. The table is
             computed here at load (every long form, abbreviation and place the lexicon can add).
+  mixed     split's retrieval vector for the guard and the flowchart branch too.
 
 `cli` / `answerable` let eval/score_sets.py and eval/answerable.py score a variant:
     .venv/bin/python eval/score_sets.py --systems bot --bot-cmd \
@@ -65,12 +66,12 @@ class Variant:
         self.encoder = pipeline.embedder._onnx
         if self.encoder is None:
             raise SystemExit("query_variants: the ONNX path is not in use")
-        if name == "split":  # every text an expansion can add, as an index build would store them
+        if name in ("split", "mixed"):  # every text an expansion can add, as an index build would store them
             lex = self.lexicon
             for phrase in {*lex.glossary.values(), *lex.glossary, *lex.demonyms.values()}:
                 self.phrases[phrase] = token_states(self.encoder, " (" + phrase + ")")[1:-1].sum(axis=0)
         pipeline.retriever.expand = lambda text: text  # the guard and the branch embed the typed text
-        if name == "split":
+        if name in ("split", "mixed"):
             pipeline.rank = self.rank
             pipeline.embedder.encode_query = self.encode_query
         self.last: tuple[str, np.ndarray] | None = None  # the text the guard embedded in this ask, its states' sum
@@ -80,6 +81,8 @@ class Variant:
         same ask (one ONNX run gives both, as the bot's own vector is shared by the guard and retrieval now)."""
         states = token_states(self.encoder, text)
         self.last = (text, states.sum(axis=0))
+        if self.name == "mixed":
+            return self.mix(text, self.last[1])
         return unit(states.mean(axis=0))
 
     def retrieval_vector(self, text: str) -> np.ndarray:
@@ -88,7 +91,10 @@ class Variant:
         if self.name == "typed":
             return self.p.embedder.encode_query(text)
         last, self.last = self.last, None
-        total = last[1] if last is not None and last[0] == text else token_states(self.encoder, text).sum(axis=0)
+        return self.mix(text, last[1] if last is not None and last[0] == text
+                        else token_states(self.encoder, text).sum(axis=0))
+
+    def mix(self, text: str, total: np.ndarray) -> np.ndarray:
         for phrase in self.lexicon.expansions(text):
             total = total + self.alpha * self.phrases[phrase]
         return unit(total)
@@ -173,7 +179,7 @@ def speed(name: str, alpha: float, passes: int) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("variant", choices=("expanded", "typed", "split"))
+    ap.add_argument("variant", choices=("expanded", "typed", "split", "mixed"))
     ap.add_argument("--alpha", type=float, default=1.0, help="split: the weight of the expansions' token states")
     ap.add_argument("what", choices=("cli", "answerable", "cosines", "speed"))
     ap.add_argument("rest", nargs=argparse.REMAINDER)

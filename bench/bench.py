@@ -133,6 +133,45 @@ def loadavg() -> str:
         return "?"
 
 
+BUSY_SHARE = 0.10  # other processes' share of the CPU above which the warm ratio is not judged
+
+
+class OtherCpu:
+    """How much of the machine other processes (and the hypervisor: steal) took over a window: busy time from
+    /proc/stat minus this process's own CPU time (all its threads), over wall time × CPUs. A busy machine slows the
+    floor's two-thread ONNX run more than the rest of an answer, so the warm ratio drops and a pass would be an
+    artefact of the load (runs here read 1.08–1.32 × with another session's test suite on the machine, 1.6–1.8 ×
+    without)."""
+
+    share: float | None = None
+
+    @staticmethod
+    def _busy() -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+    @staticmethod
+    def _own() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    def __enter__(self) -> "OtherCpu":
+        try:
+            self.start = (time.monotonic(), self._busy(), self._own())
+        except (OSError, ValueError, IndexError):
+            self.start = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.start is None:
+            return
+        try:
+            wall, busy, own = time.monotonic() - self.start[0], self._busy() - self.start[1], self._own() - self.start[2]
+        except (OSError, ValueError, IndexError):
+            return
+        self.share = max(0.0, busy - own) / max(wall * (os.cpu_count() or 1), 1e-9)
+
+
 def machine() -> dict:
     cpu = "?"
     try:
@@ -431,11 +470,13 @@ def main() -> int:
             ask_t.append(dt_)
             modes.setdefault(mode, []).append(dt_)
 
-        for rep in range(args.reps):
-            for c in cases:
-                first, second = (embed_once, ask_once) if rep % 2 == 0 else (ask_once, embed_once)
-                first(c)
-                second(c)
+        with OtherCpu() as others:
+            for rep in range(args.reps):
+                for c in cases:
+                    first, second = (embed_once, ask_once) if rep % 2 == 0 else (ask_once, embed_once)
+                    first(c)
+                    second(c)
+        res["warm_other_cpu_share"] = others.share
         res["floor_b_p50_s"] = statistics.median(embed_t)
         res["floor_b_p95_s"] = pct(embed_t, 95)
         res["ask_p50_s"] = statistics.median(ask_t)
@@ -518,17 +559,26 @@ def main() -> int:
     report(res, guard_p95, len(cases))
     goals = {"cold ≤ 0.2× floor (a)": res["cold_ratio"] <= 0.2,
              "cold peak RSS ≤ 250 MB": res["cold_ask_maxrss_mb"] <= 250,
-             "warm p50 ≤ 1.5× floor (b)": res["warm_ratio_p50"] <= 1.5,
+             "warm p50 ≤ 1.5× floor (b)": warm_verdict(res),
              "embedding stage ≤ 1.2× sentence-transformers": res["embed_ratio"] <= 1.2,
              "no-op rebuild ≤ 1 s": res["index_noop_s"] <= 1.0, "guard ≤ 3 ms": guard_p95 <= 0.003}
     res["goals"] = goals
-    missed = [k for k, ok in goals.items() if not ok]
-    print("\n" + ("all goals met" if not missed else "MISSED: " + "; ".join(missed)))
+    missed = [k for k, ok in goals.items() if ok is False]
+    unjudged = [k for k, ok in goals.items() if ok is None]
+    print("\n" + ("MISSED: " + "; ".join(missed) if missed else "all goals met" if not unjudged else "no goal missed")
+          + ("" if not unjudged else f"; not judged (other processes took {res['warm_other_cpu_share']:.0%} of the "
+             "CPU during the warm run; run again on a quieter machine): " + "; ".join(unjudged)))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
         print(f"figures written to {args.json}")
-    return 1 if (missed and args.strict) else 0
+    return 1 if ((missed or unjudged) and args.strict) else 0
+
+
+def warm_verdict(res: dict) -> bool | None:
+    """The warm goal, unless other processes took more than BUSY_SHARE of the machine while it was measured."""
+    busy = res.get("warm_other_cpu_share")
+    return None if busy is not None and busy > BUSY_SHARE else res["warm_ratio_p50"] <= 1.5
 
 
 def report(res: dict, guard_p95: float, n_cases: int) -> None:
@@ -555,8 +605,12 @@ def report(res: dict, guard_p95: float, n_cases: int) -> None:
               f"not measured: {ui.get('skipped')}", None)
     t.add("floor (b): one query embedding, bot's path (ONNX), model loaded (p50 / p95)", "—",
           f"{ms(res['floor_b_p50_s'])} / {ms(res['floor_b_p95_s'])}", None)
+    busy = res.get("warm_other_cpu_share")
     t.add("warm question p50 (Pipeline.ask)", "≤ 1.5 × floor (b)",
-          f"{ms(res['ask_p50_s'])} = {res['warm_ratio_p50']:.2f} ×", res["warm_ratio_p50"] <= 1.5)
+          f"{ms(res['ask_p50_s'])} = {res['warm_ratio_p50']:.2f} ×"
+          + ("" if busy is None else f" (other processes: {busy:.0%} of the CPU"
+                                        + ("; not judged, machine busy)" if warm_verdict(res) is None else ")")),
+          warm_verdict(res))
     if "answer" in res["ask_by_mode"]:
         a50 = res["ask_by_mode"]["answer"]["p50_ms"] / 1000
         res["warm_ratio_answered_p50"] = a50 / res["floor_b_p50_s"]

@@ -347,6 +347,8 @@ def main() -> int:
     ap.add_argument("--cases", type=Path, action="append", help="question files (default: public + dev)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    ap.add_argument("--quiet", type=float, default=60.0, metavar="SECONDS",
+                    help="before the warm run, wait up to SECONDS for an idle machine (default %(default)s; 0: no wait)")
     args = ap.parse_args()
 
     if not ASCC.exists():
@@ -429,6 +431,10 @@ def main() -> int:
             res["ui"] = measure_ui_launch(ASCC, env, ROOT, COLD_QUESTION, args.ui_runs)
 
         # ---- warm, in this process (no torch here until the embedding stage at the end)
+        if args.quiet > 0:  # the warm ratio is only judged when other processes leave the machine alone
+            from warm_ab import wait_quiet
+
+            res["warm_idle_before"] = wait_quiet(args.quiet)
         print(f"warm: Pipeline.load, then {args.reps} passes over {len(cases)} questions …", flush=True)
         from bot.pipeline import Pipeline
 

@@ -342,6 +342,9 @@ def test_time_points_in_days_and_abbreviated_and_a_hazard_ratio_are_values_of_th
     assert a.mode == "answer" and "1.9" in a.text, (a.mode, a.reason)
     a = p.ask("What hazard ratio for death did Okafor et al. report?")
     assert a.mode == "abstained" and "ratio" in a.reason, (a.mode, a.reason)
+    # "or for" is not an odds ratio: the question is matched in lower case
+    a = p.ask("Was overall survival better in Lindqvist et al. or for Okafor et al.?")
+    assert "ratio" not in a.reason, (a.mode, a.reason)
     # a time point that opens a window is not the time point of the value asked for
     a = p.ask("Did operating within 6 months give better survival in Lindqvist et al.?")
     assert "6 months" not in a.reason, (a.mode, a.reason)

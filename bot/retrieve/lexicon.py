@@ -80,7 +80,8 @@ VALUE_EVIDENCE = [
     ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),
      re.compile(r"\b[pP]\s?[=<>≤]\s?0?\.\d")),
     # "What hazard ratio …": a ratio with its number ("HR 0.62", "an odds ratio of 1.8"), not "an impaired hazard"
-    ("ratio", re.compile(r"\b(hazard|odds|risk|rate)\s+ratios?\b|\b(hr|or|rr)\s+(for|of)\b"),
+    # (the question is matched in lower case: "OR for" would be any "or for", so only the spelled-out names)
+    ("ratio", re.compile(r"\b(hazard|odds|risk|rate)\s+ratios?\b"),
      re.compile(r"\b(HR|OR|RR|aHR|aOR)\b\s*[=:,]?\s*\(?\d|\b(hazard|odds|risk|rate) ratios?\b[^.;]{0,30}?\d\.\d")),
 ]
 

@@ -559,3 +559,27 @@ def test_words_of_the_corpus_subject_count_less_than_the_questions_own_topic(pip
     assert weight["anal"] == pytest.approx(lex.idf["anal"] * lexicon.SUBJECT_WEIGHT)
     assert weight["scc"] < lex.idf.get("scc", lex.max_idf)
     assert weight["immunotherapy"] == pytest.approx(lex.idf["immunotherapy"])
+
+
+@pytest.mark.parametrize("question, author", [
+    ("What disease-free survival was reported in the 2024 study published in the Journal of Clinical Medicine?",
+     "Rosen"),
+    ("What 5-year rate of distant failure was reported in the Diseases of the Colon & Rectum study?", "Hallemeier"),
+    ("In the Clinical Colorectal Cancer study, how often did a second local recurrence occur after surgery alone?",
+     "Damron")])
+def test_a_journal_named_in_full_with_its_one_letter_abbreviations_and_articles_finds_its_study(pipeline, question,
+                                                                                                 author):
+    """'J. Clin. Med.' is the Journal of Clinical Medicine, 'Dis. Colon Rectum' the Diseases of the Colon & Rectum;
+    the journal's words are not the subject ('Colorectal' is no other disease here, 'Rectum' no study)."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert author in a.text, a.text
+
+
+def test_a_design_word_or_the_corpus_subject_is_not_the_subject_a_value_must_be_about(pipeline):
+    """'multicentre single-arm' describes the DCF study; 'five-year … rates' are percentages, not a median time."""
+    a = pipeline.ask("What proportion of patients in the multicentre single-arm DCF study had grade 3-4 adverse "
+                     "events?")
+    assert a.mode == "answer" and "Kim" in a.text, (a.mode, a.reason)
+    a = pipeline.ask("What median five-year overall survival rates did Ko et al. report?")
+    assert a.mode == "answer" and "45.0%" in a.text, (a.mode, a.reason)

@@ -190,3 +190,16 @@ def test_runs_well_under_a_millisecond() -> None:
     mean_ms = (time.perf_counter() - start) * 1000 / (rounds * len(questions))
     print(f"\nguard mean latency: {mean_ms * 1000:.1f} us per question")
     assert mean_ms < 1.0
+
+
+@pytest.mark.parametrize("text, individual", [
+    ("kitaguchi salvage apr 5 year recurrence-free survival", False),
+    ("kim 2024 pfs 9.4 months 12m os 77%", False),
+    ("10 years after surgery, survival", False),
+    ("62M T3N1 recurrence, plan?", True),
+    ("my 70 yrs old dad", True),
+    ("F 64 recurrent", True),
+    ("pt 71 y/o", True)])
+def test_an_age_names_a_person_and_a_time_point_does_not(text, individual):
+    from bot.guard.intent import names_an_individual
+    assert names_an_individual(text) is individual

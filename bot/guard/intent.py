@@ -369,7 +369,10 @@ _INDIVIDUAL = re.compile(
     r"uncle|grand\w+|neighbou?r|cousin|niece|nephew|boyfriend|girlfriend|fianc\w*|patient|pt|client|gentleman|"
     r"lady|man|woman|guy|fellow|case)\b"
     r"|(?<!give )(?<!tell )(?<!show )(?<!send )(?<!remind )(?<!explain to )(?<!let )\bme\b"
-    r"|\b\d{1,3}\s?(?:yo|y/o|y\.o\.|yrs?|years?|-year-old|year-old|[mf])\b|\b[mf]\s?\d{2}\b|\b(?:mrs?|ms)\b\.?"
+    # an age ("62 yo", "62M", "a 70-year-old"), not a time point ("5 year survival", "12m os", "10 years after")
+    r"|\b\d{1,3}\s?(?:yo|y/o|y\.o\.|-year-old|year-old)\b"
+    r"|\b\d{2,3}\s?(?:yrs?|years?|[mf])\b(?!\s*(?:overall|os|pfs|dfs|rfs|survival|rates?|recurrence|follow\w*|mortality|"
+    r"control|outcomes?|estimates?|after|post)\b)|\b[mf]\s?\d{2}\b|\b(?:mrs?|ms)\b\.?"
     r"|\b(?:at|aged?)\s+\d{2}\b|,\s*\d{2}\s*,")
 
 

@@ -35,7 +35,9 @@ effect effects benefit benefits role data evidence treatment treatments therapy 
 is are was were say says mention mentions describe discuss discussed give gives one two three four five six
 single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
 around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen
-summarise summarize summary overview outline explain""",
+summarise summarize summary overview outline explain
+multicentre multicenter multicentric monocentric centre center institution institutional arm randomised randomized
+prospective retrospective cohort registry database""",
                        keep_stopwords=True))
 
 
@@ -45,9 +47,12 @@ def surface_terms(question: str) -> list[str]:
 
 
 def focus_terms(question: str, retriever: Retriever) -> list[str]:
-    """The question's subject words: known to the corpus, not question words, rarest first."""
-    idf = retriever.lexicon.idf
-    toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf]
+    """The question's subject words: known to the corpus, not question words, not the corpus's own subject ("anal",
+    "SCC": every passage is about it), rarest first."""
+    lexicon = retriever.lexicon
+    idf = lexicon.idf
+    toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf
+            and t not in lexicon.subject and t not in lexicon.subject_abbreviations]
     return sorted(toks, key=lambda t: -idf[t])
 
 

@@ -84,7 +84,7 @@ def long_form(acronym: str, retriever) -> str | None:
 
 
 _JOURNAL = re.compile(r"([A-Z][A-Za-z-]*\.?(?:\s+(?:[A-Z&][A-Za-z-]*\.?|of|and|in))*)\s+((?:19|20)\d\d)[,;.]")
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z-]+(?:\s+(?:of|and|in|&)?\s*[A-Z][A-Za-z-]+)*")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z-]+(?:(?:\s+(?:of|and|in|&|the))*\s+[A-Z][A-Za-z-]+)*")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,9 +99,12 @@ def _journal(ref_text: str) -> tuple[tuple[str, ...], str] | None:
 
 
 def _abbreviates(short, long) -> bool:
-    """Each abbreviated word starts the full word in its place ("Color. Dis." for "Colorectal Disease")."""
-    return len(short) == len(long) and all(
-        lw.lower().startswith(sw.lower()) and (len(sw) >= 3 or sw.lower() == lw.lower()) for sw, lw in zip(short, long))
+    """Each abbreviated word starts the full word in its place ("Color. Dis." for "Colorectal Disease"); a one- or
+    two-letter abbreviation ("J." for "Journal") only beside at least two of three or more letters."""
+    if len(short) != len(long) or not all(lw.lower().startswith(sw.lower()) for sw, lw in zip(short, long)):
+        return False
+    short_ones = [sw for sw, lw in zip(short, long) if len(sw) < 3 and sw.lower() != lw.lower()]
+    return not short_ones or (len(short) >= 3 and len(short) - len(short_ones) >= 2)
 
 
 def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
@@ -115,13 +118,18 @@ def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
             j = _journal(ref.text)
             if not j or not ref.first_author:
                 continue
-            short, year = j
-            if len(short) < 2:
-                continue  # a one-word journal ("Cancer", "Surgery") is an ordinary word in a question
-            for a in range(len(words) - len(short) + 1):
-                span = words[a:a + len(short)]
-                if _abbreviates(short, span) and (not years or year in years):
+            run, year = j
+            if years and year not in years:
+                continue
+            # the run may begin with the end of the title ("… with Chemoradiation. J. Clin. Med."): any ending of
+            # it of two words or more may be the journal
+            for k in range(len(run) - 1):
+                short = run[k:]
+                spans = [words[a:a + len(short)] for a in range(len(words) - len(short) + 1)]
+                span = next((sp for sp in spans if _abbreviates(short, sp)), None)
+                if span:  # (a one-word journal, "Cancer", is an ordinary word in a question)
                     out.setdefault(" ".join(span), []).append(ref.first_author)
+                    break
     return {k: list(dict.fromkeys(v)) for k, v in out.items()}
 
 
@@ -175,7 +183,7 @@ def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
         out.query = f"{out.query} ({' and '.join(authors)})"
         out.resolved.update({w: ", ".join(a) for w, a in described.items()})
     for journal, authors in journal_authors(question, bibliography).items():
-        typed = r"\s+(?:(?:of|and|in|&)\s+)?".join(re.escape(w) for w in journal.split())
+        typed = r"\s+(?:(?:of|and|in|&|the)\s+)*".join(re.escape(w) for w in journal.split())
         if len(authors) <= 2:
             out.query = re.sub(typed, " and ".join(authors), out.query)
             out.resolved[journal] = ", ".join(authors)

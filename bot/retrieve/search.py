@@ -177,7 +177,9 @@ class Retriever:
         for doc in index.documents.values():
             for abbr, long in abbreviations(doc.text).items():
                 glossary.setdefault(abbr, long)
-        titles = [set(tokens(d.title)) for d in index.documents.values() if d.title]
+        # (a title read from a paragraph, when a document has none of its own, is no subject: one sentence at most)
+        titles = [set(tokens(d.title)) for d in index.documents.values()
+                  if d.title and len(d.title) <= 250 and not re.search(r"[.!?]\s+[A-Z]", d.title)]
         subject = set.intersection(*titles) if titles else set()
         self.lexicon = Lexicon(glossary, idf, math.log(1 + n), subject=subject)
         chunk_of: dict[str, list[int]] = {}

@@ -114,6 +114,8 @@ def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for m in _CAPITALISED.finditer(question):
         words = [w for w in m.group(0).split() if w[:1].isupper()]
+        if len(words) < 2:
+            continue  # a journal has two words or more (a one-word journal, "Cancer", is an ordinary word)
         for _, ref in bibliography.entries:
             j = _journal(ref.text)
             if not j or not ref.first_author:

@@ -48,6 +48,19 @@ def answerable() -> list[str]:
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def declined_and_refused(pipeline, todo) -> tuple[int, int]:
+    """Out-of-scope cases declined, and fact cases not answered."""
+    declined = wrong = 0
+    for c in todo:
+        history = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
+        mode = pipeline.ask(c["question"], history).mode
+        if c["kind"] == "out_of_scope":
+            declined += mode == "abstained"
+        else:
+            wrong += mode != "answer"
+    return declined, wrong
+
+
 def main() -> int:
     pipeline = Pipeline.load(Settings.from_env())
     todo = cases()
@@ -55,15 +68,7 @@ def main() -> int:
         return tune_described(pipeline, todo)
 
     def run() -> tuple[int, int]:
-        declined = wrong = 0
-        for c in todo:
-            history = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
-            mode = pipeline.ask(c["question"], history).mode
-            if c["kind"] == "out_of_scope":
-                declined += mode == "abstained"
-            else:
-                wrong += mode != "answer"
-        return declined, wrong
+        return declined_and_refused(pipeline, todo)
 
     rows = []
     for lo in OTHER_MIN:
@@ -88,14 +93,7 @@ def tune_described(pipeline, todo) -> int:
     rows = []
     for value in DESCRIBED:
         scope.DESCRIBED_COVERAGE = value
-        declined = wrong = 0
-        for c in todo:
-            history = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
-            mode = pipeline.ask(c["question"], history).mode
-            if c["kind"] == "out_of_scope":
-                declined += mode == "abstained"
-            else:
-                wrong += mode != "answer"
+        declined, wrong = declined_and_refused(pipeline, todo)
         refused = sum(pipeline.ask(q).mode != "answer" for q in extra)
         rows.append((declined - FALSE_COST * (wrong + refused), value, declined, wrong, refused))
         print(f"DESCRIBED_COVERAGE {value}: out of scope declined {declined}, facts refused {wrong}, "

@@ -446,3 +446,12 @@ def test_a_descriptor_beside_only_words_for_a_study_is_declined_by_name(pipeline
     assert a.mode == "abstained" and "African" in a.reason, (a.mode, a.reason)
     a = pipeline.ask("What did the African authors report about flap closure?")
     assert a.mode == "answer" and a.text.startswith("The review does not state which study is African"), a.text
+
+
+def test_a_named_measure_in_words_the_glossary_says_stand_for_each_other_is_the_same_measure(pipeline):
+    """Rosen et al. give a 3-year disease-specific survival: asked as cancer-specific survival it is answered;
+    Kitaguchi gives none, and that is still declined."""
+    a = pipeline.ask("What 3-year cancer-specific survival did Rosen et al. report?")
+    assert a.mode == "answer" and "53.8%" in a.text, (a.mode, a.reason)
+    a = pipeline.ask("What 3-year cancer-specific survival did Kitaguchi et al. report?")
+    assert a.mode == "abstained", (a.mode, a.reason)

@@ -71,7 +71,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         word sharing its stem ("recurrent")."""
         return word in have or word + "s" in have or any(
             all(t in have for t in alt) for c in query.concepts if c.word == word for alt in c.alternatives
-            if alt != (word,) and not any(a.startswith(word[:5]) for a in alt))
+            if alt != (word,) and not any(a.startswith(word[:5]) for a in alt)) \
+            or "-" in word and bool(retriever.lexicon.synonyms.get(word.replace("-", ""), set()) & have)
 
     def says(i: int, word: str, full: bool = False) -> bool:
         if full:
@@ -148,9 +149,15 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             and (named_measure is None or named_measure.split()[-1] == "rate" or phrase_in(h.sentence.text))
 
     def phrase_in(text: str) -> bool:
-        """The named measure as a phrase ("complete response"), or its abbreviation ("OS")."""
+        """The named measure as a phrase ("complete response"), in words the glossary says stand for its words
+        ("cancer-specific survival": "disease-specific survival"), or its abbreviation ("OS")."""
         low = fold(text)
         if named_measure in low or named_measure.rstrip("s") in low:
+            return True
+        flat, words = low.replace("-", ""), named_measure.replace("-", "").split()
+        synonyms = retriever.lexicon.synonyms
+        if any(" ".join(words[:i] + [other] + words[i + 1:]) in flat
+               for i, w in enumerate(words) for other in synonyms.get(w, ())):
             return True
         short = [a for a, long in retriever.lexicon.glossary.items() if long == named_measure]
         return any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short)

@@ -325,29 +325,31 @@ def test_a_time_point_of_one_study_is_not_lent_to_a_study_named_after_it(tmp_pat
     assert a.mode == "answer" and "61%" in a.text, (a.mode, a.reason)
 
 
+# (question, the mode it gets, a string its answer text (answer) or its reason (abstained) must hold)
+TIME_POINT_CASES = [
+    ("What was the 30-day complication rate in Lindqvist et al.?", "answer", "22%"),
+    ("What was the 90-day complication rate in Lindqvist et al.?", "abstained", "90-day"),
+    ("5 yr overall survival in the Lindqvist series?", "abstained", "5 yr"),
+    ("What was the 24-month overall survival in Okafor et al.?", "abstained", "24-month"),  # "2-year treatment"
+    ("What hazard ratio for death did Lindqvist et al. report for involved margins?", "answer", "1.9"),
+    ("What hazard ratio for death did Okafor et al. report?", "abstained", "ratio")]
+# (question, what its reason must not mention): "or for" is no odds ratio (the question is matched in lower case);
+# a time point that opens a window is not the time point of the value asked for
+NOT_A_REASON = [("Was overall survival better in Lindqvist et al. or for Okafor et al.?", "ratio"),
+                ("Did operating within 6 months give better survival in Lindqvist et al.?", "6 months")]
+
+
 def test_time_points_in_days_and_abbreviated_and_a_hazard_ratio_are_values_of_their_own(tmp_path, embedder):
     """'30-day', '5 yr' are time points like '3-year'; '2-year treatment' is how long a treatment lasted, not a
     time point of a value; a hazard ratio is a kind of value a study may not give."""
     from tests.test_generalise import pipeline_over
     p = pipeline_over(tmp_path, embedder, {"series.txt": TWO_SERIES_DOC})
-    a = p.ask("What was the 30-day complication rate in Lindqvist et al.?")
-    assert a.mode == "answer" and "22%" in a.text, (a.mode, a.reason)
-    a = p.ask("What was the 90-day complication rate in Lindqvist et al.?")
-    assert a.mode == "abstained" and "90-day" in a.reason, (a.mode, a.reason)
-    a = p.ask("5 yr overall survival in the Lindqvist series?")
-    assert a.mode == "abstained" and "5 yr" in a.reason, (a.mode, a.reason)
-    a = p.ask("What was the 24-month overall survival in Okafor et al.?")
-    assert a.mode == "abstained" and "24-month" in a.reason, (a.mode, a.reason)
-    a = p.ask("What hazard ratio for death did Lindqvist et al. report for involved margins?")
-    assert a.mode == "answer" and "1.9" in a.text, (a.mode, a.reason)
-    a = p.ask("What hazard ratio for death did Okafor et al. report?")
-    assert a.mode == "abstained" and "ratio" in a.reason, (a.mode, a.reason)
-    # "or for" is not an odds ratio: the question is matched in lower case
-    a = p.ask("Was overall survival better in Lindqvist et al. or for Okafor et al.?")
-    assert "ratio" not in a.reason, (a.mode, a.reason)
-    # a time point that opens a window is not the time point of the value asked for
-    a = p.ask("Did operating within 6 months give better survival in Lindqvist et al.?")
-    assert "6 months" not in a.reason, (a.mode, a.reason)
+    for question, mode, needle in TIME_POINT_CASES:
+        a = p.ask(question)
+        assert a.mode == mode and needle in (a.text if mode == "answer" else a.reason), (question, a.mode, a.reason)
+    for question, word in NOT_A_REASON:
+        a = p.ask(question)
+        assert word not in a.reason, (question, a.mode, a.reason)
 
 
 @pytest.mark.parametrize("drug", ["irinotecan", "gemcitabine"])

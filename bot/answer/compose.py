@@ -158,6 +158,11 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
         i = retriever.position[s.id]
         return all(retriever.pattern_hits[id(p)][i] for p in query.wants)
     for seed in hits[:seeds]:
+        # No window of this seed can beat the best so far: the most its neighbours could add is the question's
+        # uncovered share, plus both small bonuses (seeds come best first, so most are skipped here).
+        uncovered = 1.0 - seed.coverage if seed.sentence.kind == "text" else 1.0
+        if seed.score + 0.3 * uncovered + 0.08 < best_val - 1e-9:
+            continue
         for window in _window_candidates(seed.sentence, retriever):
             length = sum(_shown_length(w) for w in window)
             if length > budget and len(window) > 1:

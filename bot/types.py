@@ -51,6 +51,11 @@ class Sentence:
     context_refs: tuple[int, ...] = ()
     page: int | None = None  # the PDF page the sentence starts on; None for a text document
 
+    def __hash__(self) -> int:
+        # The id is a hash of the content already: equal sentences have equal ids. Hashing the id alone (a string
+        # caches its hash) keeps the answer's caches keyed by sentence cheap.
+        return hash(self.id)
+
 
 @dataclass(frozen=True)
 class Chunk:

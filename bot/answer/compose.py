@@ -430,27 +430,48 @@ def _content_words(s: Sentence) -> frozenset[str]:
 
 def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
     """The abstract and discussion restate the body: do not quote the same point twice."""
-    a = _content_words(s)
-    for c in chosen:
-        b = _content_words(c)
-        if a and b and len(a & b) / min(len(a), len(b)) > 0.7:
+    return _repeats(_content_words(s), [_content_words(c) for c in chosen])
+
+
+def _repeats(a: frozenset[str], chosen: list[frozenset[str]]) -> bool:
+    """`_redundant` on content words already worked out."""
+    if not a:
+        return False
+    for b in chosen:
+        if b and len(a & b) / min(len(a), len(b)) > 0.7:
             return True
     return False
+
+
+def _quote_length(s: Sentence, cells: tuple[int, ...] | None) -> int:
+    """Characters of a sentence's quote (a table record's: the cells it is quoted by)."""
+    return len(s.text) if s.kind != "table_record" else _record_quote_length(s, cells)
+
+
+@functools.lru_cache(maxsize=8192)
+def _record_quote_length(s: Sentence, cells: tuple[int, ...] | None) -> int:
+    return len(citation_for(s, cells).quote)
 
 
 def further_passages(ranking: Ranking, chosen: list[Hit], settings: Settings, limit: int = 6) -> list[Hit]:
     """The next passages by rank that the answer does not quote, within what is left of the quote budget: listed
     with the sources ("further passages"), so a reader sees what else the review says nearby."""
-    room = settings.quote_chars - sum(len(citation_for(h.sentence, h.cells).quote) for h in chosen)
+    room = settings.quote_chars - sum(_quote_length(h.sentence, h.cells) for h in chosen)
     out: list[Hit] = []
+    quoted = {h.sentence.id for h in chosen}
+    words = [_content_words(h.sentence) for h in chosen]
     for h in ranking.hits:
         if len(out) >= limit or room <= 0:
             break
-        if h in chosen or h.sentence.kind == "front" or _redundant(h.sentence, [c.sentence for c in chosen + out]):
+        if h.sentence.kind == "front" or (h.sentence.id in quoted and h in chosen):
             continue
-        length = len(citation_for(h.sentence, h.cells).quote)
+        mine = _content_words(h.sentence)
+        if _repeats(mine, words):
+            continue
+        length = _quote_length(h.sentence, h.cells)
         if length <= room:
             out.append(h)
+            words.append(mine)
             room -= length
     return out
 

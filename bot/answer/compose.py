@@ -251,12 +251,13 @@ def _section_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     document's subject, which every sentence shares, would otherwise pull an overview towards the abstract and the
     introduction. None when no section's title is named, or several sections' are."""
     words = {t for c in ranking.query.concepts for alt in c.alternatives for t in alt}
-    titled = {}
+    titled, title_words = {}, {}
     for i, s in enumerate(retriever.sentences):
         if s.kind != "text" or (s.doc_id, s.section) in titled:
             continue
         title = [t for t in tokens(re.sub(r"^[\d.\s]+", "", s.section)) if not t.isdigit()]
         titled[(s.doc_id, s.section)] = bool(title) and all(t in words for t in title)
+        title_words[(s.doc_id, s.section)] = title
     named = [key for key, hit in titled.items() if hit]
     if len(named) != 1:
         return None
@@ -267,7 +268,11 @@ def _section_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
         by_paragraph.setdefault(h.sentence.paragraph, []).append(h)
     order = sorted(by_paragraph, key=lambda p: min(h.sentence.start for h in by_paragraph[p]))
     depth = max(len(v) for v in by_paragraph.values())
-    lead = [ranking.hits[0]] + _next_in_paragraph(ranking, retriever, ranking.hits[0])
+    # The best sentence anywhere that names the topic: one that shares only the document's subject ("Anal squamous
+    # cell carcinoma presents a challenge …") says nothing about it.
+    names = retriever.token_index.has_all(title_words[key])
+    best = next((h for h in ranking.hits if names[retriever.position[h.sentence.id]]), ranking.hits[0])
+    lead = [best] + _next_in_paragraph(ranking, retriever, best)
     first = lead + [by_paragraph[p][k] for k in range(depth) for p in order
                     if k < len(by_paragraph[p]) and by_paragraph[p][k] not in lead]
     seen = {h.sentence.id for h in first}

@@ -94,6 +94,19 @@ def test_an_overview_question_quotes_several_paragraphs_of_the_section(overview_
     assert len(paragraphs) >= 2 and len(starts) >= 2, [c.quote for c in a.citations]
 
 
+def test_quotes_of_one_section_name_it_once_after_the_last_and_every_quote_is_placed(overview_pipeline):
+    a = overview_pipeline.ask("Give me an overview of what is known about hyperthermia.")
+    lines = a.text.splitlines()[1:]
+    shown = [c for c in a.citations if c.in_answer]
+    assert len(lines) == len(shown) >= 2
+    for i, (line, c) in enumerate(zip(lines, shown)):
+        assert c.quote in line
+        next_same = i + 1 < len(shown) and shown[i + 1].section == c.section
+        # the section is named after the last quote of a run, and only there
+        assert line.endswith(f"({c.section})") != next_same, lines
+    assert len(a.text) <= overview_pipeline.settings.answer_chars
+
+
 def test_a_fact_question_stays_short(overview_pipeline):
     a = overview_pipeline.ask("What was the local control at two years with hyperthermia and re-irradiation?")
     assert a.mode == "answer"

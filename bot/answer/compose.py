@@ -61,19 +61,74 @@ INTRO = "The review says:\n"  # a one-document corpus; with several, the intro n
 SEVERAL_INTRO = "The documents say:\n"  # quotes from several documents: each line names its document
 
 
-def _line(c: Citation, label: str = "") -> str:
+def _line(c: Citation, label: str = "", where: bool = True) -> str:
     """One quote as shown: the quote, inherited reference numbers after the closing mark, the section (after the
-    document's label when the answer quotes several documents)."""
+    document's label when the answer quotes several documents) unless `where` is False."""
     extra = fmt_refs(c.context_refs)
-    where = c.section.rstrip(".") if c.section.startswith("Table") else c.section
-    where = f"{label}, {where}" if label else where
-    return f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''} ({where})"
+    quote = f"\u201c{c.quote}\u201d{(' ' + extra) if extra else ''}"
+    if not where:
+        return quote
+    place = c.section.rstrip(".") if c.section.startswith("Table") else c.section
+    place = f"{label}, {place}" if label else place
+    return f"{quote} ({place})"
+
+
+def _lines(citations: list[Citation], labels: dict[str, str] | None = None) -> list[str]:
+    """The quotes, one a line, in the order given; a run of quotes from one section names it once, after its
+    last quote (the room saved goes to one more quote)."""
+    out = []
+    for i, c in enumerate(citations):
+        nxt = citations[i + 1] if i + 1 < len(citations) else None
+        last_of_run = nxt is None or nxt.section != c.section or nxt.doc != c.doc
+        out.append(_line(c, labels.get(c.doc, c.doc) if labels is not None else "", where=last_of_run))
+    return out
 
 
 @functools.lru_cache(maxsize=16384)
 def _shown_length(s: Sentence, cells: tuple[int, ...] | None = None) -> int:
-    """Characters a sentence takes in the answer, with its line: a table record as the cells it is quoted by."""
+    """Characters a sentence takes in the answer at most, with its line and its section: a table record as the
+    cells it is quoted by."""
     return len(_line(citation_for(s, cells))) + 1
+
+
+@functools.lru_cache(maxsize=16384)
+def _quote_line_length(s: Sentence, cells: tuple[int, ...] | None = None) -> int:
+    """Characters a sentence takes at least: its line without the section."""
+    return len(_line(citation_for(s, cells), where=False)) + 1
+
+
+def _text_length(hits: list[Hit], order) -> int:
+    """Characters the quotes take in the answer text, in the order `order` sorts them: what `_lines` gives, from
+    each line's length with and without its section."""
+    ordered = sorted(hits, key=order)
+    total = 0
+    for i, h in enumerate(ordered):
+        s = h.sentence
+        nxt = ordered[i + 1].sentence if i + 1 < len(ordered) else None
+        if nxt is None or nxt.section != s.section or nxt.doc_id != s.doc_id:
+            total += _shown_length(s, h.cells)
+        else:
+            total += _quote_line_length(s, h.cells)
+    return total
+
+
+def _fits(chosen: list[Hit], used: int, h: Hit, budget: int, order) -> bool:
+    """Whether `h` fits beside `chosen`, whose text takes `used` characters: its full line certainly does, its
+    quote alone certainly does not; in between, the text is laid out to see."""
+    if used + _shown_length(h.sentence, h.cells) <= budget:
+        return True
+    if used + _quote_line_length(h.sentence, h.cells) > budget:
+        return False
+    return _text_length(chosen + [h], order) <= budget
+
+
+def _reading_order(h: Hit):
+    return h.sentence.doc_id, h.sentence.start
+
+
+def _fact_order(first: Sentence):
+    """A fact answer's order: its best passage's paragraph first, then the rest in reading order."""
+    return lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start)
 
 
 def _window_candidates(seed: Sentence, retriever: Retriever) -> list[list[Sentence]]:
@@ -108,14 +163,11 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
         chosen = _overview(ranking, retriever, settings, budget)
     else:
         chosen = _fact(_within_part(ranking, retriever), retriever, settings, budget, seeds)
-    used = sum(_shown_length(h.sentence, h.cells) for h in chosen)
+    order = _reading_order if overview else _fact_order(chosen[0].sentence)
+    used = _text_length(chosen, order)
     used += _add_antecedents(ranking, retriever, chosen, budget - used)
     _add_body_source(ranking, retriever, chosen, budget - used, settings)
-    first = chosen[0].sentence
-    if overview:
-        chosen.sort(key=lambda h: (h.sentence.doc_id, h.sentence.start))
-    else:
-        chosen.sort(key=lambda h: (h.sentence.paragraph != first.paragraph, h.sentence.doc_id, h.sentence.start))
+    chosen.sort(key=_reading_order if overview else _fact_order(chosen[0].sentence))
     return chosen
 
 
@@ -179,7 +231,8 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             if val > best_val:
                 best_val, best_window = val, members
     chosen = list(best_window)
-    used = sum(_shown_length(h.sentence, h.cells) for h in chosen)
+    order = _fact_order(chosen[0].sentence)
+    used = _text_length(chosen, order)
     top = max(h.score for h in chosen)
     para = chosen[0].sentence.paragraph
     for h in hits:
@@ -194,10 +247,10 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             continue
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
-        if used + _shown_length(h.sentence, h.cells) > budget:
+        if not _fits(chosen, used, h, budget, order):
             continue
         chosen.append(h)
-        used += _shown_length(h.sentence, h.cells)
+        used = _text_length(chosen, order)
     return chosen
 
 
@@ -322,10 +375,10 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:
             break
-        if _redundant(h.sentence, [c.sentence for c in chosen]) or used + _shown_length(h.sentence, h.cells) > budget:
+        if not _fits(chosen, used, h, budget, _reading_order) or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
         chosen.append(h)
-        used += _shown_length(h.sentence, h.cells)
+        used = _text_length(chosen, _reading_order)
     if study is None:
         _add_continuations(ranking, retriever, chosen, budget - used)
     return chosen or [ranking.hits[0]]
@@ -488,19 +541,20 @@ def compose(question: str, chosen: list[Hit], documents: dict[str, Document], fu
 
     With several documents in the corpus the text names the document it quotes ("Whitfield 2024 says:"), or each
     quote's document when it quotes several; quotes that would then take the text over `limit` characters move
-    to the further passages. With one document the text is exactly as it always was ("The review says:")."""
+    to the further passages. With one document the text opens "The review says:". A run of quotes from one section names the section once,
+after its last quote."""
     citations = [citation_for(h.sentence, h.cells) for h in chosen]
     extra = [dataclasses.replace(citation_for(h.sentence, h.cells), in_answer=False) for h in further]
     if len(documents) <= 1:
-        text = INTRO + "\n".join(_line(c) for c in citations)
+        text = INTRO + "\n".join(_lines(citations))
     else:
         labels = document_labels(documents)
         while True:
             quoted = list(dict.fromkeys(c.doc for c in citations))
             if len(quoted) == 1:
-                text = f"{labels.get(quoted[0], quoted[0])} says:\n" + "\n".join(_line(c) for c in citations)
+                text = f"{labels.get(quoted[0], quoted[0])} says:\n" + "\n".join(_lines(citations))
             else:
-                text = SEVERAL_INTRO + "\n".join(_line(c, labels.get(c.doc, c.doc)) for c in citations)
+                text = SEVERAL_INTRO + "\n".join(_lines(citations, labels))
             if limit is None or len(text) <= limit or len(citations) <= 1:
                 break
             extra.insert(0, dataclasses.replace(citations.pop(), in_answer=False))

@@ -37,6 +37,7 @@ GRID = {
     # The overview mode stays on (issue 7 asks for it); the search only sets how sure the detector must be.
     "overview_threshold": [0.3, 0.5, 0.7, 0.9],
     "overview_floor": [0.0005, 0.001, 0.005, 0.01, 0.03, 0.05, 0.1, 0.2],
+    "section_depth_decay": [0.0, 0.05, 0.2, 0.35, 0.5, 1.0],
 }
 
 

@@ -296,11 +296,13 @@ def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
                                                       h.sentence.doc_id, h.sentence.start))
 
 
-def _section_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list[Hit] | None:
     """"An overview of immunotherapy", "the role of salvage surgery": when the question names the topic of a
     section (every word of its title, or one of its alternatives), that section treats it. After the best sentence
-    anywhere (often a summary of the topic in the abstract or the discussion), its paragraphs are read in order, each paragraph's best sentence for the question first (what each paragraph adds: a background, a
-    study, a result), then each one's second best, and so on; then the passages elsewhere in ranking order. The
+    anywhere that names the topic (often a summary of it in the abstract or the discussion), the section's sentences
+    by score, a paragraph's k-th best counting `decay`**k of it, so that each paragraph (a background, a study, a
+    result) has its say before a second sentence of one, unless that one is much the better; then the passages
+    elsewhere in ranking order. The
     document's subject, which every sentence shares, would otherwise pull an overview towards the abstract and the
     introduction. None when no section's title is named, or several sections' are."""
     words = {t for c in ranking.query.concepts for alt in c.alternatives for t in alt}
@@ -320,14 +322,16 @@ def _section_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     for h in sorted(inside, key=lambda h: -h.score):
         by_paragraph.setdefault(h.sentence.paragraph, []).append(h)
     order = sorted(by_paragraph, key=lambda p: min(h.sentence.start for h in by_paragraph[p]))
-    depth = max(len(v) for v in by_paragraph.values())
     # The best sentence anywhere that names the topic: one that shares only the document's subject ("Anal squamous
     # cell carcinoma presents a challenge …") says nothing about it.
     names = retriever.token_index.has_all(title_words[key])
     best = next((h for h in ranking.hits if names[retriever.position[h.sentence.id]]), ranking.hits[0])
     lead = [best] + _next_in_paragraph(ranking, retriever, best)
-    first = lead + [by_paragraph[p][k] for k in range(depth) for p in order
-                    if k < len(by_paragraph[p]) and by_paragraph[p][k] not in lead]
+    # Then the section's sentences by score, a paragraph's k-th best counting decay**k of its score: each paragraph
+    # gets a say before a second sentence of one paragraph, unless that sentence is much the better.
+    rest = [(h.score * decay ** k, -i, h) for i, p in enumerate(order) for k, h in enumerate(by_paragraph[p])
+            if h not in lead]
+    first = lead + [h for _, _, h in sorted(rest, key=lambda t: (-t[0], -t[1]))]
     seen = {h.sentence.id for h in first}
     return first + [h for h in ranking.hits if h.sentence.id not in seen]
 
@@ -371,7 +375,7 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     used = 0
     top = ranking.hits[0].score
     study = _study_first(ranking, retriever) or _part_first(ranking, retriever) or \
-        _table_first(ranking, retriever) or _section_first(ranking, retriever)
+        _table_first(ranking, retriever) or _section_first(ranking, retriever, settings.section_depth_decay)
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:
             break

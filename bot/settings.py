@@ -58,8 +58,9 @@ class Settings:
     keep_elsewhere_prob: float = 0.3
     overview_threshold: float = 0.5
     overview_floor: float = 0.01
-    # An overview of a section's topic reads the section's sentences by score, a paragraph's k-th best counting
-    # section_depth_decay**k (bot/answer/compose.py `_section_first`; eval/tune_answers.py).
+    # An overview of a section's topic, or a summary of a part of the article, reads its sentences by score, a
+    # paragraph's k-th (best, or in reading order) counting section_depth_decay**k (bot/answer/compose.py
+    # `_section_first`, `_part_first`; eval/tune_answers.py).
     section_depth_decay: float = 0.2
     # Input limits: a question longer than this is refused with a message, never silently cut.
     max_question_chars: int = 2000

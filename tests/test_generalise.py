@@ -441,13 +441,14 @@ References
 
 def test_a_summary_of_a_part_opens_each_of_its_paragraphs(tmp_path, embedder):
     """'Summarise the discussion' reads the discussion as a summary reads a text: after the sentence the ranker
-    puts first, the opening sentence of every paragraph, then the second of each, and so on; and it is answered
-    from the discussion only."""
+    puts first, the opening sentences of its paragraphs before later ones (a later one counts a fraction of its
+    score); and it is answered from the discussion only."""
     from bot.answer.compose import _part_first
 
     p = pipeline_over(tmp_path, embedder, {"sato.txt": DISCUSSION_DOC})
     question = "Give me a summary of the discussion section."
-    order = [h.sentence.text for h in _part_first(p.rank(question, []), p.retriever)]
+    order = [h.sentence.text for h in _part_first(p.rank(question, []), p.retriever,
+                                                   p.settings.section_depth_decay)]
     openings = ("Cryotherapy controlled most small recurrences", "Larger tumours needed repeated sessions",
                 "Prospective trials comparing cryotherapy")
     assert all(any(t.startswith(o) for t in order[:4]) for o in openings), order

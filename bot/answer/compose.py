@@ -277,11 +277,12 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
 
 
-def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+def _part_first(ranking: Ranking, retriever: Retriever, decay: float) -> list[Hit] | None:
     """"Summarise the discussion", "what do the conclusions say": that part's sentences only (the ranker may
     prefer a sentence elsewhere that says "summarizes"): the one the ranker puts first (the question may ask for one
-    point "per the discussion"), then the rest as a summary reads a text: the opening sentence of each of its
-    paragraphs in reading order, then the second of each, and so on. None when no section has that name."""
+    point "per the discussion"), then the rest by score, the k-th sentence of a paragraph counting `decay`**k of
+    it, as a summary reads a text: paragraphs' opening sentences first, unless a later one is much the better.
+    None when no section has that name."""
     parts = ranking.query.parts
     if not parts:
         return None
@@ -292,7 +293,7 @@ def _part_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     text = [h for h in inside if h.sentence.kind == "text"] or inside
     if not text:
         return None
-    return text[:1] + sorted(text[1:], key=lambda h: (_place_in_paragraph(retriever, h.sentence),
+    return text[:1] + sorted(text[1:], key=lambda h: (-h.score * decay ** _place_in_paragraph(retriever, h.sentence),
                                                       h.sentence.doc_id, h.sentence.start))
 
 
@@ -374,7 +375,7 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = _study_first(ranking, retriever) or _part_first(ranking, retriever) or \
+    study = _study_first(ranking, retriever) or _part_first(ranking, retriever, settings.section_depth_decay) or \
         _table_first(ranking, retriever) or _section_first(ranking, retriever, settings.section_depth_decay)
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:

@@ -118,8 +118,26 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # study or a drug, declined answerable questions: eval/answerable.py, 66 → 63 of 1,869, no look-alike fewer.)
     back = CONTEXT_SENTENCES
 
+    # An everyday word as the subject ("techniques", "fail", "severe") is often one the review words otherwise in the
+    # value's own sentence ("primary closure versus VRAM", "recurrence or persistent disease", "grade 3–4"): the
+    # value is about it when its paragraph uses the word, before or after it. A technical term, a drug or a study
+    # must be named in the sentence or before it (`in_context`): a paragraph about flaps that names the gracilis
+    # flap gives no rate for it.
+    # Two signals, then: the paragraph uses the everyday word, and it names the question's technical terms too
+    # ("cryotherapy" in "local control with cryotherapy for locally recurrent disease": a paragraph that says
+    # "locally" but not "cryotherapy" is about another treatment).
+    loose = focus is not None and not absent and not any(focus in name for name in query.named) \
+        and focus.isalpha() and _everyday_word(retriever, focus)
+    technical = [t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)] \
+        if loose else []
+
     def about(h) -> bool:
-        return focus is None or in_context(h, focus, back)
+        return focus is None or in_context(h, focus, back) or loose and in_paragraph(h, [focus, *technical])
+
+    def in_paragraph(h, words) -> bool:
+        """Each word is used somewhere in the sentence's paragraph, before or after it."""
+        para = _paragraph(retriever, retriever.position[h.sentence.id])
+        return all(any(says(j, w) for j in para) for w in words)
 
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
     # rate of something else (wound complications after VRAM closure) does not answer.
@@ -218,6 +236,19 @@ def _valued_near(retriever: Retriever, word: str, evidence) -> bool:
             if any(ev.search(sents[j].text) for ev in evidence):
                 return True
     return False
+
+
+def _paragraph(retriever: Retriever, i: int) -> list[int]:
+    """Positions of the sentences in the paragraph of the sentence at position i."""
+    sents = retriever.sentences
+    s = sents[i]
+    lo = i
+    while lo > 0 and sents[lo - 1].doc_id == s.doc_id and sents[lo - 1].paragraph == s.paragraph:
+        lo -= 1
+    hi = i
+    while hi + 1 < len(sents) and sents[hi + 1].doc_id == s.doc_id and sents[hi + 1].paragraph == s.paragraph:
+        hi += 1
+    return list(range(lo, hi + 1))
 
 
 def _span(retriever: Retriever, h, back: int) -> list[int]:

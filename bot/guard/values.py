@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from dataclasses import replace
 
-from bot.retrieve.lexicon import VALUE_EVIDENCE, prefixes_of
+from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
@@ -270,6 +270,7 @@ def _about_named(retriever: Retriever, query, h) -> bool:
     return not query.named or any(all(t in have for t in name) for name in query.named)
 
 
+_PARTS = {"table", "figure", "section", "text"}  # parts of a document a comparison may set side by side
 _MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
 # "A versus B", "between A and B": the two sides of a comparison the question asks for.
 _PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to))\s+(?:the\s+)?([a-z][\w-]*)"
@@ -299,8 +300,13 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
         return None  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
     named = {t for name in query.named for t in name}
+    # a study name as typed, even where the name finder does not take it for one ("between Ko and Hallemeier": a
+    # two-letter surname counts only before "et al." or a year)
+    named |= {fold(w) for w in surface_terms(question) if w in retriever.anchor_words}
     if all(c.word in named for c in sides):
         return None  # two studies ("Kitaguchi versus Rosen"): each reports its own figures, quoted side by side
+    if any(STRUCTURE.match(c.word) or c.word in _PARTS for c in sides):
+        return None  # two parts of the document ("the discussion versus Table 1"): each is quoted as it stands
     if not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1) for c in sides):
         return None  # a side in words the review never uses ("stitching"): it may say it otherwise
     lexicon = retriever.lexicon

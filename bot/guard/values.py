@@ -180,9 +180,19 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         short = [a for a, long in retriever.lexicon.glossary.items() if long == named_measure]
         return any(re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short)
 
+    # What a count counts: the noun after "how many" ("how many centers were involved" → "center").
+    # ("how many patients had a local recurrence" counts recurrences: a count of patients is not of the measure)
+    counted = next((t for m in _COUNTED.finditer(q) for t in tokens(m.group(1)) if t not in STOPWORDS), None)
+    counted = None if counted in _POPULATION else counted
+    count_ev = next((ev for kind, ev in wanted if kind == "count"), None)
+
     def measure_named(h) -> bool:
-        """The sentence names the measure the question asks about ("the response rate" → "response")."""
-        return measure is not None and says(retriever.position[h.sentence.id], measure, full=True)
+        """The sentence names the measure the question asks about ("the response rate" → "response"), or gives a
+        count of the very thing asked to be counted ("across 38 centers")."""
+        if measure is not None and says(retriever.position[h.sentence.id], measure, full=True):
+            return True
+        return counted is not None and count_ev is not None and any(
+            counted in tokens(m.group(0)) for m in count_ev.finditer(h.sentence.text))
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values
@@ -449,6 +459,8 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
                       r"(?:rates?|percentages?|proportions?)\b"
                       r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
                       r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
+_POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
+_COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 _DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")
 

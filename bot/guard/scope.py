@@ -65,6 +65,10 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'\u2019][A-Za-z0-9]+)*")  # a word
 # Stems of drug names (the USAN/INN stems): a word ending so names a drug even in lower case ("capecitabine")
 _DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline|citabine|tecan|poside|trexate|mustine|lisib|"
                           r"parib|ciclib|zomib|limus|fenib)$")
+# Dosing shorthand, "q3w" (every 3 weeks), "q12h": a schedule, not a name the corpus would have to use
+_SCHEDULE = re.compile(r"q\d{1,2}[hdw]")
+
+
 def unknown_names(question: str, retriever: Retriever) -> list[str]:
     """Names and acronyms in the question that appear nowhere in the corpus (body, tables or bibliography) and are
     not a near-spelling of a corpus word."""
@@ -79,7 +83,7 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         starts_sentence = not question[:m.start()].rstrip() or question[:m.start()].rstrip()[-1] in ".?!:;"
         looks_named = (not starts_sentence and w[:1].isupper()) or sum(ch.isupper() for ch in w) >= 2 \
             or re.search(r"\d", w) or _DRUG_ENDING.search(low)
-        if not looks_named:
+        if not looks_named or _SCHEDULE.fullmatch(low):
             continue
         # "hpv16" is "HPV 16" (not "T2" or "R1": a stage is one word); of "HPV-driven" or "TGF-beta" only the part that looks like a name must be known
         parts = [x for x in re.sub(r"^([A-Za-z]{2,})(\d+)$", r"\1 \2", w).replace("-", " ").split()

@@ -110,7 +110,11 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
               for t in tokens(w)
               if t not in QUESTION_WORDS and t not in STOPWORDS and t in body and any(c.word == t for c in query.concepts)]
     absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
-    candidates = [t for name in query.named for t in name[:1]] or focus_terms(question, retriever)[:3]
+    # (the measure and its time point are what is asked, not what it is about: "the 3-year disease-specific survival
+    # after pelvic exenteration" is about the exenteration)
+    asked_words = {t for rx in (_MEASURE, _TIME_POINT) for m in rx.finditer(q) for t in tokens(m.group(0))}
+    candidates = [t for name in query.named for t in name[:1]] or \
+        [t for t in focus_terms(question, retriever) if t not in asked_words][:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
     # The subject (a study, a drug, or any other) is named in the value's sentence or earlier in its paragraph, up to
@@ -268,6 +272,15 @@ def _span(retriever: Retriever, h, back: int) -> list[int]:
             if retriever.sentences[j].doc_id == s.doc_id and retriever.sentences[j].paragraph == s.paragraph]
 
 
+def _with_typed_names(question: str, query, retriever: Retriever):
+    """The query, with the study names typed in the question that the name finder leaves out (a two-letter surname
+    counts as a name for it only before "et al." or a year: "the Ko systematic review")."""
+    have = {name[0] for name in query.named if name}
+    typed = [(fold(w),) for w in dict.fromkeys(surface_terms(question)) if w in retriever.anchor_words
+             and fold(w) not in have]
+    return replace(query, named=list(query.named) + typed) if typed else query
+
+
 class _At:
     """A sentence in the shape of a hit, for the helpers below that read only `.sentence`."""
     def __init__(self, sentence):
@@ -309,10 +322,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         sides.append(concept)
     if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
         return None  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
-    named = {t for name in query.named for t in name}
-    # a study name as typed, even where the name finder does not take it for one ("between Ko and Hallemeier": a
-    # two-letter surname counts only before "et al." or a year)
-    named |= {fold(w) for w in surface_terms(question) if w in retriever.anchor_words}
+    # a study name as typed, even where the name finder does not take it for one ("between Ko and Hallemeier")
+    named = {t for name in _with_typed_names(question, query, retriever).named for t in name}
     if all(c.word in named for c in sides):
         return None  # two studies ("Kitaguchi versus Rosen"): each reports its own figures, quoted side by side
     if any(STRUCTURE.match(c.word) or c.word in _PARTS for c in sides):
@@ -368,7 +379,7 @@ def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> s
                              if not _WINDOW.search(question[:m.start()])))
     if not asked:
         return None
-    query = ranking.query
+    query = _with_typed_names(question, ranking.query, retriever)
 
     def at_point(h) -> bool:
         """The sentence names the time point asked, other than as how long something lasted ("treated for up to

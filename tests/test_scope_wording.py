@@ -6,7 +6,8 @@ wording), beside look-alikes it must still decline. Invented wording, the real r
   of the question; a technical term ("gracilis", "cryotherapy") must still be named with the value.
 - Two studies compared by name as typed, and two parts of the document compared, are quoted side by side.
 - A count of the very thing asked to be counted is the named study's own value.
-- Dosing shorthand (q3w) is the review's "every 3 weeks", not an unknown name.
+- The measure and its time point ("the 3-year disease-specific survival") are not the question's subject.
+- Dosing shorthand (q2w) is a schedule, not an unknown name.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def test_an_everyday_subject_worded_otherwise_by_the_review_is_answered(pipeline
     ("What perineal wound complication rate follows a gracilis flap after salvage APR?", "gracilis"),
     # "locally" is everyday, but the question's technical term, cryotherapy, is not in the paragraph of any value
     ("What local control rate does cryotherapy give for locally recurrent tumours?", ""),
+    # the measure and its time point are what is asked: the subject is the exenteration, which no value names
+    ("What is the 3-year disease-specific survival after pelvic exenteration?", "exenteration"),
 ])
 def test_a_technical_subject_the_value_sentence_does_not_name_is_still_declined(pipeline, question, named):
     a = pipeline.ask(question)

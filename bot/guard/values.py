@@ -110,9 +110,22 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
               for t in tokens(w)
               if t not in QUESTION_WORDS and t not in STOPWORDS and t in body and any(c.word == t for c in query.concepts)]
     absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
-    # (the measure and its time point are what is asked, not what it is about: "the 3-year disease-specific survival
-    # after pelvic exenteration" is about the exenteration)
-    asked_words = {t for rx in (_MEASURE, _TIME_POINT) for m in rx.finditer(q) for t in tokens(m.group(0))}
+    # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
+    # rate of something else (wound complications after VRAM closure) does not answer.
+    # "the rate of perineal hernia": the last word of the phrase after "rate of" is the measure (its head noun)
+    measures = [t for m in _MEASURE.finditer(q)
+                for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
+                if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
+    measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
+    # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
+    # also qualifies other measures ("Disease-Free Survival (Overall)").
+    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in _MEASURE.finditer(q) if m.group(1)), None)
+
+    # The measure and its time point are what is asked, not what it is about: "the 3-year disease-specific survival
+    # after pelvic exenteration" is about the exenteration. (Of a measure read as "the X rate" or "the rate of X …",
+    # only its head noun: the phrase may run on into the subject, "the rate of wound problems with primary closure".)
+    asked_words = {t for m in _MEASURE.finditer(q) if m.group(1) or m.group(2) or m.group(3) for t in tokens(m.group(0))}
+    asked_words |= {t for m in _TIME_POINT.finditer(q) for t in tokens(m.group(0))} | ({measure} if measure else set())
     candidates = [t for name in query.named for t in name[:1]] or \
         [t for t in focus_terms(question, retriever) if t not in asked_words][:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
@@ -142,17 +155,6 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         """Each word is used somewhere in the sentence's paragraph, before or after it."""
         para = _paragraph(retriever, retriever.position[h.sentence.id])
         return all(any(says(j, w) for j in para) for w in words)
-
-    # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
-    # rate of something else (wound complications after VRAM closure) does not answer.
-    # "the rate of perineal hernia": the last word of the phrase after "rate of" is the measure (its head noun)
-    measures = [t for m in _MEASURE.finditer(q)
-                for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
-                if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
-    measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
-    # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
-    # also qualifies other measures ("Disease-Free Survival (Overall)").
-    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in _MEASURE.finditer(q) if m.group(1)), None)
 
     # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
     # about the subject; a rate must also be of the measure asked about.

@@ -3,7 +3,8 @@ wording), beside look-alikes it must still decline. Invented wording, the real r
 
 - An everyday subject word ("severe", "techniques") that the value's sentence words otherwise ("grade 3–4", "primary
   closure versus VRAM") is about that value when the sentence's paragraph uses the word and every technical term
-  of the question; a technical term ("gracilis", "cryotherapy") must still be named with the value.
+  of the question is named with the value; a technical term ("gracilis", "cryotherapy") must be named with it.
+- A word of a long form the review abbreviates ("rectus abdominis") is named by the abbreviation ("VRAM").
 - Two studies compared by name as typed, and two parts of the document compared, are quoted side by side.
 - A count of the very thing asked to be counted is the named study's own value.
 - The measure and its time point ("the 3-year disease-specific survival") are not the question's subject.
@@ -39,6 +40,8 @@ def test_an_everyday_subject_worded_otherwise_by_the_review_is_answered(pipeline
     ("What perineal wound complication rate follows a gracilis flap after salvage APR?", "gracilis"),
     # "locally" is everyday, but the question's technical term, cryotherapy, is not in the paragraph of any value
     ("What local control rate does cryotherapy give for locally recurrent tumours?", ""),
+    # "transverse" is everyday, but "rectus abdominis" is named only in a list of flaps after the paragraph's rate
+    ("What perineal wound complication rate follows a transverse rectus abdominis flap?", "transverse"),
     # the measure and its time point are what is asked: the subject is the exenteration, which no value names
     ("What is the 3-year disease-specific survival after pelvic exenteration?", "exenteration"),
 ])
@@ -46,6 +49,15 @@ def test_a_technical_subject_the_value_sentence_does_not_name_is_still_declined(
     a = pipeline.ask(question)
     assert a.mode == "abstained", (a.mode, a.text[:200])
     assert named in a.reason.lower()
+
+
+def test_a_long_form_word_is_named_by_its_abbreviation_in_the_value_sentence(pipeline):
+    """'rectus abdominis flap': the value's sentence says VRAM, which the review defines as 'vertical rectus
+    abdominis myocutaneous'."""
+    a = pipeline.ask("What share of patients given a rectus abdominis flap had perineal wound complications in the "
+                     "2024 meta-analysis?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "32.8%" in shown(a)
 
 
 @pytest.mark.parametrize("question", [

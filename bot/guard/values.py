@@ -140,16 +140,23 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # value is about it when its paragraph uses the word, before or after it. A technical term, a drug or a study
     # must be named in the sentence or before it (`in_context`): a paragraph about flaps that names the gracilis
     # flap gives no rate for it.
-    # Two signals, then: the paragraph uses the everyday word, and it names the question's technical terms too
-    # ("cryotherapy" in "local control with cryotherapy for locally recurrent disease": a paragraph that says
-    # "locally" but not "cryotherapy" is about another treatment).
+    # Two signals, then: the paragraph uses the everyday word, and the question's technical terms are named with the
+    # value, in its sentence or before it ("cryotherapy" in "local control with cryotherapy for locally recurrent
+    # disease"; "rectus" in "a transverse rectus abdominis flap", where a paragraph lists the flaps after its rate).
     loose = focus is not None and not absent and not any(focus in name for name in query.named) \
         and focus.isalpha() and _everyday_word(retriever, focus)
     technical = [t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)] \
         if loose else []
 
+    # A word of a long form the glossary abbreviates ("rectus" of "vertical rectus abdominis myocutaneous") is
+    # named by the abbreviation ("VRAM") in the value's own sentence (a paragraph that lists "VRAM, TRAM or DIEP
+    # flaps" before giving a rate for VRAM gives none for TRAM).
+    short_forms = {a for a, long in glossary.items() if focus and focus in tokens(long) and a.isalpha()}
+
     def about(h) -> bool:
-        return focus is None or in_context(h, focus, back) or loose and in_paragraph(h, [focus, *technical])
+        return focus is None or in_context(h, focus, back) \
+            or loose and in_paragraph(h, [focus]) and all(in_context(h, t, back) for t in technical) \
+            or any(a in retriever.sentence_tokens[retriever.position[h.sentence.id]] for a in short_forms)
 
     def in_paragraph(h, words) -> bool:
         """Each word is used somewhere in the sentence's paragraph, before or after it."""

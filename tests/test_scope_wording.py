@@ -42,6 +42,8 @@ def test_an_everyday_subject_worded_otherwise_by_the_review_is_answered(pipeline
     ("What local control rate does cryotherapy give for locally recurrent tumours?", ""),
     # "transverse" is everyday, but "rectus abdominis" is named only in a list of flaps after the paragraph's rate
     ("What perineal wound complication rate follows a transverse rectus abdominis flap?", "transverse"),
+    # "infection" is everyday and the flap paragraph uses it, but it is what the rate is of: the value must be of it
+    ("What rate of infection follows primary closure?", "infection"),
     # the measure and its time point are what is asked: the subject is the exenteration, which no value names
     ("What is the 3-year disease-specific survival after pelvic exenteration?", "exenteration"),
 ])

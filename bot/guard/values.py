@@ -143,8 +143,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # Two signals, then: the paragraph uses the everyday word, and the question's technical terms are named with the
     # value, in its sentence or before it ("cryotherapy" in "local control with cryotherapy for locally recurrent
     # disease"; "rectus" in "a transverse rectus abdominis flap", where a paragraph lists the flaps after its rate).
+    # (Not the thing a rate is of, "the rate of infection": the value must be of it, not near it.)
+    rate_of = {t for m in _RATE_OF.finditer(q) for t in tokens(m.group(1))}
     loose = focus is not None and not absent and not any(focus in name for name in query.named) \
-        and focus.isalpha() and _everyday_word(retriever, focus)
+        and focus.isalpha() and _everyday_word(retriever, focus) and focus not in rate_of
     technical = [t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)] \
         if loose else []
 
@@ -479,6 +481,7 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
                       r"(?:rates?|percentages?|proportions?)\b"
                       r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
                       r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
+_RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
 _POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
 _COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.

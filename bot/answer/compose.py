@@ -541,13 +541,13 @@ def further_passages(ranking: Ranking, chosen: list[Hit], settings: Settings, li
 
 def compose(question: str, chosen: list[Hit], documents: dict[str, Document], further: list[Hit] = (),
             limit: int | None = None) -> Answer:
-    """Quotes in reading order, each followed by its section; inherited reference numbers after the quote. The
-    further passages follow as citations that the answer text does not quote (`in_answer` False).
+    """Quotes in reading order, one a line, inherited reference numbers after the quote; a run of quotes from one
+    section names the section once, after its last quote. The further passages follow as citations that the answer
+    text does not quote (`in_answer` False).
 
-    With several documents in the corpus the text names the document it quotes ("Whitfield 2024 says:"), or each
-    quote's document when it quotes several; quotes that would then take the text over `limit` characters move
-    to the further passages. With one document the text opens "The review says:". A run of quotes from one section names the section once,
-after its last quote."""
+    With one document the text opens "The review says:". With several documents in the corpus it names the document
+    it quotes ("Whitfield 2024 says:"), or each quote's document when it quotes several; quotes that would then take
+    the text over `limit` characters move to the further passages."""
     citations = [citation_for(h.sentence, h.cells) for h in chosen]
     extra = [dataclasses.replace(citation_for(h.sentence, h.cells), in_answer=False) for h in further]
     if len(documents) <= 1:

@@ -203,3 +203,19 @@ def test_runs_well_under_a_millisecond() -> None:
 def test_an_age_names_a_person_and_a_time_point_does_not(text, individual):
     from bot.guard.intent import names_an_individual
     assert names_an_individual(text) is individual
+
+
+@pytest.mark.parametrize("text, individual", [
+    ("What did the small case series on hyperthermia report?", False),
+    ("Summarise the 212-patient registry study of salvage surgery.", False),
+    ("Do US guidelines recommend checkpoint inhibitors after chemotherapy?", False),
+    ("What did a U.S. multicentre series find after reirradiation?", False),
+    ("should we operate on this case?", True),
+    ("my patient has a recurrence, what now?", True),
+    ("CAN YOU HELP US DECIDE ABOUT SURGERY", True),
+    ("can you help us decide about surgery", True)])
+def test_a_case_series_a_study_size_and_the_us_are_not_a_person(text, individual):
+    """The learned layer defers a turn only when it names a particular person: a study design ("case series"), a
+    study's size ("212-patient") and the country ("US guidelines") are not one; "us" and "case" in a request are."""
+    from bot.guard.intent import names_an_individual
+    assert names_an_individual(text) is individual

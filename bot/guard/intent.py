@@ -366,8 +366,8 @@ def _history_case(history: Sequence[str]) -> re.Match[str] | None:
 _INDIVIDUAL = re.compile(
     r"\b(?:i|i'm|im|i'd|i've|ive|my|mine|myself|we|we're|our|us|you|your|he|she|he's|she's|his|her|him|hers|"
     r"mum|mom|mommy|mother|mama|dad|daddy|father|papa|wife|husband|son|daughter|sister|brother|friend|partner|aunt|"
-    r"uncle|grand\w+|neighbou?r|cousin|niece|nephew|boyfriend|girlfriend|fianc\w*|patient|pt|client|gentleman|"
-    r"lady|man|woman|guy|fellow|case)\b"
+    r"uncle|grand\w+|neighbou?r|cousin|niece|nephew|boyfriend|girlfriend|fianc\w*|(?<!\d-)patient|pt|client|"
+    r"gentleman|lady|man|woman|guy|fellow|case(?![\s-]*(?:series|reports?|control|stud(?:y|ies)|mix)\b))\b"
     r"|(?<!give )(?<!tell )(?<!show )(?<!send )(?<!remind )(?<!explain to )(?<!let )\bme\b"
     # an age ("62 yo", "62M", "a 70-year-old"), not a time point ("5 year survival", "12m os", "10 years after")
     r"|\b\d{1,3}\s?(?:yo|y/o|y\.o\.|-year-old|year-old)\b"
@@ -400,9 +400,18 @@ def describes_a_case(text: str) -> bool:
     return sum(bool(r.search(text)) for r in _FINDING_RES) >= 2
 
 
+# "US guidelines", "a U.S. series": the country, not "us" (unless the whole turn is in capitals: "HELP US")
+_COUNTRY_US = re.compile(r"\bU\.?S\.?(?:A\.?)?(?![\w.])")
+
+
+def _without_country(text: str) -> str:
+    return _COUNTRY_US.sub(" usa ", text) if text != text.upper() else text
+
+
 def names_an_individual(question: str, history: Sequence[str] = ()) -> bool:
-    """The turn (or one of the last few turns) speaks of a particular person, or reads as one person's case notes."""
-    return any(_INDIVIDUAL.search(normalise(t)) or describes_a_case(normalise(t))
+    """The turn (or one of the last few turns) speaks of a particular person, or reads as one person's case notes.
+    A "case series", a "437-patient study" and "US guidelines" are not a person."""
+    return any(_INDIVIDUAL.search(normalise(_without_country(t))) or describes_a_case(normalise(t))
                for t in [question, *list(history)[-HISTORY_WINDOW:]])
 
 

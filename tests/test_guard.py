@@ -219,3 +219,12 @@ def test_a_case_series_a_study_size_and_the_us_are_not_a_person(text, individual
     study's size ("212-patient") and the country ("US guidelines") are not one; "us" and "case" in a request are."""
     from bot.guard.intent import names_an_individual
     assert names_an_individual(text) is individual
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("How can I contact the authors of this anal cancer review?", "question"),
+    ("can i email the authors about the salvage surgery data", "question"),
+    ("Should I contact my oncologist about my recurrence?", "recommendation")])
+def test_contacting_the_authors_is_not_a_treatment_decision(text, kind):
+    assert classify_intent(text).kind == kind
+

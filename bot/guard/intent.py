@@ -176,7 +176,8 @@ _CASE = re.compile(rf"{_REL}|{_VIGNETTE}|{_ME_CASE}|{_THIRD_CASE}")
 _ACTOR = rf"(?:i|he|she|{_REL})"
 _TARGET = (rf"(?:me|him|her|us|myself|someone like me|people like (?:me|him|her|us)|"
            rf"{_REL}|(?:an?\s+)?(?:{_AGE})|a \d{{2}}\s?(?:m|f)\b)")
-_NONDECISION = (r"(?:not\s+|also\s+|just\s+)?(?:ask|see|read|find|know|check|understand|interpret|"
+_NONDECISION = (r"(?:not\s+|also\s+|just\s+)?(?:ask|see|read|find|know|check|understand|interpret|contact|"
+                r"e-?mail|write to|reach out to|"
                 r"cite|quote|download|access|clarify|confirm|say|mention|note|add|report|"
                 r"show|conclude|mean|write|wrote|summari[sz]e|learn|look|explain|share|"
                 r"present|prepare|give a (?:talk|presentation|lecture)|teach|study|revise|review|"

@@ -107,6 +107,21 @@ def test_quotes_of_one_section_name_it_once_after_the_last_and_every_quote_is_pl
     assert len(a.text) <= overview_pipeline.settings.answer_chars
 
 
+@pytest.mark.parametrize("question", ["Give me an overview of what is known about hyperthermia.",
+                                      "What was the local control at two years with hyperthermia and re-irradiation?"])
+def test_the_length_selection_counts_is_the_length_of_the_text_shown(overview_pipeline, question):
+    """Selection measures the answer as laid out (a section named once a run) without laying it out: both ways
+    must agree to the character, or answers could run over their budget."""
+    from bot.answer import compose as C
+
+    p = overview_pipeline
+    ranking = p.rank(question, [])
+    chosen = C.select(ranking, p.retriever, p.settings)
+    text = C.compose(question, chosen, p.index.documents).text
+    order = C._reading_order if chosen == sorted(chosen, key=C._reading_order) else C._fact_order(chosen[0].sentence)
+    assert len(text) - len(C.INTRO) + 1 == C._text_length(chosen, order)
+
+
 def test_a_fact_question_stays_short(overview_pipeline):
     a = overview_pipeline.ask("What was the local control at two years with hyperthermia and re-irradiation?")
     assert a.mode == "answer"

@@ -612,3 +612,70 @@ def test_a_design_word_or_the_corpus_subject_is_not_the_subject_a_value_must_be_
     assert a.mode == "answer" and "Kim" in a.text, (a.mode, a.reason)
     a = pipeline.ask("What median five-year overall survival rates did Ko et al. report?")
     assert a.mode == "answer" and "45.0%" in a.text, (a.mode, a.reason)
+
+
+SYSTEMIC_DOC = """Systemic Treatment of Recurrent Anal Cancer
+
+Abstract: This review describes systemic treatment for recurrent anal cancer that cannot be operated on.
+
+1. Introduction
+
+Recurrent anal cancer is rare, and most patients are first treated with chemoradiotherapy [1].
+
+2. Systemic Treatment
+
+For patients with metastatic recurrence, systemic treatment is the mainstay of care [1]. Only some patients can have
+surgery. For the others, systemic treatment is given [1].
+
+Currently, the combination of carboplatin and paclitaxel remains the standard first-line systemic treatment [2]. This
+regimen has shown a median overall survival of 20 months compared with 12.3 months for cisplatin and fluorouracil in a
+randomised multicentre systemic treatment trial of 91 patients [2].
+
+Weekly docetaxel was studied as second-line systemic treatment in 30 patients by Ortiz et al. [3]. Neutropenia was
+the main side effect of this systemic treatment.
+
+Capecitabine with oxaliplatin was given as systemic treatment to 25 patients in a retrospective series from two
+centres, and the median overall survival was 14 months, with grade 3 diarrhoea in a fifth of the patients [4].
+Nab-paclitaxel alone was tried as third-line systemic treatment in 12 patients, and the median overall survival was
+nine months [4].
+
+Quality of life during systemic treatment was measured with a questionnaire in 40 patients, and fatigue and
+neuropathy were the complaints that worsened most over the first six months of systemic treatment [4]. Older
+patients stopped systemic treatment earlier than younger ones because of side effects [4].
+
+Several small series described systemic treatment with other agents, with response rates between 10% and 40% [4].
+In short, systemic treatment controls recurrent anal cancer for a time but rarely cures it.
+
+References
+
+1. Adams, P. Recurrence after chemoradiotherapy. J. Test. Oncol. 2018, 2, 1-5.
+2. Rao, S. Carboplatin and paclitaxel in advanced anal cancer. J. Test. Oncol. 2020, 5, 1-7.
+3. Ortiz, M. Docetaxel in recurrent anal cancer. J. Test. Oncol. 2021, 6, 3-9.
+4. Lee, M. Other agents. J. Test. Oncol. 2022, 6, 3-9.
+"""
+
+
+@pytest.fixture(scope="module")
+def systemic_pipeline(tmp_path_factory, embedder):
+    return pipeline_over(tmp_path_factory.mktemp("systemic"), embedder, {"systemic.txt": SYSTEMIC_DOC})
+
+
+@pytest.mark.parametrize("question", ["Tell me about systemic treatment for recurrent anal cancer.",
+                                      "What is known about systemic treatment and overall survival?",
+                                      "Give me an overview of systemic treatment options."])
+def test_an_overview_never_quotes_this_regimen_without_the_sentence_that_names_it(systemic_pipeline, question):
+    """"This regimen has shown a median overall survival of 20 months" is unreadable alone: which regimen? An
+    overview that quotes it quotes the sentence before it too, right before it."""
+    a = systemic_pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    lines = a.text.splitlines()
+    for i, line in enumerate(lines):
+        if "This regimen has shown" in line:
+            assert "carboplatin and paclitaxel" in lines[i - 1], a.text
+
+
+def test_a_section_overview_quotes_the_sentence_that_sums_the_section_up(systemic_pipeline):
+    """"In short, …" closes a section's last paragraph with its gist: an overview of that section quotes it."""
+    a = systemic_pipeline.ask("What is known about systemic treatment and overall survival?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "rarely cures it" in a.text, a.text

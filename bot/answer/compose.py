@@ -328,6 +328,8 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     names = retriever.token_index.has_all(title_words[key])
     best = next((h for h in ranking.hits if names[retriever.position[h.sentence.id]]), ranking.hits[0])
     lead = [best] + _next_in_paragraph(ranking, retriever, best)
+    # A sentence that sums the section's points up ("In short, a salvage APR is …") says what an overview must.
+    lead += [h for h in inside if _SUMS_UP.match(h.sentence.text) and h not in lead]
     # Then the section's sentences by score, a paragraph's k-th best counting decay**k of its score: each paragraph
     # gets a say before a second sentence of one paragraph, unless that sentence is much the better.
     rest = [(h.score * decay ** k, -i, h) for i, p in enumerate(order) for k, h in enumerate(by_paragraph[p])
@@ -335,6 +337,10 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     first = lead + [h for _, _, h in sorted(rest, key=lambda t: (-t[0], -t[1]))]
     seen = {h.sentence.id for h in first}
     return first + [h for h in ranking.hits if h.sentence.id not in seen]
+
+
+_SUMS_UP = re.compile(r"^(In short|In summary|In sum|In brief|In conclusion|To summari[sz]e|To sum up|Taken together|"
+                      r"Overall|All in all)\b")
 
 
 def _place_in_paragraph(retriever: Retriever, s: Sentence) -> int:
@@ -380,13 +386,38 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     for h in study or ranking.hits:
         if h.score < settings.overview_floor * top and study is None:
             break
-        if not _fits(chosen, used, h, budget, _reading_order) or _redundant(h.sentence, [c.sentence for c in chosen]):
+        if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
-        chosen.append(h)
+        # "This regimen has shown …" is quoted with the sentence that names the regimen, or not at all
+        group = [a for a in _antecedent(ranking, retriever, h) if a not in chosen] + [h]
+        fits = _fits(chosen, used, h, budget, _reading_order) if len(group) == 1 else \
+            _text_length(chosen + group, _reading_order) <= budget
+        if not fits:
+            continue
+        chosen.extend(group)
         used = _text_length(chosen, _reading_order)
     if study is None:
         _add_continuations(ranking, retriever, chosen, budget - used)
     return chosen or [ranking.hits[0]]
+
+
+# A determiner or pronoun that needs the sentence before ("This regimen", "These patients", "Their study"); not a
+# bare "It" ("It is essential to …" points at nothing) nor the document itself ("This review aims …").
+_POINTS_BACK = re.compile(r"^(?:(?:This|These|That|Those|Such)\b(?! (?:review|article|paper)\b)|(?:Its|Their|They|In "
+                          r"this|In these|In that|Of these|Among these|Within this)\b)")
+
+
+def _antecedent(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:
+    """The sentence before `h` in its paragraph when `h` opens by pointing back to it ("This regimen …", "These
+    results …"), as a hit; [] otherwise."""
+    s = h.sentence
+    i = retriever.position[s.id]
+    if s.kind != "text" or i == 0 or not _POINTS_BACK.match(s.text):
+        return []
+    prev = retriever.sentences[i - 1]
+    if prev.paragraph != s.paragraph or prev.doc_id != s.doc_id or prev.kind != "text":
+        return []
+    return [ranking.hit(prev.id)]
 
 
 def _add_continuations(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int) -> None:

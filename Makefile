@@ -90,6 +90,7 @@ eval-locked: index
 	$(SCORE) --systems bot $(LOCKED_SETS) --markdown artifacts/eval/locked.md
 	$(BIN)/python eval/train_intent.py --locked
 	$(BIN)/python eval/train_branch.py --locked
+	$(BIN)/python eval/train_ranker.py --locked
 
 # Every set, bot and baseline side by side (the locked halves included: a milestone command too).
 eval-baseline: $(EVAL_STAMP) index

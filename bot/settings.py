@@ -61,7 +61,7 @@ class Settings:
     # An overview of a section's topic, or a summary of a part of the article, reads its sentences by score, a
     # paragraph's k-th (best, or in reading order) counting section_depth_decay**k (bot/answer/compose.py
     # `_section_first`, `_part_first`; eval/tune_answers.py).
-    section_depth_decay: float = 0.2
+    section_depth_decay: float = 0.35
     # Input limits: a question longer than this is refused with a message, never silently cut.
     max_question_chars: int = 2000
     max_document_bytes: int = 2_000_000

@@ -172,6 +172,17 @@ def test_swiss_finds_the_authors_conclusion(pipeline):
     a = pipeline.ask("What did the Swiss authors conclude?")
     assert a.mode == "answer", a.text
     assert any("Conclusion" in s for s in sections_of(a)), sections_of(a)
+    # "what did the authors conclude?" is answered by their conclusions, not by low-scored lines elsewhere
+    assert all("Conclusion" in c.section for c in a.citations if c.in_answer), a.text
+
+
+def test_an_overview_does_not_quote_a_tables_title_or_footnote(pipeline):
+    """"Table 1. Summary of salvage surgery studies." and its footnote report nothing: an overview that is not about
+    the table leaves them out."""
+    a = pipeline.ask("What is known about outcomes of salvage surgery across the studies?")
+    assert a.mode == "answer", a.text
+    assert not [c.quote for c in a.citations if c.in_answer and c.section.startswith("Table")
+                and (c.quote.startswith("Table") or c.quote.startswith("\u00b9"))], a.text
 
 
 JAPAN_DOC = """Cryoablation of Recurrent Anal Tumours
@@ -679,3 +690,15 @@ def test_a_section_overview_quotes_the_sentence_that_sums_the_section_up(systemi
     a = systemic_pipeline.ask("What is known about systemic treatment and overall survival?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "rarely cures it" in a.text, a.text
+
+
+def test_what_the_authors_concluded_is_their_conclusions_section_but_a_study_or_a_topic_is_not():
+    from bot.retrieve.lexicon import PARTS
+
+    def parts(q):
+        return [next(g for g in m.groups() if g) for m in PARTS.finditer(q.lower())]
+
+    assert parts("What did the review conclude?") == ["conclu"]
+    assert parts("what do the authors conclude overall") == ["conclu"]
+    assert parts("What did Kitaguchi et al. conclude?") == []
+    assert parts("What does the review conclude about salvage surgery?") == []

@@ -94,7 +94,11 @@ STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|meth
 # "the results of KEYNOTE-158".
 PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|conclu|abstract|summar|method|result)\w*"
                    r"(?! of\b)(?:\s+sections?)?\b"
-                   r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b")
+                   r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b"
+                   # "what did the review / the authors conclude?": the document's own conclusions (not "conclude
+                   # about <a topic>", which any section may sum up)
+                   r"|\b(?:the|this|these|its) (?:\w+ )?(?:review|paper|article|authors?)(?: \w+)? (conclu)(?:de|des|ded)"
+                   r"(?: overall| in the end| finally)?\W*$")
 
 # … or asks for the whole document in brief ("Summarize the review.", "give me the gist of this paper", "what is this
 # article about?"): the document's own summary, its abstract, answers.
@@ -225,7 +229,7 @@ class Lexicon:
             tables=bool(re.search(r"\b(tables?|tabulated|tabular)\b", folded)),
             table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
-            parts=tuple(m.group(1) or m.group(2) for m in PARTS.finditer(folded))
+            parts=tuple(m.group(1) or m.group(2) or m.group(3) for m in PARTS.finditer(folded))
             + (("abstract",) if WHOLE_DOCUMENT.search(folded) else ()),
             whole_document=bool(WHOLE_DOCUMENT.search(folded)),
             named=[tuple(tokens(n)) for n in (named or [])])

@@ -702,3 +702,37 @@ def test_what_the_authors_concluded_is_their_conclusions_section_but_a_study_or_
     assert parts("what do the authors conclude overall") == ["conclu"]
     assert parts("What did Kitaguchi et al. conclude?") == []
     assert parts("What does the review conclude about salvage surgery?") == []
+
+
+FOLLOWER_DOC = """Drug X in Recurrent Anal Cancer
+
+Abstract: This review describes drug X for recurrent anal cancer after chemoradiotherapy.
+
+1. Drug X
+
+Lee et al. [1] published in 2024 the results of a randomised multicentre phase 2 trial of drug X combined with
+modified chemotherapy for recurrent anal cancer, in patients who had not yet received any systemic treatment. The
+participants were randomly assigned to drug X with modified chemotherapy (60 patients) or to modified chemotherapy
+alone (30 patients) in each of the eleven participating centres. The 12-month progression-free survival was 45% with
+drug X and 43% without it, so adding drug X to modified chemotherapy did not clearly improve the outcomes of the whole
+cohort. A more favourable response to drug X was observed in patients with a high marker score of 5 or more. In this
+subgroup, progression-free survival reached 70% at 12 months.
+
+2. Drug Y
+
+Park et al. [2] treated 40 patients with drug Y, and 12 (30%) of them responded at 12 months.
+
+References
+
+1. Lee, M. Drug X in recurrent anal cancer. J. Test. Oncol. 2024, 8, 1-9.
+2. Park, J. Drug Y. J. Test. Oncol. 2023, 7, 2-5.
+"""
+
+
+def test_a_fact_answer_quotes_the_sentence_that_carries_on_its_best_sentence(tmp_path, embedder):
+    """"In this subgroup, progression-free survival reached 70%" carries on the sentence that answers "how did
+    patients with a high marker score do?": it is quoted, ahead of context sentences from the same paragraph."""
+    p = pipeline_over(tmp_path, embedder, {"drugx.txt": FOLLOWER_DOC})
+    a = p.ask("In the drug X trial, how did patients with a high marker score do?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "reached 70%" in a.text, a.text

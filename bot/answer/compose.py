@@ -231,6 +231,12 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             if val > best_val:
                 best_val, best_window = val, members
     chosen = list(best_window)
+    # The sentence after the passage that points back to it ("In this subgroup, the treatment was more effective
+    # (PFS 70%)") carries on its point: it comes before runners-up from elsewhere.
+    follower = _next_in_paragraph(ranking, retriever, max(chosen, key=lambda h: h.sentence.start))
+    if follower and _POINTS_BACK.match(follower[0].sentence.text) and \
+            _text_length(chosen + follower, _fact_order(chosen[0].sentence)) <= budget:
+        chosen += follower
     order = _fact_order(chosen[0].sentence)
     used = _text_length(chosen, order)
     top = max(h.score for h in chosen)

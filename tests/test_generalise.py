@@ -736,3 +736,45 @@ def test_a_fact_answer_quotes_the_sentence_that_carries_on_its_best_sentence(tmp
     a = p.ask("In the drug X trial, how did patients with a high marker score do?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "reached 70%" in a.text, a.text
+
+
+WHY_NOT_DOC = """Re-irradiation Before Salvage Surgery
+
+Abstract: This review describes re-irradiation combined with salvage surgery for recurrent anal cancer.
+
+1. Re-irradiation
+
+Jones et al. [1] compared salvage surgery alone with re-irradiation followed by salvage surgery in 50 patients with
+recurrent anal cancer treated at one centre between 2005 and 2020, with external beam re-irradiation to the pelvis
+and intraoperative radiotherapy to the tumour bed in selected patients.
+The study aimed to find the patients who could benefit from re-irradiation before surgery, and the factors linked to
+a second local recurrence and to overall survival were analysed for both groups over a median follow-up of 48 months.
+Five-year overall survival was 60% after surgery alone and 80% after re-irradiation followed by surgery, and the
+five-year disease-free survival was 45% after surgery alone and 62% after re-irradiation followed by surgery.
+Local recurrence at five years was 40% after surgery alone and 20% after re-irradiation followed by surgery, and
+distant metastases were found in a quarter of the patients in both groups during the follow-up of the study.
+However, the two groups differed in age and tumour size, and the multivariable analysis did not confirm a benefit of
+re-irradiation.
+Wound complications were frequent in both groups, with perineal wound breakdown in 30% of the patients after surgery
+alone and in 36% after re-irradiation followed by surgery, and two patients needed a second operation.
+Patients with positive resection margins and with perineural invasion had the highest risk of a second local
+recurrence, and the authors proposed re-irradiation for these high-risk patients in future prospective trials.
+
+2. Surgery
+
+Salvage surgery removes the rectum and the anus [2].
+
+References
+
+1. Jones, A. Re-irradiation and salvage surgery. J. Test. Oncol. 2021, 5, 1-7.
+2. Brown, T. Salvage surgery. J. Test. Surg. 2019, 3, 1-5.
+"""
+
+
+def test_a_why_not_question_is_answered_by_the_sentence_that_concedes_the_limitation(tmp_path, embedder):
+    """"Why couldn't the study conclude …?" asks for the limitation ("However, the groups differed …, and the
+    multivariable analysis did not confirm a benefit"), not for the results it qualifies."""
+    p = pipeline_over(tmp_path, embedder, {"jones.txt": WHY_NOT_DOC})
+    a = p.ask("Why couldn't Jones et al. conclude that re-irradiation before surgery really helps?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "did not confirm a benefit" in a.text, a.text

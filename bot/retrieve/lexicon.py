@@ -43,9 +43,14 @@ ANSWER_TYPES = [
     (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
     # "Why …?" asks for a reason: a sentence that gives one ("morbid due to prior irradiation")
-    (re.compile(r"\bwhy\b|\bfor what reason\b|\bwhat (?:makes|made|explains)\b"),
+    (re.compile(r"\bwhy\b(?![^?.]*(?:\b(?:not|cannot|no|never|unclear|uncertain|limited)\b|n't\b))|\bfor what reason\b|"
+                r"\bwhat (?:makes|made|explains)\b"),
      re.compile(r"\b(due to|because|since|owing to|as a result|given that|caused by|result(?:s|ed)? from|"
                 r"leads? to|leading to|therefore|thus|hence|so that)\b", re.I)),
+    # "Why couldn't the study conclude …?", "why is X not …?" asks for a limitation: a sentence that concedes one
+    (re.compile(r"\bwhy\b[^?.]*(?:\b(?:not|cannot|no|never|unclear|uncertain|limited)\b|n't\b)"),
+     re.compile(r"\b(however|but|although|did not|does not|do not|no significant|not|lack\w*|limit\w*|"
+                r"insufficient|scarce|differences?|bias\w*|confound\w*)\b", re.I)),
 ]
 # Scope check (bot.guard.scope): the kinds of value whose absence means the review does not answer. Stricter than
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.

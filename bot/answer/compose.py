@@ -345,8 +345,9 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     return first + [h for h in ranking.hits if h.sentence.id not in seen]
 
 
+# A discourse marker with its comma: "Overall, …" sums up; "Overall survival was …" does not.
 _SUMS_UP = re.compile(r"^(In short|In summary|In sum|In brief|In conclusion|To summari[sz]e|To sum up|Taken together|"
-                      r"Overall|All in all)\b")
+                      r"Overall|All in all),")
 
 
 def _place_in_paragraph(retriever: Retriever, s: Sentence) -> int:
@@ -406,13 +407,21 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
         used = _text_length(chosen, _reading_order)
     if study is None:
         _add_continuations(ranking, retriever, chosen, budget - used)
-    return chosen or [ranking.hits[0]]
+    return chosen or [next((h for h in ranking.hits if h.sentence.kind != "caption"), ranking.hits[0])]
 
 
-# A determiner or pronoun that needs the sentence before ("This regimen", "These patients", "Their study"); not a
-# bare "It" ("It is essential to …" points at nothing) nor the document itself ("This review aims …").
-_POINTS_BACK = re.compile(r"^(?:(?:This|These|That|Those|Such)\b(?! (?:review|article|paper)\b)|(?:Its|Their|They|In "
-                          r"this|In these|In that|Of these|Among these|Within this)\b)")
+# Openings that point back to the sentence before. _POINTERS: a determiner or pronoun that needs it ("This regimen",
+# "These patients", "Their study", "In this subgroup"), unless it names the document itself ("This review aims …",
+# "In this narrative review, …"). _POINTS_BACK: those (not a bare "It": "It is essential to …" points at nothing);
+# _ANAPHOR: those and "It" (a next sentence that continues the seed's point); _REFERS_BACK: those, "It" and the
+# connectives that say how the sentence follows on ("So", "However", "Unlike …").
+_POINTERS = r"(?:This|These|That|Those|Such|Its|Their|They|In this|In these|In that|Of these|Among these|Within this)"
+_NOT_THE_DOCUMENT = r"(?!(?: \w+)? (?:review|article|paper)\b)"
+_POINTS_BACK = re.compile(rf"^{_POINTERS}\b{_NOT_THE_DOCUMENT}")
+_ANAPHOR = re.compile(rf"^(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}")
+_REFERS_BACK = re.compile(rf"^(?:(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently|As a "
+                          r"corollary|As a result|In short|Indeed|However|Nevertheless|Conversely|Similarly|Likewise|"
+                          r"Unlike)\b)")
 
 
 def _antecedent(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:
@@ -453,10 +462,8 @@ def _next_in_paragraph(ranking: Ranking, retriever: Retriever, h: Hit) -> list[H
 
 
 # A sentence that opens by pointing back ("In this subgroup, …", "So, sexual behavior and immunosuppression are the
-# key elements", "Unlike the Kitaguchi et al. study, …") says what it says about the sentence before it.
-_REFERS_BACK = re.compile(r"^(This|These|That|Those|Such|It|Its|They|Their|In this|In these|In that|Of these|Among "
-                          r"these|Within this|So|Thus|Therefore|Hence|Consequently|As a corollary|As a result|In "
-                          r"short|Indeed|However|Nevertheless|Conversely|Similarly|Likewise|Unlike)\b")
+# key elements", "Unlike the Kitaguchi et al. study, …") says what it says about the sentence before it
+# (_REFERS_BACK, above).
 
 
 def _add_antecedents(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int) -> int:
@@ -498,10 +505,6 @@ def _add_body_source(ranking: Ranking, retriever: Retriever, chosen: list[Hit], 
         if float(v @ retriever.sentence_matrix[retriever.position[twin.sentence.id]]) >= 0.6:
             chosen.append(twin)
             room -= _shown_length(twin.sentence)
-
-
-_ANAPHOR = re.compile(r"^(This|These|That|Those|Such|It|Its|They|Their|In this|In these|In that|Of these|Among "
-                     r"these|Within this)\b")
 
 
 def _continues(nxt: Hit, seed: Hit) -> bool:

@@ -32,6 +32,11 @@ METADATA_HINTS = {"authors": "author authors wrote written by", "journal": "jour
                   "doi": "doi identifier link", "license": "licence license reuse copyright open access",
                   "title": "title called", "year": "year published"}
 
+# A why-question about a limitation: the negation on its verb ("why couldn't", "why is it not"), or the question calls
+# the matter unclear, unknown or unestablished.
+_WHY_NOT = (r"\W+(?:\w+n't\b|cannot\b|\w+\s+(?:\w+\s+)?not\b)"
+            r"|[^?.]*\b(?:unclear|uncertain|unknown|not (?:known|established|proven)|lacking|scarce|insufficient)\b")
+
 # What kind of answer a question wants, and how to recognise it in a sentence. The first entry (doses) is also a
 # scope check: the review must give that kind of value for the question's subject.
 ANSWER_TYPES = [
@@ -43,14 +48,15 @@ ANSWER_TYPES = [
     (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
     # "Why …?" asks for a reason: a sentence that gives one ("morbid due to prior irradiation")
-    (re.compile(r"\bwhy\b(?![^?.]*(?:\b(?:not|cannot|no|never|unclear|uncertain|limited)\b|n't\b))|\bfor what reason\b|"
-                r"\bwhat (?:makes|made|explains)\b"),
+    (re.compile(rf"\bwhy\b(?!{_WHY_NOT})|\bfor what reason\b|\bwhat (?:makes|made|explains)\b"),
      re.compile(r"\b(due to|because|since|owing to|as a result|given that|caused by|result(?:s|ed)? from|"
                 r"leads? to|leading to|therefore|thus|hence|so that)\b", re.I)),
-    # "Why couldn't the study conclude …?", "why is X not …?" asks for a limitation: a sentence that concedes one
-    (re.compile(r"\bwhy\b[^?.]*(?:\b(?:not|cannot|no|never|unclear|uncertain|limited)\b|n't\b)"),
-     re.compile(r"\b(however|but|although|did not|does not|do not|no significant|not|lack\w*|limit\w*|"
-                r"insufficient|scarce|differences?|bias\w*|confound\w*)\b", re.I)),
+    # "Why couldn't the study conclude …?", "why is the role of … unclear?" asks for a limitation: a sentence that
+    # concedes one. ("Why do patients with no prior radiotherapy do better?" asks for a reason.)
+    (re.compile(rf"\bwhy(?={_WHY_NOT})"),
+     re.compile(r"\b(however|although|did not|does not|do not|was not|were not|could not|cannot|no significant|"
+                r"lack\w*|limit\w*|insufficient|scarce|differ\w*|bias\w*|confound\w*|unclear|not (?:known|established))\b",
+                re.I)),
 ]
 # Scope check (bot.guard.scope): the kinds of value whose absence means the review does not answer. Stricter than
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
@@ -102,8 +108,10 @@ PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|con
                    r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b"
                    # "what did the review / the authors conclude?": the document's own conclusions (not "conclude
                    # about <a topic>", which any section may sum up)
-                   r"|\b(?:the|this|these|its) (?:\w+ )?(?:review|paper|article|authors?)(?: \w+)? (conclu)(?:de|des|ded)"
-                   r"(?: overall| in the end| finally)?\W*$")
+                   # ("the Swiss authors" reaches here as "the review": bot/retrieve/descriptors.py; "the Kim paper"
+                   # or "the Japanese authors" are not the document)
+                   r"|\b(?:the|this|these|its) (?:(?:review|paper|article)(?:['\u2019]s authors?)?|authors?(?: of (?:the|this) "
+                   r"(?:review|paper|article))?)(?: \w+)? (conclu)(?:de|des|ded)(?: overall| in the end| finally)?\W*$")
 
 # … or asks for the whole document in brief ("Summarize the review.", "give me the gist of this paper", "what is this
 # article about?"): the document's own summary, its abstract, answers.

@@ -117,6 +117,12 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
                 for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
                 if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
+    # What a duration is of: "the duration of response", "how long did responses last", "the median follow-up". A
+    # time given for another measure (the cohort's progression-free survival in months) does not answer.
+    if measure is None and any(kind == "duration" for kind, _ in wanted):
+        measure = next((t for m in _DURATION_OF.finditer(q) for t in tokens(next(g for g in m.groups() if g))
+                        if t not in QUESTION_WORDS and t not in STOPWORDS and any(c.word == t for c in query.concepts)),
+                       None)
     # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
     # also qualifies other measures ("Disease-Free Survival (Overall)").
     named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in _MEASURE.finditer(q) if m.group(1)), None)
@@ -481,6 +487,13 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
                       r"(?:rates?|percentages?|proportions?)\b"
                       r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
                       r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
+# The measure of a duration: "duration of (the) response", "response duration", "how long did responses … last",
+# "the median follow-up".
+_DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{2,})"
+                          r"|\b(?!(?:median|mean|average|overall|total|the|its|their)\b)([a-z][a-z-]{2,}) duration\b(?! of)"
+                          r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b[^?.;]{0,60}?"
+                          r"\b(?:last|persist|endure)\w*"
+                          r"|\bmedian (follow-up|follow up)\b")
 _RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
 _POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
 _COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")

@@ -313,7 +313,8 @@ def _about_named(retriever: Retriever, query, h) -> bool:
 _PARTS = {"table", "figure", "section", "text"}  # parts of a document a comparison may set side by side
 _MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
 # "A versus B", "between A and B": the two sides of a comparison the question asks for.
-_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to))\s+(?:the\s+)?([a-z][\w-]*)"
+_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to)|rather than|as opposed to)\s+(?:the\s+)?"
+                   r"([a-z][\w-]*)"
                    r"|\b(?:between|separately for)\s+(?:the\s+)?([a-z][\w-]*)\s+(?:[a-z][\w-]*\s+)?and\s+(?:the\s+)?"
                    r"([a-z][\w-]*)")
 
@@ -349,13 +350,28 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         return None  # a side in words the review never uses ("stitching"): it may say it otherwise
     lexicon = retriever.lexicon
 
+    # The kinds of value asked ("how many …", "what rate …"): the passage that names both sides must give one (a
+    # cohort's survival for persistent and recurrent disease does not say how many patients had either).
+    # (Not when the comparison describes a study: "how many patients were in the review of early versus late salvage
+    # APR" asks for the study's own size.)
+    q = fold(question)
+    describes = re.search(r"\b(?:stud(?:y|ies)|review|analysis|trial|series|paper|report|cohort|comparison)\s+"
+                          r"(?:of|on|comparing)\s+(?:the\s+)?$", q[:m.start()])
+    evidence = [] if describes else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
+
+    def valued(text: str) -> bool:
+        return bool(re.search(r"\d", text)) if not evidence else any(ev.search(text) for ev in evidence)
+
     def names_both(h) -> bool:
-        """The sentence, with the one before it, names both sides; a table row, in cells that give a value (its
-        column labels name "(Persistent)" and "(Recurrent)" even where both cells read NR)."""
+        """The sentence, with the one before it, names both sides and gives a value of the kind asked; a table
+        row, in cells that give one (its column labels name "(Persistent)" and "(Recurrent)" even where both cells
+        read NR)."""
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-            have = {t for label, value in table_cells(h.sentence.text)[1:] if re.search(r"\d", value)
-                    for t in tokens(label)}
+            have = {t for label, value in table_cells(h.sentence.text)[1:] if valued(f"{label}: {value}")
+                    and re.search(r"\d", value) for t in tokens(label)}
             return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides)
+        if evidence and not valued(h.sentence.text):
+            return False
         span = _span(retriever, h, 1)
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))

@@ -238,6 +238,15 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     return f"the review gives no {what} for {shown or 'this'}"
 
 
+def _spelled_out(q: str, retriever: Retriever) -> str:
+    """The folded question with each abbreviation of a named measure written as its long form, from the documents'
+    glossary ("dfs" → "disease-free survival"; not "apr": no measure)."""
+    for short, long in retriever.lexicon.glossary.items():
+        if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", q) and _NAMED.fullmatch(fold(long)):
+            q = re.sub(rf"(?<![\w-]){re.escape(short)}(?![\w-])", fold(long), q)
+    return q
+
+
 _EVERYDAY: dict[str, frozenset[str]] = {}
 
 
@@ -358,8 +367,20 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     describes = re.search(r"\b(?:stud(?:y|ies)|review|analysis|trial|series|paper|report|cohort|comparison)\s+"
                           r"(?:of|on|comparing)\s+(?:the\s+)?$", q[:m.start()])
     evidence = [] if describes else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
+    # … and of the named measure asked ("the 5-year DFS for persistent versus recurrent disease": overall survival
+    # for each does not answer)
+    named = next((re.sub(r"\s+", " ", n.group(0)) for n in _MEASURE.finditer(_spelled_out(q, retriever))
+                  if n.group(1)), None)
+    named = None if describes or named is None or named.split()[-1] in ("rate", "rates") else named
+    short = [a for a, long in lexicon.glossary.items() if named and fold(long) == named]
 
-    def valued(text: str) -> bool:
+    def valued(text: str, measure: bool = True) -> bool:
+        """The text gives a value of the kind asked; a table cell, of the named measure asked (a sentence may name
+        it before its value: "the overall survival at 12 months …. The survival rates were …")."""
+        low = fold(text)
+        if measure and named and named not in low and named.rstrip("s") not in low and not any(
+                re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short):
+            return False
         return bool(re.search(r"\d", text)) if not evidence else any(ev.search(text) for ev in evidence)
 
     def names_both(h) -> bool:
@@ -370,9 +391,16 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             have = {t for label, value in table_cells(h.sentence.text)[1:] if valued(f"{label}: {value}")
                     and re.search(r"\d", value) for t in tokens(label)}
             return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides)
-        if evidence and not valued(h.sentence.text):
+        if (evidence or named) and not valued(h.sentence.text, measure=False):
             return False
+        if named and not valued(h.sentence.text) and _NAMED.search(_spelled_out(fold(h.sentence.text), retriever)):
+            return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
         span = _span(retriever, h, 1)
+        if evidence or named:  # the value's sentence names a side: not only the sentence before, that introduces the study
+            own = retriever.sentence_tokens[span[0]]
+            if not any(lexicon.coverage(replace(query, concepts=[c]), own, retriever.sentence_prefixes[span[0]]) > 0
+                       for c in sides):
+                return False
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
         return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)
@@ -510,6 +538,9 @@ _DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]
                           r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b[^?.;]{0,60}?"
                           r"\b(?:last|persist|endure)\w*"
                           r"|\bmedian (follow-up|follow up)\b")
+# A named measure, whole: "disease-free survival", "objective response rate"
+_NAMED = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|response)"
+                    r"\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
 _RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
 _POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
 _COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")

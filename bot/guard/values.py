@@ -139,7 +139,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # The subject (a study, a drug, or any other) is named in the value's sentence or earlier in its paragraph, up to
     # a sentence that reports another study (`in_context`). (Only the sentence before, for subjects other than a
     # study or a drug, declined answerable questions: eval/answerable.py, 66 → 63 of 1,869, no look-alike fewer.)
-    back = CONTEXT_SENTENCES
+    # (A graded value, "46 (70%) experienced at least one grade 3–4 adverse event", may come far into the paragraph
+    # that introduced its study: it is the study's when no sentence between reports another study.)
+    graded = _GRADE.search(question)
+    back = CONTEXT_SENTENCES if not graded else 1000
 
     # An everyday word as the subject ("techniques", "fail", "severe") is often one the review words otherwise in the
     # value's own sentence ("primary closure versus VRAM", "recurrence or persistent disease", "grade 3–4"): the
@@ -178,6 +181,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         ("Local Recurrence: 45%" is not a duration because another cell reads "Follow-Up (Months): 46", and a
         "DFS: NR" cell gives no disease-free survival because another cell gives a percentage)."""
         of_measure = kind == "count" or measure is None
+        if graded and not _GRADE.search(h.sentence.text):
+            return False  # "grade 3 or worse adverse events": a value for all adverse events, or for none, does not answer
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
                        and (named_measure is None or named_measure.split()[-1] == "rate"
@@ -531,6 +536,9 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
                       r"(?:rates?|percentages?|proportions?)\b"
                       r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
                       r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
+# A grade of severity ("grade 3", "grade 3-4", "grade ≥3", "Clavien-Dindo grade III"): a value of a graded measure is
+# given for that grade.
+_GRADE = re.compile(r"\bgrades?\s*(?:[≥>]=?\s*)?(?:[1-5]|i{1,3}v?|iv|v)\b", re.I)
 # The measure of a duration: "duration of (the) response", "response duration", "how long did responses … last",
 # "the median follow-up".
 _DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{2,})"

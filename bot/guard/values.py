@@ -56,14 +56,27 @@ def focus_terms(question: str, retriever: Retriever) -> list[str]:
     return sorted(toks, key=lambda t: -idf[t])
 
 
+# "How often …", "how frequent …" of a study's result ask for a share as much as "what percentage" does. (Not of the
+# disease in general, nor "what % …" of it: the review may say it in other words, "high rates of tumour regression".)
+_HOW_OFTEN = re.compile(r"\bhow (?:often|frequent(?:ly)?)\b")
+
+
+def _wanted(q: str, of_a_study: bool = False) -> list:
+    """The kinds of value the (folded) question asks for, with the evidence of each."""
+    wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
+    if of_a_study and _HOW_OFTEN.search(q) and not any(kind == "percentage" for kind, _ in wanted):
+        wanted += [(kind, evidence) for kind, _, evidence in VALUE_EVIDENCE if kind == "percentage"]
+    return wanted
+
+
 def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """When the question asks for a kind of value, some top sentence must give one about its subject: the study
     it names, else its rarest subject word."""
     q = fold(question)
-    wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
+    query = ranking.query
+    wanted = _wanted(q, of_a_study=bool(query.named))
     if not wanted:
         return None
-    query = ranking.query
     top = ranking.hits[:TYPE_WINDOW]
 
     def names(have, word: str) -> bool:

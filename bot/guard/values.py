@@ -234,6 +234,22 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             counted in tokens(m.group(0)) for m in count_ev.finditer(h.sentence.text))
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
+    # A subgroup the value is asked for ("PD-L1-negative patients", "patients with a CPS below 5", "the control
+    # arm"): the sentence giving the value, or the table cell, names it; the whole cohort's value does not answer.
+    subgroup = _subgroup(question, query, retriever)
+    if not missing and subgroup:
+        words, phrase = subgroup
+
+        def for_subgroup(h, ev) -> bool:
+            if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
+                return any(ev.search(f"{a}: {b}") and all(w in tokens(f"{a}: {b}") for w in words)
+                           for a, b in table_cells(h.sentence.text)[1:])
+            have = set().union(*(retriever.sentence_tokens[j] for j in _span(retriever, h, 1)))
+            return all(w in have for w in words)
+
+        if not any(gives(h, kind, ev) and about(h) and for_subgroup(h, ev) for kind, ev in wanted for h in top):
+            kinds = " and ".join(kind for kind, _ in wanted)
+            return f"the review gives no {kinds} for {phrase}"
     # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values
     # found are about something else. Answer only if a passage that does use it gives such a value.
     rarest = next((t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)),
@@ -263,6 +279,31 @@ def _spelled_out(q: str, retriever: Retriever) -> str:
         if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", q) and _NAMED.fullmatch(fold(long)):
             q = re.sub(rf"(?<![\w-]){re.escape(short)}(?![\w-])", fold(long), q)
     return q
+
+
+# A subgroup of a study's patients: "PD-L1-negative patients", "patients with a PD-L1 CPS below 5", "patients who
+# received IORT", "among HIV-positive patients", "the control arm".
+_SUBGROUP = re.compile(
+    r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
+    r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given)|"
+    r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|"
+    r"to|for|have|had|achieve|achieved|did|do|does|was|were)\b)[a-z0-9][\w-]*){0,3})"
+    r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b"
+    r"|\b((?:control|experimental|placebo)\s+(?:arm|group))\b")
+
+
+def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
+    """The words naming a subgroup the question asks a value for (not the study's own name, not question words),
+    with the phrase as typed; None when there is none."""
+    names = {t for name in query.named for t in name}
+    for m in _SUBGROUP.finditer(fold(question)):
+        phrase = next(g for g in m.groups() if g)
+        words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
+                 and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
+                 and t not in _POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
+        if words:
+            return words, phrase
+    return None
 
 
 _EVERYDAY: dict[str, frozenset[str]] = {}

@@ -89,3 +89,53 @@ def test_dosing_shorthand_is_read_as_the_reviews_schedule(pipeline):
     a = pipeline.ask("What dosing interval does the modified DCF use, q2w?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "every 2 weeks" in shown(a)
+
+
+# ------------------------------------------------------------------ answerability on a small fixture document
+# (issue 8): a value of the kind asked, of the measure asked, for the subgroup, grade and comparison asked.
+
+WIDGET_REVIEW = """Widget Therapy for Gadget Disease After Failed First-Line Treatment: A Review
+
+1. Introduction
+
+Gadget disease recurs after first-line widget therapy in up to a third of patients [1]. Several studies have \
+reported the outcomes of second-line treatment.
+
+2. Immunotherapy
+
+Jones et al. [1] published, in 2020, a phase 2 trial including 120 patients treated with nivolumab, enrolled \
+whether their tumours were PD-L1-positive or PD-L1-negative. An objective response was achieved in 15% of the patients (22% in the PD-L1-positive group). The median progression-free \
+survival was 6.1 months and the median overall survival was 14.2 months. Adverse events led to stopping treatment \
+in 6% of the patients.
+
+3. Salvage Surgery
+
+Lee et al. [2] reported, in 2019, a cohort of 80 patients who underwent salvage surgery after failed widget \
+therapy. The 5-year overall survival was 30% for persistent disease and 60% for recurrent disease. The \
+5-year disease-free survival was 25% for all the patients.
+
+4. Chemotherapy
+
+Park et al. [3] treated 50 patients with gizmo chemotherapy in 2021. The median overall survival was 11.0 months. \
+Out of the 50 patients, 20 (40%) experienced at least one grade 3–4 adverse event.
+
+References
+
+1. Jones, G.; Black, H. Nivolumab in recurrent gadget disease. *Ann. Widg.* **2020**, *5*, 41–50.
+2. Lee, D.; White, E. Salvage surgery for persistent or recurrent gadget disease. *J. Widg.* **2019**, *3*, 21–30.
+3. Park, S.; Green, F. Gizmo chemotherapy for recurrent gadget disease. *Lancet Widg.* **2021**, *4*, 31–40.
+"""
+
+
+@pytest.fixture(scope="module")
+def widget_pipeline(tmp_path_factory, embedder):
+    from bot.index import store as index
+    from bot.pipeline import Pipeline
+    from bot.settings import Settings
+    from tests.conftest import small_corpus
+
+    root = tmp_path_factory.mktemp("widget")
+    corpus = small_corpus(root, {"widget.txt": WIDGET_REVIEW})
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=root / "index")
+    index.build(settings, embedder=embedder)
+    return Pipeline.load(settings, embedder=embedder, build_missing=False)

@@ -235,7 +235,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     # A subgroup the value is asked for ("PD-L1-negative patients", "patients with a CPS below 5", "the control
-    # arm"): the sentence giving the value, or the table cell, names it; the whole cohort's value does not answer.
+    # arm"): the sentence giving the value, or the table cell, names it; the whole cohort's value does not answer,
+    # nor does a sentence after one that only says the study enrolled such patients.
     subgroup = _subgroup(question, query, retriever)
     if not missing and subgroup:
         words, phrase = subgroup
@@ -244,8 +245,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
                 return any(ev.search(f"{a}: {b}") and all(w in tokens(f"{a}: {b}") for w in words)
                            for a, b in table_cells(h.sentence.text)[1:])
-            have = set().union(*(retriever.sentence_tokens[j] for j in _span(retriever, h, 1)))
-            return all(w in have for w in words)
+            return all(w in retriever.sentence_tokens[retriever.position[h.sentence.id]] for w in words)
 
         if not any(gives(h, kind, ev) and about(h) and for_subgroup(h, ev) for kind, ev in wanted for h in top):
             kinds = " and ".join(kind for kind, _ in wanted)
@@ -292,11 +292,17 @@ _SUBGROUP = re.compile(
     r"|\b((?:control|experimental|placebo)\s+(?:arm|group))\b")
 
 
+_STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:of|in|on|with)\s+(?:[\w-]+\s+){0,2}$")
+
+
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
     """The words naming a subgroup the question asks a value for (not the study's own name, not question words),
     with the phrase as typed; None when there is none."""
     names = {t for name in query.named for t in name}
-    for m in _SUBGROUP.finditer(fold(question)):
+    q = fold(question)
+    for m in _SUBGROUP.finditer(q):
+        if _STUDY_OF.search(q[:m.start()]):
+            continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients"), not a subgroup
         phrase = next(g for g in m.groups() if g)
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
                  and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
@@ -455,6 +461,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         if named and not valued(h.sentence.text) and _NAMED.search(_spelled_out(fold(h.sentence.text), retriever)):
             return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
         span = _span(retriever, h, 1)
+        if named and not any(valued(retriever.sentences[j].text) for j in span):
+            return False  # the measure is named with the value, or just before it ("The overall survival at 12 months …")
         if evidence or named:  # the value's sentence names a side: not only the sentence before, that introduces the study
             own = retriever.sentence_tokens[span[0]]
             if not any(lexicon.coverage(replace(query, concepts=[c]), own, retriever.sentence_prefixes[span[0]]) > 0

@@ -139,3 +139,50 @@ def widget_pipeline(tmp_path_factory, embedder):
     settings = Settings.from_env(corpus_dir=corpus, index_dir=root / "index")
     index.build(settings, embedder=embedder)
     return Pipeline.load(settings, embedder=embedder, build_missing=False)
+
+
+def test_a_duration_of_another_measure_does_not_answer_how_long_responses_lasted(widget_pipeline):
+    """The trial gives progression-free and overall survival in months, but no duration of response."""
+    for question in ("How long did responses to nivolumab last in the Jones trial?",
+                     "What was the median duration of response in Jones et al.?"):
+        a = widget_pipeline.ask(question)
+        assert a.mode == "abstained", (question, a.mode, a.text[:200])
+        assert "response duration" in a.reason
+    a = widget_pipeline.ask("What was the median progression-free survival in Jones et al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "6.1 months" in shown(a)
+
+
+def test_a_value_for_a_subgroup_the_review_does_not_report_is_declined(widget_pipeline):
+    """The trial enrolled PD-L1-negative patients but gives a response rate only for all and for PD-L1-positive."""
+    a = widget_pipeline.ask("What response rate did PD-L1-negative patients have in Jones et al.?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])
+    assert "pd-l1-negative" in a.reason.lower()
+    a = widget_pipeline.ask("What response rate did PD-L1-positive patients have in Jones et al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "22%" in shown(a)
+
+
+def test_a_comparison_is_answered_only_with_the_kind_and_measure_asked_for_both_sides(widget_pipeline):
+    """Lee gives overall survival for persistent and for recurrent disease: not how many patients had either, and
+    not a disease-free survival for each (only for all the patients)."""
+    for question in ("How many of Lee's 80 patients had persistent rather than recurrent disease?",
+                     "What was the 5-year DFS for persistent versus recurrent disease in Lee et al.?"):
+        a = widget_pipeline.ask(question)
+        assert a.mode == "abstained", (question, a.mode, a.text[:200])
+        assert "compares persistent and recurrent" in a.reason
+    a = widget_pipeline.ask("What 5-year overall survival did Lee report for persistent versus recurrent disease?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "30% for persistent disease and 60% for recurrent disease" in shown(a)
+
+
+def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
+    """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
+    for question in ("What proportion of patients had grade 3 or worse adverse events in the Jones trial?",
+                     "How often did grade 3 or worse adverse events occur with nivolumab in Jones et al.?"):
+        a = widget_pipeline.ask(question)
+        assert a.mode == "abstained", (question, a.mode, a.text[:200])
+        assert "jones" in a.reason.lower()
+    a = widget_pipeline.ask("What proportion of patients had grade 3-4 adverse events in Park et al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "20 (40%)" in shown(a)

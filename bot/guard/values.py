@@ -241,11 +241,18 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     if not missing and subgroup:
         words, phrase = subgroup
 
+        # a word, a word the thesaurus gives for it, or the abbreviation of a long form it belongs to ("rectus
+        # abdominis flap": "VRAM")
+        synonyms = retriever.lexicon.synonyms
+        forms = {w: {w} | synonyms.get(w, set()) | {a for a, long in glossary.items() if w in tokens(long)}
+                 for w in words}
+
         def for_subgroup(h, ev) -> bool:
             if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-                return any(ev.search(f"{a}: {b}") and all(w in tokens(f"{a}: {b}") for w in words)
+                return any(ev.search(f"{a}: {b}") and all(forms[w] & set(tokens(f"{a}: {b}")) for w in words)
                            for a, b in table_cells(h.sentence.text)[1:])
-            return all(w in retriever.sentence_tokens[retriever.position[h.sentence.id]] for w in words)
+            have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+            return all(forms[w] & have for w in words)
 
         if not any(gives(h, kind, ev) and about(h) and for_subgroup(h, ev) for kind, ev in wanted for h in top):
             kinds = " and ".join(kind for kind, _ in wanted)
@@ -307,8 +314,10 @@ def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], st
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
                  and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
                  and t not in _POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
+        # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
+        technical = [t for t in words if not _everyday_word(retriever, t)]
         if words:
-            return words, phrase
+            return technical or words, phrase
     return None
 
 

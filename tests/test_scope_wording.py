@@ -116,7 +116,8 @@ therapy. The 5-year overall survival was 30% for persistent disease and 60% for 
 
 4. Chemotherapy
 
-Park et al. [3] treated 50 patients with gizmo chemotherapy in 2021. The median overall survival was 11.0 months. \
+Park et al. [3] treated 50 patients with gizmo chemotherapy in 2021. The median overall survival was 11.0 months, \
+and the median time to progression was 4.2 months. \
 Out of the 50 patients, 20 (40%) experienced at least one grade 3–4 adverse event.
 
 References
@@ -186,3 +187,13 @@ def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeli
     a = widget_pipeline.ask("What proportion of patients had grade 3-4 adverse events in Park et al.?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "20 (40%)" in shown(a)
+
+
+def test_a_time_to_an_event_is_not_answered_by_a_survival_in_months(widget_pipeline):
+    """Jones gives survival in months but no time to anything; Park gives the time to progression."""
+    a = widget_pipeline.ask("What median time to salvage surgery did Jones et al. report?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])
+    assert "jones" in a.reason.lower()
+    a = widget_pipeline.ask("What median time to progression did Park et al. report?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "time to progression was 4.2 months" in shown(a)

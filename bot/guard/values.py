@@ -189,6 +189,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
 
     # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
     # about the subject; a rate must also be of the measure asked about.
+    time_to = _TIME_TO.search(q)
+
     def gives(h, kind: str, ev) -> bool:
         """The sentence gives that kind of value, of the measure asked. A table record must give it in one cell
         ("Local Recurrence: 45%" is not a duration because another cell reads "Follow-Up (Months): 46", and a
@@ -196,6 +198,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         of_measure = kind == "count" or measure is None
         if graded and not _GRADE.search(h.sentence.text):
             return False  # "grade 3 or worse adverse events": a value for all adverse events, or for none, does not answer
+        if kind == "duration" and time_to and not _TIME_TO.search(h.sentence.text):
+            return False  # "the median time to salvage APR": the study's survival in months is not a time to anything
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
                        and (named_measure is None or named_measure.split()[-1] == "rate"
@@ -610,6 +614,8 @@ _MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cance
 # A grade of severity ("grade 3", "grade 3-4", "grade ≥3", "Clavien-Dindo grade III"): a value of a graded measure is
 # given for that grade.
 _GRADE = re.compile(r"\bgrades?\s*(?:[≥>]=?\s*)?(?:[1-5]|i{1,3}v?|iv|v)\b", re.I)
+# A duration between two events ("the median time to salvage APR", "the interval from CRT to surgery")
+_TIME_TO = re.compile(r"\btime (?:to|from|until|between)\b|\binterval\b|\bdelay\b", re.I)
 # The measure of a duration: "duration of (the) response", "response duration", "how long did responses … last",
 # "the median follow-up".
 _DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{2,})"

@@ -155,10 +155,13 @@ def test_a_duration_of_another_measure_does_not_answer_how_long_responses_lasted
 
 
 def test_a_value_for_a_subgroup_the_review_does_not_report_is_declined(widget_pipeline):
-    """The trial enrolled PD-L1-negative patients but gives a response rate only for all and for PD-L1-positive."""
-    a = widget_pipeline.ask("What response rate did PD-L1-negative patients have in Jones et al.?")
-    assert a.mode == "abstained", (a.mode, a.text[:200])
-    assert "pd-l1-negative" in a.reason.lower()
+    """The trial enrolled PD-L1-negative patients but gives a response rate only for all and for PD-L1-positive, and
+    a survival for all; a measure asked by its abbreviation ("OS") is asked all the same."""
+    for question in ("What response rate did PD-L1-negative patients have in Jones et al.?",
+                     "What OS did PD-L1-negative patients have in Jones et al.?"):
+        a = widget_pipeline.ask(question)
+        assert a.mode == "abstained", (question, a.mode, a.text[:200])
+        assert "pd-l1-negative" in a.reason.lower()
     a = widget_pipeline.ask("What response rate did PD-L1-positive patients have in Jones et al.?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "22%" in shown(a)

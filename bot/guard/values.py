@@ -74,7 +74,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     it names, else its rarest subject word."""
     q = fold(question)
     query = ranking.query
-    wanted = _wanted(q, of_a_study=bool(query.named))
+    wanted = _wanted(_spelled_out(q, retriever), of_a_study=bool(query.named))  # "what 12-month OS": a survival
     if not wanted:
         return None
     top = ranking.hits[:TYPE_WINDOW]
@@ -258,8 +258,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
             return all(forms[w] & have for w in words)
 
-        if not any(gives(h, kind, ev) and about(h) and for_subgroup(h, ev) for kind, ev in wanted for h in top):
-            kinds = " and ".join(kind for kind, _ in wanted)
+        lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) and for_subgroup(h, ev)
+                                                          for h in top)]
+        if lacking:
+            kinds = " and ".join(lacking)
             return f"the review gives no {kinds} for {phrase}"
     # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values
     # found are about something else. Answer only if a passage that does use it gives such a value.

@@ -200,3 +200,13 @@ def test_a_time_to_an_event_is_not_answered_by_a_survival_in_months(widget_pipel
     a = widget_pipeline.ask("What median time to progression did Park et al. report?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "time to progression was 4.2 months" in shown(a)
+
+
+def test_a_breakdown_by_a_factor_the_review_never_mentions_is_declined(widget_pipeline):
+    """The review never mentions age: no value of it is broken down by age group. It does split by PD-L1."""
+    a = widget_pipeline.ask("Did the response rate differ by age group in Jones et al.?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])
+    assert "age group" in a.reason
+    a = widget_pipeline.ask("Did the response rate differ by PD-L1 status in Jones et al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "22% in the PD-L1-positive group" in shown(a)

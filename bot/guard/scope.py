@@ -7,8 +7,9 @@ vaccination"). Then `judge`, after retrieval, declines the question when
 3. the question names something the corpus never mentions — a capitalised name, an acronym, a drug-like word
    ("CAR-T", "France") — that is not a spelling variant of a word it does mention;
 4. what it asks for is not in the passages (bot/guard/values.py): no top sentence gives the kind of value asked
-   about its subject, or gives it only for another study; a comparison no passage makes; a time point no passage
-   gives.
+   about its subject, of the measure, grade and subgroup asked, or gives it only for another study; a comparison
+   no passage makes with the kind of value asked; a time point no passage gives; a breakdown by a factor the
+   documents never mention ("by age group").
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from bot.guard.values import (QUESTION_WORDS, comparison_check, named_without_results, stage_check, time_point_check,
-                              value_check)
+from bot.guard.values import (QUESTION_WORDS, breakdown_check, comparison_check, named_without_results, stage_check,
+                              time_point_check, value_check)
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 
@@ -123,6 +124,12 @@ def _shortens(acronym: str, retriever: Retriever) -> bool:
     return any(len(c) == len(acronym) + 1 and c.startswith(acronym) for c in caps)
 
 
+def _known(token: str, retriever: Retriever) -> bool:
+    """The documents use the word, one the thesaurus gives for it, or a close spelling of it."""
+    return token in retriever.vocabulary or bool(retriever.lexicon.synonyms.get(token, set()) & retriever.vocabulary) \
+        or _near_spelling(token, retriever, 0.84)
+
+
 def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     """Disease/organ/intervention words of the question that the corpus never uses (nor a close spelling)."""
     out = []
@@ -182,7 +189,8 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     descriptors += proper
     reason = value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
         or time_point_check(question, ranking, retriever) or stage_check(question, ranking, retriever) \
-        or named_without_results(question, ranking, retriever)
+        or named_without_results(question, ranking, retriever) \
+        or breakdown_check(question, ranking, retriever, lambda t: _known(t, retriever))
     verdict = Verdict(False, reason) if reason else Verdict(True, "")
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words

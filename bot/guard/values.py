@@ -3,13 +3,18 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
 
 - `value_check`: the question asks for a kind of value (a dose, a percentage, a duration, a count) and no top-ranked
   sentence gives that kind of value about the question's subject, of the measure asked ("What dose of
-  pembrolizumab…?": the review gives DCF doses only); or the named study has such values but the one asked for is
-  given for another study ("What median time to salvage APR did Hagemans report?": the review gives it for Ko);
-- `comparison_check`: the question compares two groups no close passage names together ("between men and women");
+  pembrolizumab…?": the review gives DCF doses only; "How long did responses last?": a duration of response, not the
+  cohort's survival in months; "the median time to salvage APR": a time to something), for the grade asked ("grade 3
+  or worse adverse events") and the subgroup asked ("PD-L1-negative patients", "the control arm"); or the named
+  study has such values but the one asked for is given for another study;
+- `comparison_check`: the question compares two groups no close passage names together, with a value of the kind
+  and named measure asked for them ("between men and women"; "how many had persistent rather than recurrent
+  disease", where the passage gives survival for each);
 - `time_point_check`: the question asks for a value at a time point no close passage gives ("the 3-year survival"
   where the review gives 5-year rates);
 - `named_without_results`: the question asks how a drug did, and the review only names it ("Has nivolumab been
-  tried, and how well did it work?").
+  tried, and how well did it work?");
+- `breakdown_check`: a value broken down by a factor the documents never mention ("did it differ by age group?").
 """
 from __future__ import annotations
 
@@ -662,3 +667,28 @@ def named_without_results(question: str, ranking: Ranking, retriever: Retriever)
         if where and not any(_RESULT.search(sents[j].text) for j in near):
             return f"the review names {w} but reports no results for it"
     return None
+
+
+# "How did PFS differ by number of prior lines?", "Did the benefit vary by age group?": a value broken down by a factor.
+_BY_FACTOR = re.compile(r"\b(?:vary|varies|varied|differ|differs|differed|change[sd]?|stratified|broken down|"
+                        r"breakdown)\b[^?.;]{0,40}?\b(?:by|according to|across)\s+"
+                        r"((?:(?!(?:in|of|the|and|or|for|at|with|among|after|before|from|to|on)\b)[a-z][\w-]*\s*){1,4})")
+# Words that name no factor by themselves: "by disease *type*", "by PD-L1 *status*"
+_FACTOR_FRAME = set(tokens("type types group groups level levels status number category categories subgroup subgroups "
+                           "kind kinds class classes", keep_stopwords=True))
+
+
+def breakdown_check(question: str, ranking: Ranking, retriever: Retriever, known) -> str | None:
+    """A value broken down by a factor the documents never mention ("by age group", "by T stage") is not in them;
+    `known(word)` says whether the documents use the word or one that stands for it."""
+    m = _BY_FACTOR.search(fold(question))
+    if not m:
+        return None
+    words = [t for t in tokens(m.group(1)) if t not in STOPWORDS and t not in QUESTION_WORDS
+             and t not in _FACTOR_FRAME and t.isalpha()]
+    unknown = [t for t in words if not known(t)]
+    if words and unknown:
+        factor = re.sub(r"\s+", " ", m.group(1)).strip()
+        return f"the review gives no values by {factor}"
+    return None
+

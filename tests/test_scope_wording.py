@@ -210,3 +210,13 @@ def test_a_breakdown_by_a_factor_the_review_never_mentions_is_declined(widget_pi
     a = widget_pipeline.ask("Did the response rate differ by PD-L1 status in Jones et al.?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "22% in the PD-L1-positive group" in shown(a)
+
+
+def test_a_comparison_with_a_technical_term_the_review_never_uses_is_declined(widget_pipeline):
+    """'Extralevator' is in no document: nothing is compared with it. An everyday word ('stitched') may be one the
+    review words otherwise, and is still answered."""
+    a = widget_pipeline.ask("What 5-year overall survival did Lee report for extralevator versus standard surgery?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])
+    assert "extralevator" in a.reason
+    a = widget_pipeline.ask("What 5-year overall survival did Lee report for stitched versus standard surgery?")
+    assert a.mode == "answer", (a.mode, a.reason)

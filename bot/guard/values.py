@@ -440,7 +440,14 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         return None  # two studies ("Kitaguchi versus Rosen"): each reports its own figures, quoted side by side
     if any(STRUCTURE.match(c.word) or c.word in _PARTS for c in sides):
         return None  # two parts of the document ("the discussion versus Table 1"): each is quoted as it stands
-    if not all(any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1) for c in sides):
+    unused = [c for c in sides if not any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1)]
+    # A side that is a technical term the documents never use, nor its parts ("extralevator"), is not compared in
+    # them; an everyday word ("stitching") may be one they say otherwise.
+    strange = [c.word for c in unused if c.word.isalpha() and not _everyday_word(retriever, c.word)
+               and not any(c.word in name for name in query.named)]
+    if strange:
+        return f"the review never mentions '{strange[0]}', so compares nothing with it"
+    if unused:
         return None  # a side in words the review never uses ("stitching"): it may say it otherwise
     lexicon = retriever.lexicon
 

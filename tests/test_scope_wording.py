@@ -104,7 +104,8 @@ reported the outcomes of second-line treatment.
 2. Immunotherapy
 
 Jones et al. [1] published, in 2020, a phase 2 trial including 120 patients treated with nivolumab, enrolled \
-whether their tumours were PD-L1-positive or PD-L1-negative. An objective response was achieved in 15% of the patients (22% in the PD-L1-positive group). The median progression-free \
+whether their tumours were PD-L1-positive or PD-L1-negative. An objective response was achieved in 15% of the \
+patients (22% in the PD-L1-positive group). The median progression-free \
 survival was 6.1 months and the median overall survival was 14.2 months. Adverse events led to stopping treatment \
 in 6% of the patients.
 

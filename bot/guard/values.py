@@ -5,8 +5,8 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
   sentence gives that kind of value about the question's subject, of the measure asked ("What dose of
   pembrolizumab…?": the review gives DCF doses only; "How long did responses last?": a duration of response, not the
   cohort's survival in months; "the median time to salvage APR": a time to something), for the grade asked ("grade 3
-  or worse adverse events") and the subgroup asked ("PD-L1-negative patients", "the control arm"); or the named
-  study has such values but the one asked for is given for another study;
+  or worse adverse events") and the subgroup asked ("PD-L1-negative patients", "patients with a CPS below 5"); or
+  the named study has such values but the one asked for is given for another study;
 - `comparison_check`: the question compares two groups no close passage names together, with a value of the kind
   and named measure asked for them ("between men and women"; "how many had persistent rather than recurrent
   disease", where the passage gives survival for each);
@@ -202,7 +202,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         "DFS: NR" cell gives no disease-free survival because another cell gives a percentage)."""
         of_measure = kind == "count" or measure is None
         if graded and not _GRADE.search(h.sentence.text):
-            return False  # "grade 3 or worse adverse events": a value for all adverse events, or for none, does not answer
+            return False  # "grade 3 or worse adverse events": a value for all adverse events does not answer
         if kind == "duration" and time_to and not _TIME_TO.search(h.sentence.text):
             return False  # "the median time to salvage APR": the study's survival in months is not a time to anything
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
@@ -243,8 +243,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             counted in tokens(m.group(0)) for m in count_ev.finditer(h.sentence.text))
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
-    # A subgroup the value is asked for ("PD-L1-negative patients", "patients with a CPS below 5", "the control
-    # arm"): the sentence giving the value, or the table cell, names it; the whole cohort's value does not answer,
+    # A subgroup the value is asked for ("PD-L1-negative patients", "patients with a CPS below 5"): the sentence
+    # giving the value, or the table cell, names it; the whole cohort's value does not answer,
     # nor does a sentence after one that only says the study enrolled such patients.
     subgroup = _subgroup(question, query, retriever)
     if not missing and subgroup:
@@ -300,17 +300,18 @@ def _spelled_out(q: str, retriever: Retriever) -> str:
 
 
 # A subgroup of a study's patients: "PD-L1-negative patients", "patients with a PD-L1 CPS below 5", "patients who
-# received IORT", "among HIV-positive patients", "the control arm".
+# received IORT", "among HIV-positive patients". (Not "the control arm": the value's sentence names an arm by its
+# label, "43% for group B", after the sentence that says which group is the control.)
 _SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
     r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given)|"
     r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|"
     r"to|for|have|had|achieve|achieved|did|do|does|was|were)\b)[a-z0-9][\w-]*){0,3})"
-    r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b"
-    r"|\b((?:control|experimental|placebo)\s+(?:arm|group))\b")
+    r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b")
 
 
-_STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:of|in|on|with)\s+(?:[\w-]+\s+){0,2}$")
+_STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:of|in|on|with)\s+"
+                       r"(?:[\w-]+\s+){0,2}$")
 
 
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
@@ -489,8 +490,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
         span = _span(retriever, h, 1)
         if named and not any(valued(retriever.sentences[j].text) for j in span):
-            return False  # the measure is named with the value, or just before it ("The overall survival at 12 months …")
-        if evidence or named:  # the value's sentence names a side: not only the sentence before, that introduces the study
+            return False  # the measure is named with the value or just before it ("The overall survival at 12 months")
+        if evidence or named:  # the value's sentence names a side, not only the one before that introduces the study
             own = retriever.sentence_tokens[span[0]]
             if not any(lexicon.coverage(replace(query, concepts=[c]), own, retriever.sentence_prefixes[span[0]]) > 0
                        for c in sides):
@@ -633,13 +634,15 @@ _TIME_TO = re.compile(r"\btime (?:to|from|until|between)\b|\binterval\b|\bdelay\
 # The measure of a duration: "duration of (the) response", "response duration", "how long did responses … last",
 # "the median follow-up".
 _DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{2,})"
-                          r"|\b(?!(?:median|mean|average|overall|total|the|its|their)\b)([a-z][a-z-]{2,}) duration\b(?! of)"
-                          r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b[^?.;]{0,60}?"
+                          r"|\b(?!(?:median|mean|average|overall|total|the|its|their)\b)([a-z][a-z-]{2,})"
+                          r" duration\b(?! of)"
+                          r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b"
+                          r"[^?.;]{0,60}?"
                           r"\b(?:last|persist|endure)\w*"
                           r"|\bmedian (follow-up|follow up)\b")
 # A named measure, whole: "disease-free survival", "objective response rate"
-_NAMED = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|response)"
-                    r"\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
+_NAMED = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|"
+                    r"response)\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
 _RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
 _POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
 _COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
@@ -679,7 +682,8 @@ def named_without_results(question: str, ranking: Ranking, retriever: Retriever)
 # "How did PFS differ by number of prior lines?", "Did the benefit vary by age group?": a value broken down by a factor.
 _BY_FACTOR = re.compile(r"\b(?:vary|varies|varied|differ|differs|differed|change[sd]?|stratified|broken down|"
                         r"breakdown)\b[^?.;]{0,40}?\b(?:by|according to|across)\s+"
-                        r"((?:(?!(?:in|of|the|and|or|for|at|with|among|after|before|from|to|on)\b)[a-z][\w-]*\s*){1,4})")
+                        r"((?:(?!(?:in|of|the|and|or|for|at|with|among|after|before|from|to|on)\b)[a-z][\w-]*\s*)"
+                        r"{1,4})")
 # Words that name no factor by themselves: "by disease *type*", "by PD-L1 *status*"
 _FACTOR_FRAME = set(tokens("type types group groups level levels status number category categories subgroup subgroups "
                            "kind kinds class classes", keep_stopwords=True))

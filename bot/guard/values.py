@@ -284,6 +284,12 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
                                       measure_named)
         return None
     wanted = [(k, ev) for k, ev in wanted if k in missing]
+    if time_to and focus is not None and any(focus in name for name in query.named):
+        # "the median time to salvage APR" in Hagemans: say where the review does give it (Ko [11]), if it does
+        elsewhere = _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus,
+                                       measure_named)
+        if elsewhere:
+            return elsewhere
     kinds = " and ".join(kind for kind, _ in wanted)
     what = named_measure if named_measure and kinds == "outcome" else f"{measure} {kinds}" if measure else kinds
     shown = next((w for w in surface_terms(question) if focus and focus in tokens(w)), focus)  # "Fields", not "field"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -296,13 +297,20 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     return f"the review gives no {what} for {shown or 'this'}"
 
 
+_MEASURE_SHORT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _spelled_out(q: str, retriever: Retriever) -> str:
     """The folded question with each abbreviation of a named measure written as its long form, from the documents'
-    glossary ("dfs" → "disease-free survival"; not "apr": no measure)."""
-    for short, long in retriever.lexicon.glossary.items():
-        if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", q) and _NAMED.fullmatch(fold(long)):
-            q = re.sub(rf"(?<![\w-]){re.escape(short)}(?![\w-])", fold(long), q)
-    return q
+    glossary ("dfs" → "disease-free survival"; not "apr": no measure). The abbreviations are read once per index."""
+    found = _MEASURE_SHORT.get(retriever)
+    if found is None:
+        longs = {short: fold(long) for short, long in retriever.lexicon.glossary.items() if _NAMED.fullmatch(fold(long))}
+        pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(longs, key=len, reverse=True))) +
+                             r")(?![\w-])") if longs else None
+        found = _MEASURE_SHORT[retriever] = (pattern, longs)
+    pattern, longs = found
+    return pattern.sub(lambda m: longs[m.group(1)], q) if pattern else q
 
 
 # A subgroup of a study's patients: "PD-L1-negative patients", "patients with a PD-L1 CPS below 5", "patients who

@@ -106,7 +106,7 @@ def test_a_value_at_a_time_point_the_review_does_not_give_is_declined(pipeline):
     a = pipeline.ask("What was the 2-year disease-free survival after salvage APR in the Ko review?")
     assert a.mode == "abstained" and "2-year" in a.reason, (a.mode, a.reason)
     # a time point that describes a study ("the 30-year series") is not a time point of the value asked for
-    from bot.guard.values import _POINT_OF_VALUE
+    from bot.guard.shapes import _POINT_OF_VALUE
     assert not _POINT_OF_VALUE.search("What median follow-up did the 30-year single-institution series report?")
     assert _POINT_OF_VALUE.search("What was the 3-year disease-free survival?")
     a = pipeline.ask("What 3-year disease-free survival did Rosen et al. report?")

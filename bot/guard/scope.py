@@ -18,8 +18,8 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from bot.guard.values import (QUESTION_WORDS, breakdown_check, comparison_check, named_without_results, stage_check,
-                              time_point_check, value_check)
+from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
+from bot.guard.values import QUESTION_WORDS, named_without_results, value_check
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 

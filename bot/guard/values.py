@@ -7,14 +7,11 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
   cohort's survival in months; "the median time to salvage APR": a time to something), for the grade asked ("grade 3
   or worse adverse events") and the subgroup asked ("PD-L1-negative patients", "patients with a CPS below 5"); or
   the named study has such values but the one asked for is given for another study;
-- `comparison_check`: the question compares two groups no close passage names together, with a value of the kind
-  and named measure asked for them ("between men and women"; "how many had persistent rather than recurrent
-  disease", where the passage gives survival for each);
-- `time_point_check`: the question asks for a value at a time point no close passage gives ("the 3-year survival"
-  where the review gives 5-year rates);
 - `named_without_results`: the question asks how a drug did, and the review only names it ("Has nivolumab been
-  tried, and how well did it work?");
-- `breakdown_check`: a value broken down by a factor the documents never mention ("did it differ by age group?").
+  tried, and how well did it work?").
+
+Questions of other shapes (a comparison, a time point, a stage, a breakdown by a factor) are checked in
+bot/guard/shapes.py.
 """
 from __future__ import annotations
 
@@ -26,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from dataclasses import replace
 
-from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of
+from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
@@ -419,180 +416,10 @@ def _about_named(retriever: Retriever, query, h) -> bool:
     return not query.named or any(all(t in have for t in name) for name in query.named)
 
 
-_PARTS = {"table", "figure", "section", "text"}  # parts of a document a comparison may set side by side
-_MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
-# "A versus B", "between A and B": the two sides of a comparison the question asks for.
-_PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to)|rather than|as opposed to)\s+(?:the\s+)?"
-                   r"([a-z][\w-]*)"
-                   r"|\b(?:between|separately for)\s+(?:the\s+)?([a-z][\w-]*)\s+(?:[a-z][\w-]*\s+)?and\s+(?:the\s+)?"
-                   r"([a-z][\w-]*)")
-
-
-def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
-    """A question comparing the values of two groups ("survival for persistent versus recurrent disease", "between
-    men and women") is answered
-    only when a top passage names both sides (in one sentence or with the one before it), and when it names a
-    study, a passage about that study: a single overall figure does not compare them."""
-    m = _PAIR.search(fold(question))
-    if not m:
-        return None
-    if ranking.overview >= 0.5 and not any(ask.search(fold(question)) for _, ask, _ in VALUE_EVIDENCE):
-        return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value
-    query = ranking.query
-    a, b = (g for g in m.groups() if g)
-    sides = []
-    for side in (a, b):
-        words = [t for t in tokens(side) if t not in STOPWORDS and t not in QUESTION_WORDS]
-        concept = next((c for c in query.concepts if words and c.word == words[0]), None)
-        if concept is None:
-            return None
-        sides.append(concept)
-    if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
-        return None  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words
-    # a study name as typed, even where the name finder does not take it for one ("between Ko and Hallemeier")
-    named = {t for name in _with_typed_names(question, query, retriever).named for t in name}
-    if all(c.word in named for c in sides):
-        return None  # two studies ("Kitaguchi versus Rosen"): each reports its own figures, quoted side by side
-    if any(STRUCTURE.match(c.word) or c.word in _PARTS for c in sides):
-        return None  # two parts of the document ("the discussion versus Table 1"): each is quoted as it stands
-    unused = [c for c in sides if not any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1)]
-    # A side that is a technical term the documents never use, nor its parts ("extralevator"), is not compared in
-    # them; an everyday word ("stitching") may be one they say otherwise.
-    strange = [c.word for c in unused if c.word.isalpha() and not _everyday_word(retriever, c.word)
-               and not any(c.word in name for name in query.named)]
-    if strange:
-        return f"the review never mentions '{strange[0]}', so compares nothing with it"
-    if unused:
-        return None  # a side in words the review never uses ("stitching"): it may say it otherwise
-    lexicon = retriever.lexicon
-
-    # The kinds of value asked ("how many …", "what rate …"): the passage that names both sides must give one (a
-    # cohort's survival for persistent and recurrent disease does not say how many patients had either).
-    # (Not when the comparison describes a study: "how many patients were in the review of early versus late salvage
-    # APR" asks for the study's own size.)
-    q = fold(question)
-    describes = re.search(r"\b(?:stud(?:y|ies)|review|analysis|trial|series|paper|report|cohort|comparison)\s+"
-                          r"(?:of|on|comparing)\s+(?:the\s+)?$", q[:m.start()])
-    evidence = [] if describes else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
-    # … and of the named measure asked ("the 5-year DFS for persistent versus recurrent disease": overall survival
-    # for each does not answer)
-    named = next((re.sub(r"\s+", " ", n.group(0)) for n in _MEASURE.finditer(_spelled_out(q, retriever))
-                  if n.group(1)), None)
-    named = None if describes or named is None or named.split()[-1] in ("rate", "rates") else named
-    short = [a for a, long in lexicon.glossary.items() if named and fold(long) == named]
-
-    def valued(text: str, measure: bool = True) -> bool:
-        """The text gives a value of the kind asked; a table cell, of the named measure asked (a sentence may name
-        it before its value: "the overall survival at 12 months …. The survival rates were …")."""
-        low = fold(text)
-        if measure and named and named not in low and named.rstrip("s") not in low and not any(
-                re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short):
-            return False
-        return bool(re.search(r"\d", text)) if not evidence else any(ev.search(text) for ev in evidence)
-
-    def names_both(h) -> bool:
-        """The sentence, with the one before it, names both sides and gives a value of the kind asked; a table
-        row, in cells that give one (its column labels name "(Persistent)" and "(Recurrent)" even where both cells
-        read NR)."""
-        if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-            have = {t for label, value in table_cells(h.sentence.text)[1:] if valued(f"{label}: {value}")
-                    and re.search(r"\d", value) for t in tokens(label)}
-            return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides)
-        if (evidence or named) and not valued(h.sentence.text, measure=False):
-            return False
-        if named and not valued(h.sentence.text) and _NAMED.search(_spelled_out(fold(h.sentence.text), retriever)):
-            return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
-        span = _span(retriever, h, 1)
-        if named and not any(valued(retriever.sentences[j].text) for j in span):
-            return False  # the measure is named with the value or just before it ("The overall survival at 12 months")
-        if evidence or named:  # the value's sentence names a side, not only the one before that introduces the study
-            own = retriever.sentence_tokens[span[0]]
-            if not any(lexicon.coverage(replace(query, concepts=[c]), own, retriever.sentence_prefixes[span[0]]) > 0
-                       for c in sides):
-                return False
-        have = set().union(*(retriever.sentence_tokens[j] for j in span))
-        prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
-        return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)
-
-    if any(names_both(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
-        return None
-    return f"no passage of the review compares {a} and {b} for this"
-
-
 # A time point: "3-year", "12 months", "5 y"; in months.
 # Not an age ("62-year-old"), nor how long a treatment lasts ("completed the 2-year treatment").
 _TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|yrs?|y|months?|mo|weeks?|wk|days?|d)\b"
                          r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
-_A_VALUE = re.compile(r"\d\s?%|\d\.\d")
-# How long something lasted: "for up to 2 years", "for 6 months"
-_DURATION = re.compile(r"\bfor\s+(?:up to|at least|a median of|about|over)?\s*\d{1,3}[- ]?[a-z]+", re.I)
-# A time point that opens a window ("salvage within 6 months gives better survival") is not the value's time point
-_WINDOW = re.compile(r"\b(?:within|after|before|by|for|over|during|beyond|than)\s+$", re.I)
-_DAYS = {"y": 360, "m": 30, "w": 7, "d": 1}
-
-
-def _months(text: str) -> set[int]:
-    """The time points of a text, in days (a year as 12 months of 30 days, so "12 months" is "1 year")."""
-    return {int(n) * _DAYS[unit[0].lower()] for n, unit in _TIME_POINT.findall(text)}
-
-
-# A time point of a value, not of a study's description ("the 30-year single-institution series"): followed by
-# what is measured at it.
-_POINT_OF_VALUE = re.compile(r"\b\d{1,3}[- ]?(?:years?|yrs?|y|months?|mo|weeks?|days?)\s+(?:[a-z-]+\s+){0,2}?(?:survival|os|pfs|dfs|rfs|"
-                             r"rates?|response|recurrence|mortality|control|follow-up|outcomes?)\b", re.I)
-
-
-def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
-    """A question asking for a value at a time point ("the 3-year overall survival") is answered only when a close
-    passage (about the named study, if any) gives a value at that time point: a 5-year figure does not answer."""
-    asked = _months(" ".join(m.group(0) for m in _POINT_OF_VALUE.finditer(question)
-                             if not _WINDOW.search(question[:m.start()])))
-    if not asked:
-        return None
-    query = _with_typed_names(question, ranking.query, retriever)
-
-    def at_point(h) -> bool:
-        """The sentence names the time point asked, other than as how long something lasted ("treated for up to
-        2 years" gives no value at 2 years)."""
-        return bool(asked & _months(_DURATION.sub(" ", h.sentence.text)))
-
-    def about(h) -> bool:
-        """The sentence is about the named study: it names it, or it cites nothing itself and the sentence before
-        it in its paragraph names it ("The 5-year estimates … were 21%" after "Hallemeier et al. [30] published …").
-        A sentence that names the study only in passing after another study's figure ("Unlike the Kitaguchi et
-        al. study …") does not lend that figure to it."""
-        if _about_named(retriever, query, h):
-            return True
-        back = _span(retriever, h, 1)[1:]
-        return not h.sentence.refs and any(_about_named(retriever, query, _At(retriever.sentences[j]))
-                                           for j in back)
-
-    if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
-        return None
-    point = _TIME_POINT.search(next(m.group(0) for m in _POINT_OF_VALUE.finditer(question)
-                                    if not _WINDOW.search(question[:m.start()]))).group(0)
-    return f"the review gives no {point} value for this"
-
-
-# Codes of a stage or grade: the value for T3 disease does not answer a question about T1.
-_STAGE_CODES = [re.compile(r"\b(T[0-4])[a-c]?\b"), re.compile(r"\b(N[0-3])[a-c]?\b"), re.compile(r"\b(M[01])\b")]
-
-
-def stage_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
-    """A question about a stage ("inguinal involvement with T1 tumours") is answered only when a close sentence
-    giving a value names that stage; one that gives it for another stage of the same kind (T3) does not answer."""
-    for code in _STAGE_CODES:
-        asked = set(code.findall(question))
-        if not asked:
-            continue
-        valued = [h for h in ranking.hits[:TYPE_WINDOW] if _A_VALUE.search(h.sentence.text)]
-        codes = [set(code.findall(h.sentence.text)) for h in valued]
-        if any(c & asked for c in codes):
-            continue
-        others = sorted({x for c in codes for x in c} - asked)
-        if others:
-            return f"the review gives this for {', '.join(others)}, not for {', '.join(sorted(asked))}"
-    return None
 
 
 OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)
@@ -691,29 +518,3 @@ def named_without_results(question: str, ranking: Ranking, retriever: Retriever)
         if where and not any(_RESULT.search(sents[j].text) for j in near):
             return f"the review names {w} but reports no results for it"
     return None
-
-
-# "How did PFS differ by number of prior lines?", "Did the benefit vary by age group?": a value broken down by a factor.
-_BY_FACTOR = re.compile(r"\b(?:vary|varies|varied|differ|differs|differed|change[sd]?|stratified|broken down|"
-                        r"breakdown)\b[^?.;]{0,40}?\b(?:by|according to|across)\s+"
-                        r"((?:(?!(?:in|of|the|and|or|for|at|with|among|after|before|from|to|on)\b)[a-z][\w-]*\s*)"
-                        r"{1,4})")
-# Words that name no factor by themselves: "by disease *type*", "by PD-L1 *status*"
-_FACTOR_FRAME = set(tokens("type types group groups level levels status number category categories subgroup subgroups "
-                           "kind kinds class classes", keep_stopwords=True))
-
-
-def breakdown_check(question: str, ranking: Ranking, retriever: Retriever, known) -> str | None:
-    """A value broken down by a factor the documents never mention ("by age group", "by T stage") is not in them;
-    `known(word)` says whether the documents use the word or one that stands for it."""
-    m = _BY_FACTOR.search(fold(question))
-    if not m:
-        return None
-    words = [t for t in tokens(m.group(1)) if t not in STOPWORDS and t not in QUESTION_WORDS
-             and t not in _FACTOR_FRAME and t.isalpha()]
-    unknown = [t for t in words if not known(t)]
-    if words and unknown:
-        factor = re.sub(r"\s+", " ", m.group(1)).strip()
-        return f"the review gives no values by {factor}"
-    return None
-

@@ -168,6 +168,14 @@ def test_a_value_for_a_subgroup_the_review_does_not_report_is_declined(widget_pi
     assert "22%" in shown(a)
 
 
+def test_a_population_in_brackets_describes_the_study_and_is_not_a_subgroup(widget_pipeline):
+    """"The Jones trial (120 PD-L1-positive patients)" says which trial: the whole trial's value answers."""
+    a = widget_pipeline.ask("In the Jones 2020 trial (120 PD-L1-positive patients), what was the median overall "
+                            "survival?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "14.2 months" in shown(a)
+
+
 def test_a_comparison_is_answered_only_with_the_kind_and_measure_asked_for_both_sides(widget_pipeline):
     """Lee gives overall survival for persistent and for recurrent disease: not how many patients had either, and
     not a disease-free survival for each (only for all the patients)."""

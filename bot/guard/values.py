@@ -331,8 +331,9 @@ def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], st
     names = {t for name in query.named for t in name}
     q = fold(question)
     for m in _SUBGROUP.finditer(q):
-        if _STUDY_OF.search(q[:m.start()]):
-            continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients"), not a subgroup
+        if _STUDY_OF.search(q[:m.start()]) or q.rfind("(", 0, m.start()) > q.rfind(")", 0, m.start()):
+            continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients", "the Ott
+            # trial (25 PD-L1-positive patients)"), not a subgroup
         phrase = next(g for g in m.groups() if g)
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
                  and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject

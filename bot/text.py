@@ -163,6 +163,8 @@ def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
     out: list[str] = []
     for m in _TOKEN.finditer(folded):
         tok = m.group(0).strip(".'")
+        if tok.endswith("'s"):  # a possessive: "KEYNOTE-158's cohort" is about KEYNOTE-158
+            tok = tok[:-2]
         if not tok:
             continue
         parts = [p for p in _PARTS.split(tok) if p]

@@ -229,3 +229,13 @@ def test_a_comparison_with_a_technical_term_the_review_never_uses_is_declined(wi
     assert "extralevator" in a.reason
     a = widget_pipeline.ask("What 5-year overall survival did Lee report for stitched versus standard surgery?")
     assert a.mode == "answer", (a.mode, a.reason)
+
+
+def test_a_study_named_with_a_possessive_is_that_study(pipeline):
+    """"KEYNOTE-158's anal cohort" names KEYNOTE-158: its values answer (the "'s" made the name unknown)."""
+    from bot.text import tokens
+
+    assert "keynote-158" in tokens("KEYNOTE-158's cohort") and "s" not in tokens("KEYNOTE-158's cohort")
+    a = pipeline.ask("What median progression-free survival was reported in KEYNOTE-158's anal cancer cohort?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "KEYNOTE" in a.text or "Marabelle" in a.text, a.text

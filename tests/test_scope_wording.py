@@ -239,3 +239,10 @@ def test_a_study_named_with_a_possessive_is_that_study(pipeline):
     a = pipeline.ask("What median progression-free survival was reported in KEYNOTE-158's anal cancer cohort?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "KEYNOTE" in a.text or "Marabelle" in a.text, a.text
+
+
+def test_a_hyphen_in_an_abbreviation_the_review_uses_does_not_make_it_unknown(pipeline):
+    """The review writes "reRT"; a reader types "re-RT"."""
+    a = pipeline.ask("What 5-year overall survival did Damron et al. report after re-RT followed by surgery?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "89%" in a.text, a.text

@@ -92,6 +92,8 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         if "-" in w:
             parts = [x for x in parts if sum(ch.isupper() for ch in x) >= 2 or re.search(r"\d", x)] or parts
         toks = [t for x in parts for t in tokens(x) if t not in STOPWORDS]
+        if "-" in w and low.replace("-", "") in vocab:
+            continue  # "re-RT" is the corpus's "reRT"
         synonyms = retriever.lexicon.synonyms
         if toks and all(t in vocab or synonyms.get(t, set()) & vocab for t in toks):
             continue  # the corpus uses the word, or one that stands for it ("relapse" for "recurrence")

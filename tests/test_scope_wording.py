@@ -246,3 +246,11 @@ def test_a_hyphen_in_an_abbreviation_the_review_uses_does_not_make_it_unknown(pi
     a = pipeline.ask("What 5-year overall survival did Damron et al. report after re-RT followed by surgery?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "89%" in a.text, a.text
+
+
+def test_a_studys_size_answers_however_the_question_describes_the_study(pipeline):
+    """"32 patients" is Hallemeier's size; "IORT", which the question uses to describe the study, comes later in its
+    paragraph. That another study's paragraph says "IORT" next to a count does not make the count someone else's."""
+    a = pipeline.ask("How many patients did Hallemeier et al. include in their IORT series?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "32 patients" in a.text, a.text

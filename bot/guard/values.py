@@ -447,7 +447,10 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
     valued = [h for h in ranking.hits[:20] if any(gives(h, kind, ev) for kind, ev in wanted)]
     if any(about(h) and measure_named(h) for h in valued):
         return None  # the study's own value is of the measure asked ("response"), however else it is worded
-    own = max((expresses(h) for h in valued if about(h)), default=0.0)
+    # The named study's own value is read with its whole paragraph: what describes the study ("… surgery and IORT
+    # were performed") may come after the sentence that gives its size.
+    own = max((retriever.coverage_of(asked, _paragraph(retriever, retriever.position[h.sentence.id]))
+               for h in valued if about(h)), default=0.0)
     other = max(((expresses(h), h) for h in valued if not about(h)), default=(0.0, None), key=lambda t: t[0])
     if other[1] is None or other[0] < OTHER_MIN or other[0] - own < OTHER_GAP:
         return None

@@ -423,8 +423,8 @@ _TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|yrs?|y|months?|mo|weeks?|wk|d
                          r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
 
 
-OTHER_MIN = 0.8  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)
-OTHER_GAP = 0.1  # … and by how much more than the named study's best value sentence
+OTHER_MIN = 0.7  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)
+OTHER_GAP = 0.2  # … and by how much more than the named study's best value sentence
 
 
 def _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus, measure_named) -> str | None:

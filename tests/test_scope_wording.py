@@ -254,3 +254,12 @@ def test_a_studys_size_answers_however_the_question_describes_the_study(pipeline
     a = pipeline.ask("How many patients did Hallemeier et al. include in their IORT series?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "32 patients" in a.text, a.text
+
+
+def test_a_name_spelled_out_from_an_abbreviation_the_review_uses_is_known(pipeline):
+    """The review writes "the M-H random-effects model"; a reader writes the method's name in full."""
+    from bot.guard.scope import unknown_names
+
+    assert unknown_names("Which odds ratio did the Mantel-Haenszel model give for perineal complications?",
+                         pipeline.retriever) == []
+    assert unknown_names("Which odds ratio did the Kaplan-Meier model give?", pipeline.retriever) != []

@@ -94,6 +94,9 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         toks = [t for x in parts for t in tokens(x) if t not in STOPWORDS]
         if "-" in w and low.replace("-", "") in vocab:
             continue  # "re-RT" is the corpus's "reRT"
+        initials = "-".join(x[0] for x in w.split("-") if x).lower()
+        if "-" in w and w[:1].isupper() and len(initials) >= 3 and initials in vocab:
+            continue  # "Mantel-Haenszel" spelled out of the corpus's "M-H"
         synonyms = retriever.lexicon.synonyms
         if toks and all(t in vocab or synonyms.get(t, set()) & vocab for t in toks):
             continue  # the corpus uses the word, or one that stands for it ("relapse" for "recurrence")

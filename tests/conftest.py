@@ -62,3 +62,14 @@ def small_corpus(root: Path, docs: dict[str, str]) -> Path:
     for name, text in docs.items():
         (corpus / name).write_text(text, encoding="utf-8")
     return corpus
+
+
+def pipeline_over(root: Path, embedder, docs: dict[str, str]):
+    """A pipeline over a small corpus of the given documents, indexed under `root` with the real packaged model."""
+    from bot.index import store
+    from bot.pipeline import Pipeline
+
+    corpus = small_corpus(root, docs)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=root / "index")
+    store.build(settings, embedder=embedder)
+    return Pipeline.load(settings, embedder=embedder, build_missing=False)

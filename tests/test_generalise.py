@@ -7,20 +7,9 @@ import json
 
 import pytest
 
-from bot.index import store as index
-from bot.pipeline import Pipeline
-from bot.settings import Settings
-from tests.conftest import small_corpus
+from tests.conftest import pipeline_over
 
 pytestmark = pytest.mark.slow
-
-
-def pipeline_over(tmp_path, embedder, docs: dict[str, str]) -> Pipeline:
-    """A pipeline over a small corpus of the given documents, indexed with the real packaged model."""
-    corpus = small_corpus(tmp_path, docs)
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
-    index.build(settings, embedder=embedder)
-    return Pipeline.load(settings, embedder=embedder, build_missing=False)
 
 
 def sections_of(answer) -> set[str]:
@@ -79,11 +68,7 @@ References
 
 @pytest.fixture(scope="module")
 def overview_pipeline(tmp_path_factory, embedder):
-    root = tmp_path_factory.mktemp("overview")
-    corpus = small_corpus(root, {"hyper.txt": OVERVIEW_DOC})
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=root / "index")
-    index.build(settings, embedder=embedder)
-    return Pipeline.load(settings, embedder=embedder, build_missing=False)
+    return pipeline_over(tmp_path_factory.mktemp("overview"), embedder, {"hyper.txt": OVERVIEW_DOC})
 
 
 def test_an_overview_question_quotes_several_paragraphs_of_the_section(overview_pipeline):

@@ -131,25 +131,24 @@ References
 
 @pytest.fixture(scope="module")
 def widget_pipeline(tmp_path_factory, embedder):
-    from bot.index import store as index
-    from bot.pipeline import Pipeline
-    from bot.settings import Settings
-    from tests.conftest import small_corpus
+    from tests.conftest import pipeline_over
 
-    root = tmp_path_factory.mktemp("widget")
-    corpus = small_corpus(root, {"widget.txt": WIDGET_REVIEW})
-    settings = Settings.from_env(corpus_dir=corpus, index_dir=root / "index")
-    index.build(settings, embedder=embedder)
-    return Pipeline.load(settings, embedder=embedder, build_missing=False)
+    return pipeline_over(tmp_path_factory.mktemp("widget"), embedder, {"widget.txt": WIDGET_REVIEW})
+
+
+def assert_declined(pipeline, questions, because: str) -> None:
+    """Each question is declined as out of scope, and the reason says `because`."""
+    for question in questions:
+        a = pipeline.ask(question)
+        assert a.mode == "abstained", (question, a.mode, a.text[:200])
+        assert because in a.reason.lower(), (question, a.reason)
 
 
 def test_a_duration_of_another_measure_does_not_answer_how_long_responses_lasted(widget_pipeline):
     """The trial gives progression-free and overall survival in months, but no duration of response."""
-    for question in ("How long did responses to nivolumab last in the Jones trial?",
-                     "What was the median duration of response in Jones et al.?"):
-        a = widget_pipeline.ask(question)
-        assert a.mode == "abstained", (question, a.mode, a.text[:200])
-        assert "response duration" in a.reason
+    assert_declined(widget_pipeline, ["How long did responses to nivolumab last in the Jones trial?",
+                                      "What was the median duration of response in Jones et al.?"],
+                    "response duration")
     a = widget_pipeline.ask("What was the median progression-free survival in Jones et al.?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "6.1 months" in shown(a)
@@ -158,11 +157,9 @@ def test_a_duration_of_another_measure_does_not_answer_how_long_responses_lasted
 def test_a_value_for_a_subgroup_the_review_does_not_report_is_declined(widget_pipeline):
     """The trial enrolled PD-L1-negative patients but gives a response rate only for all and for PD-L1-positive, and
     a survival for all; a measure asked by its abbreviation ("OS") is asked all the same."""
-    for question in ("What response rate did PD-L1-negative patients have in Jones et al.?",
-                     "What OS did PD-L1-negative patients have in Jones et al.?"):
-        a = widget_pipeline.ask(question)
-        assert a.mode == "abstained", (question, a.mode, a.text[:200])
-        assert "pd-l1-negative" in a.reason.lower()
+    assert_declined(widget_pipeline, ["What response rate did PD-L1-negative patients have in Jones et al.?",
+                                      "What OS did PD-L1-negative patients have in Jones et al.?"],
+                    "pd-l1-negative")
     a = widget_pipeline.ask("What response rate did PD-L1-positive patients have in Jones et al.?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "22%" in shown(a)
@@ -179,11 +176,9 @@ def test_a_population_in_brackets_describes_the_study_and_is_not_a_subgroup(widg
 def test_a_comparison_is_answered_only_with_the_kind_and_measure_asked_for_both_sides(widget_pipeline):
     """Lee gives overall survival for persistent and for recurrent disease: not how many patients had either, and
     not a disease-free survival for each (only for all the patients)."""
-    for question in ("How many of Lee's 80 patients had persistent rather than recurrent disease?",
-                     "What was the 5-year DFS for persistent versus recurrent disease in Lee et al.?"):
-        a = widget_pipeline.ask(question)
-        assert a.mode == "abstained", (question, a.mode, a.text[:200])
-        assert "compares persistent and recurrent" in a.reason
+    assert_declined(widget_pipeline, ["How many of Lee's 80 patients had persistent rather than recurrent disease?",
+                                      "What was the 5-year DFS for persistent versus recurrent disease in Lee et al.?"],
+                    "compares persistent and recurrent")
     a = widget_pipeline.ask("What 5-year overall survival did Lee report for persistent versus recurrent disease?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "30% for persistent disease and 60% for recurrent disease" in shown(a)
@@ -191,11 +186,10 @@ def test_a_comparison_is_answered_only_with_the_kind_and_measure_asked_for_both_
 
 def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
     """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
-    for question in ("What proportion of patients had grade 3 or worse adverse events in the Jones trial?",
-                     "How often did grade 3 or worse adverse events occur with nivolumab in Jones et al.?"):
-        a = widget_pipeline.ask(question)
-        assert a.mode == "abstained", (question, a.mode, a.text[:200])
-        assert "jones" in a.reason.lower()
+    assert_declined(widget_pipeline,
+                    ["What proportion of patients had grade 3 or worse adverse events in the Jones trial?",
+                     "How often did grade 3 or worse adverse events occur with nivolumab in Jones et al.?"],
+                    "jones")
     a = widget_pipeline.ask("What proportion of patients had grade 3-4 adverse events in Park et al.?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "20 (40%)" in shown(a)

@@ -185,9 +185,19 @@ _ABBR_DEF = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9\-]{1,11})\)")
 
 
 def abbreviations(text: str) -> dict[str, str]:
-    """{'apr': 'abdominoperineal resection', ...} from 'long form (ABBR)' patterns; the long form is the shortest run of
-    preceding words that starts with the abbreviation's first character and contains its letters in order."""
+    """{'apr': 'abdominoperineal resection', ...} from 'long form (ABBR)' patterns: the first definition of each."""
     found: dict[str, str] = {}
+    for abbr, long in abbreviation_definitions(text):
+        found.setdefault(abbr, long)
+    return found
+
+
+def abbreviation_definitions(text: str) -> list[tuple[str, str]]:
+    """Every 'long form (ABBR)' of the text, in order, as (abbr in lower case, long form): a text may define one
+    abbreviation twice, in other words ('re-radiotherapy (reRT)', 'reirradiation (reRT)'). The long form is the
+    shortest run of preceding words that starts with the abbreviation's first character and contains its letters in
+    order."""
+    found: list[tuple[str, str]] = []
     for m in _ABBR_DEF.finditer(text):
         abbr = m.group(1)
         letters = re.sub(r"[^a-z0-9]", "", abbr.lower())
@@ -201,7 +211,7 @@ def abbreviations(text: str) -> dict[str, str]:
                 continue
             it = iter(flat)
             if all(ch in it for ch in letters) and len(flat) > len(letters):
-                found.setdefault(abbr.lower(), " ".join(cand))
+                found.append((abbr.lower(), " ".join(cand)))
                 break
     return found
 

@@ -42,6 +42,15 @@ def test_a_personal_request_about_another_disease_gets_the_referral_without_the_
     assert "multidisciplinary team" in a.text and "colorectal" in a.text
 
 
+def test_a_clinicians_specialty_is_not_the_disease_asked_about(pipeline):
+    """"Breast surgeon here" says who asks: the request is about anal cancer, so it gets the chart, not the
+    referral for a disease the review does not cover."""
+    a = pipeline.ask("Breast surgeon here, asking for a neighbour: her anal cancer came back after chemoradiation. "
+                     "Should she have an APR?")
+    assert a.mode == "deferred", (a.mode, a.reason)
+    assert a.flowchart is not None
+
+
 def test_a_question_that_only_looks_like_a_request_is_answered(pipeline):
     a = pipeline.ask("Not asking about myself: what does the review say about the 5-year survival after salvage APR?")
     assert a.mode == "answer", (a.mode, a.reason)

@@ -34,6 +34,11 @@ TOPIC_WORDS = re.compile(
     r"\w+oma|\w+itis|\w+ectomy|\w+ostomy|\w+otomy|\w+plasty|"
     r"\w+therapy|\w+therapies)\b")
 
+# A clinician's or a team's specialty after a topic word: "colorectal surgeon", "lung oncologists", "breast unit"
+_ROLE = re.compile(r"\s+(?:surgeons?|surgical team|oncologists?|physicians?|doctors?|nurses?|radiologists?|"
+                   r"pathologists?|specialists?|consultants?|registrars?|residents?|fellows?|teams?|units?|"
+                   r"departments?|clinics?|services?|wards?|mdts?|multidisciplinary)\b")
+
 MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
@@ -97,6 +102,8 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         initials = "-".join(x[0] for x in w.split("-") if x).lower()
         if "-" in w and w[:1].isupper() and len(initials) >= 3 and initials in vocab:
             continue  # "Mantel-Haenszel" spelled out of the corpus's "M-H"
+        if _shortens_numbered(low, retriever):
+            continue  # "KN-158" for the corpus's "KEYNOTE-158"
         synonyms = retriever.lexicon.synonyms
         if toks and all(t in vocab or synonyms.get(t, set()) & vocab for t in toks):
             continue  # the corpus uses the word, or one that stands for it ("relapse" for "recurrence")
@@ -129,6 +136,32 @@ def _shortens(acronym: str, retriever: Retriever) -> bool:
     return any(len(c) == len(acronym) + 1 and c.startswith(acronym) for c in caps)
 
 
+_NUMBERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _shortens_numbered(word: str, retriever: Retriever) -> bool:
+    """A numbered name written short: the letters of "KN-158" (or "kn158") are, in order and from the first, letters
+    of a name the documents number the same ("KEYNOTE-158"). The documents' numbered names are read once per index."""
+    m = re.fullmatch(r"([a-z]{2,})-?(\d+)", word)
+    if not m:
+        return False
+    numbered = _NUMBERED.get(retriever)
+    if numbered is None:
+        numbered = _NUMBERED[retriever] = {}
+        for t in retriever.vocabulary:
+            n = re.fullmatch(r"([a-z]{3,})-(\d+)", t)
+            if n:
+                numbered.setdefault(n.group(2), set()).add(n.group(1))
+    letters, number = m.groups()
+
+    def in_order(name: str) -> bool:
+        rest = iter(name)
+        return all(ch in rest for ch in letters)
+
+    return any(name[0] == letters[0] and len(name) > len(letters) and in_order(name)
+               for name in numbered.get(number, ()))
+
+
 def _known(token: str, retriever: Retriever) -> bool:
     """The documents use the word, one the thesaurus gives for it, or a close spelling of it."""
     return token in retriever.vocabulary or bool(retriever.lexicon.synonyms.get(token, set()) & retriever.vocabulary) \
@@ -138,7 +171,10 @@ def _known(token: str, retriever: Retriever) -> bool:
 def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     """Disease/organ/intervention words of the question that the corpus never uses (nor a close spelling)."""
     out = []
-    for m in TOPIC_WORDS.finditer(fold(question)):
+    folded = fold(question)
+    for m in TOPIC_WORDS.finditer(folded):
+        if _ROLE.match(folded, m.end()):
+            continue  # "a colorectal surgeon", "the breast team": who is asking or treating, not the disease
         toks = [t for t in tokens(m.group(0)) if t not in STOPWORDS]
         synonyms = retriever.lexicon.synonyms
         known = all(t in retriever.vocabulary or synonyms.get(t, set()) & retriever.vocabulary

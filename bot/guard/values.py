@@ -40,7 +40,8 @@ single first second ii iii phase group groups arm arms now currently nowadays to
 around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen
 summarise summarize summary overview outline explain
 multicentre multicenter multicentric monocentric centre center institution institutional arm randomised randomized
-prospective retrospective cohort registry database""",
+prospective retrospective cohort registry database series paper papers publication publications article
+compared compare compares comparing comparison versus vs against""",
                        keep_stopwords=True))
 
 
@@ -49,12 +50,21 @@ def surface_terms(question: str) -> list[str]:
     return re.findall(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*", question)
 
 
+def _compound_parts(text: str, retriever: Retriever) -> set[str]:
+    """The parts of the text's hyphenated words that the corpus writes as one word ("chemo-radiotherapy":
+    "chemoradiotherapy"; "PDL1-negative": "PD-L1-negative"): not words of their own ("chemo", "pdl1")."""
+    idf = retriever.lexicon.idf
+    return {t for w in surface_terms(text) if "-" in w and fold(w).replace("-", "") in idf
+            for part in w.split("-") for t in tokens(part)}
+
+
 def focus_terms(question: str, retriever: Retriever) -> list[str]:
     """The question's subject words: known to the corpus, not question words, not the corpus's own subject ("anal",
     "SCC": every passage is about it), rarest first."""
     lexicon = retriever.lexicon
     idf = lexicon.idf
-    toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf
+    parts = _compound_parts(question, retriever)
+    toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf and t not in parts
             and t not in lexicon.subject and t not in lexicon.subject_abbreviations]
     return sorted(toks, key=lambda t: -idf[t])
 
@@ -111,9 +121,24 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
                 break
             if j < i and cites and sents[j].refs and not cites & set(sents[j].refs):
                 break  # an earlier sentence reports another study: what it names is not this sentence's subject
-            if says(j, word):
+            if says(j, word) or abbreviated(word) & retriever.sentence_tokens[j]:
                 return True
         return False
+
+    def abbreviated(word: str) -> set[str]:
+        """The abbreviations of the word: of a one-word long form that is the word or stands for it ("reRT" of
+        "reirradiation"), or of a longer one that holds the word and that the question spells out whole
+        ("intraoperative radiotherapy": "IORT"; not "VRAM" for "transverse rectus abdominis", which lacks
+        "vertical …")."""
+        if word not in short:
+            same = {word} | retriever.lexicon.synonyms.get(word, set())
+            short[word] = {a for a, long in retriever.lexicon.glossary.items() if a.isalpha() and (
+                long.lower() in same or long.lower().replace("-", "") in same if len(long.split()) == 1
+                else word in (words := set(tokens(long))) and words <= asked_tokens)}
+        return short[word]
+
+    short: dict[str, set[str]] = {}
+    asked_tokens = set(tokens(question))
 
     # The subject: the study the question names; else a drug or a name it uses (the review may name a drug
     # without any result for it: then no top passage is about it, and the value is missing); else its rarest
@@ -228,17 +253,22 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
 
     # What a count counts: the noun after "how many" ("how many centers were involved" → "center").
     # ("how many patients had a local recurrence" counts recurrences: a count of patients is not of the measure)
+    # (A count of the patients themselves, "how many patients were in the Rosen cohort", is the study's size: its
+    # "Sample Size (Number of Patients): 96" answers, whatever other words describe the cohort.)
     counted = next((t for m in _COUNTED.finditer(q) for t in tokens(m.group(1)) if t not in STOPWORDS), None)
-    counted = None if counted in _POPULATION else counted
     count_ev = next((ev for kind, ev in wanted if kind == "count"), None)
 
     def measure_named(h) -> bool:
         """The sentence names the measure the question asks about ("the response rate" → "response"), or gives a
-        count of the very thing asked to be counted ("across 38 centers")."""
+        count of the very thing asked to be counted ("across 38 centers"; the patients: the study's size)."""
         if measure is not None and says(retriever.position[h.sentence.id], measure, full=True):
             return True
-        return counted is not None and count_ev is not None and any(
-            counted in tokens(m.group(0)) for m in count_ev.finditer(h.sentence.text))
+        if counted is None or count_ev is None:
+            return False
+        if counted in _POPULATION and (not _SIZE_ASKED.search(q) or _EVENT.search(q)):
+            return False  # "how many patients had a local recurrence" counts recurrences, not the cohort
+        things = _POPULATION | _SIZE if counted in _POPULATION else {counted}
+        return any(things & set(tokens(m.group(0))) for m in count_ev.finditer(h.sentence.text))
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     # A subgroup the value is asked for ("PD-L1-negative patients", "patients with a CPS below 5"): the sentence
@@ -251,8 +281,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         # a word, a word the thesaurus gives for it, or the abbreviation of a long form it belongs to ("rectus
         # abdominis flap": "VRAM")
         synonyms = retriever.lexicon.synonyms
-        forms = {w: {w} | synonyms.get(w, set()) | {a for a, long in glossary.items() if w in tokens(long)}
-                 for w in words}
+        # (hyphenated or not: "re-irradiation" is the "reirradiation" that a document abbreviates "reRT")
+        same = {w: {w, w.replace("-", "")} | synonyms.get(w, set()) | synonyms.get(w.replace("-", ""), set())
+                for w in words}
+        forms = {w: same[w] | {a for a, long in glossary.items() if same[w] & set(tokens(long))} for w in words}
 
         def for_subgroup(h, ev) -> bool:
             if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
@@ -317,7 +349,9 @@ _SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
     r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given)|"
     r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|"
-    r"to|for|have|had|achieve|achieved|did|do|does|was|were)\b)[a-z0-9][\w-]*){0,3})"
+    r"to|for|have|had|has|achieve|achieved|did|do|does|was|were|is|are|undergo|underwent|undergoing|receive|"
+    r"received|get|got|reach|reached|survive|survived|live|lived|experience|experienced|develop|developed|respond|"
+    r"responded|show|showed|need|needed|go|went|remain|remained|than|versus|vs|compared)\b)[a-z0-9][\w-]*){0,3})"
     r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b")
 
 
@@ -335,7 +369,9 @@ def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], st
             continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients", "the Ott
             # trial (25 PD-L1-positive patients)"), not a subgroup
         phrase = next(g for g in m.groups() if g)
+        parts = _compound_parts(phrase, retriever)
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
+                 and t not in parts
                  and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
                  and t not in _POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
         # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
@@ -445,13 +481,16 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
         return retriever.coverage_of(asked, _span(retriever, h, CONTEXT_SENTENCES))
 
     valued = [h for h in ranking.hits[:20] if any(gives(h, kind, ev) for kind, ev in wanted)]
+    # a study the question names as well ("compare between Ko and Hallemeier") is not another study
+    typed = _with_typed_names(question, query, retriever)
     if any(about(h) and measure_named(h) for h in valued):
         return None  # the study's own value is of the measure asked ("response"), however else it is worded
     # The named study's own value is read with its whole paragraph: what describes the study ("… surgery and IORT
     # were performed") may come after the sentence that gives its size.
     own = max((retriever.coverage_of(asked, _paragraph(retriever, retriever.position[h.sentence.id]))
                for h in valued if about(h)), default=0.0)
-    other = max(((expresses(h), h) for h in valued if not about(h)), default=(0.0, None), key=lambda t: t[0])
+    other = max(((expresses(h), h) for h in valued if not about(h) and not _about_named(retriever, typed, h)),
+                default=(0.0, None), key=lambda t: t[0])
     if other[1] is None or other[0] < OTHER_MIN or other[0] - own < OTHER_GAP:
         return None
     refs = other[1].sentence.refs + other[1].sentence.context_refs
@@ -490,6 +529,16 @@ _NAMED = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-
                     r"response)\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
 _RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
 _POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
+_SIZE = set(tokens("n"))  # "n = 96" counts the patients too
+# A question about a study's size: "how many patients were in / did it include", "the number of patients enrolled"
+_SIZE_ASKED = re.compile(r"\b(?:how many|number of) (?:patients|people|participants|subjects|cases)\b"
+                         r"(?: (?:were|was|are|did|does|do|had|has|have)(?: the| it| they| this| that)?)?"
+                         r"(?: [\w-]+){0,4}? (?:in|included?|enrol\w*|enroll\w*|stud\w*|analy[sz]\w*|recruit\w*|"
+                         r"treated|involved|participat\w*)\b|\b(?:sample|cohort|study) size\b")
+# … unless they are counted for an event: "how many patients in Rosen et al. developed a local recurrence"
+_EVENT = re.compile(r"\bhow many (?:patients|people|participants|subjects|cases)\b.*\b(?:developed|had|experienced|"
+                    r"died|relapsed|recurred|progressed|achieved|responded|required|needed|suffered|showed|reached|"
+                    r"survived|remained|were alive|were free)\b")
 _COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 _DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")

@@ -69,7 +69,10 @@ VALUE_EVIDENCE = [
     # for early versus late salvage?"): a passage that gives only overall survival does not answer it.
     # "What was the one-year overall survival …", "what survival …" ask for a value; "which parts of the world has the
     # prevalence …" asks for places: what/which must lead to the measure through its modifiers.
-    ("outcome", re.compile(r"\b(?:what|which)\s+(?:(?:is|was|were|are|the|a|an|overall|median|mean|reported|\d[\w-]*|"
+    # ("What is known about survival with X?" asks for an overview, not for a value.)
+    ("outcome", re.compile(r"\b(?:what|which)\s+"
+                           r"(?!(?:is|was|are|were)\s+(?:known|said|written|reported)\s+(?:about|on|of)\b)"
+                           r"(?:(?:is|was|were|are|the|a|an|overall|median|mean|reported|\d[\w-]*|"
                            r"[a-z]+-[a-z-]+)\s+){0,4}(?:[\w-]+\s+){0,2}?(?:survival|mortality|incidence|prevalence)\b"
                            r"|\bhow (?:high|low|good|bad|long)\b[^?.,;]{0,50}?\b(?:survival|mortality|incidence|"
                            r"prevalence)\b|\b[a-z]+-free\s+survival\b"),
@@ -164,7 +167,7 @@ class Lexicon:
     """Built once per index: the glossary (built-in + the corpus's own definitions), synonym groups, IDF."""
 
     def __init__(self, glossary: dict[str, str], idf: dict[str, float], max_idf: float,
-                 subject: set[str] | frozenset[str] = frozenset()):
+                 subject: set[str] | frozenset[str] = frozenset(), same_words: list[set[str]] = ()):
         self.subject = frozenset(subject)  # the words of every document's title: what the whole corpus is about
         # … and the abbreviations that spell it ("ASCC")
         self.subject_abbreviations = frozenset(
@@ -178,11 +181,16 @@ class Lexicon:
             group = {t for w in line.split() for t in tokens(w)}
             for t in group:
                 self.synonyms.setdefault(t, set()).update(group - {t})
+        for group in same_words:  # words a document uses for one another (taken as they are, not split)
+            for t in group:
+                self.synonyms.setdefault(t, set()).update(group - {t})
         # (word-bounded pattern, abbreviation, long form, long form in lower case); the pattern is tried only when
         # the abbreviation is in the text at all (a substring test is much cheaper than a regex search)
         self._abbr_res = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), a, long, long.lower())
                           for a, long in glossary.items()]
         self._abbr_tokens = {a: (tokens(a), tuple(tokens(long))) for a, long in glossary.items()}
+        # a hyphenated abbreviation typed without its hyphen, alone or inside a compound ("docetaxel-cisplatin-5FU")
+        self._flat_abbr = {a.replace("-", ""): a for a in glossary if "-" in a and a.replace("-", "") not in glossary}
         self._synonym_alts = {t: [(s,) for s in sorted(group)] for t, group in self.synonyms.items()}
         self.demonyms = {d: place for d, place in DEMONYMS.items()}
         self._demonym_re = re.compile(r"\b(" + "|".join(map(re.escape, sorted(DEMONYMS, key=len, reverse=True))) + r")\b")
@@ -221,7 +229,11 @@ class Lexicon:
         for demonym, place in self.places(question):
             for t in tokens(demonym):
                 abbr_alts.setdefault(t, []).append(tuple(tokens(place)))
-        for t in dict.fromkeys(tokens(question)):
+        words = tokens(question)
+        for t in words:
+            if t in self._flat_abbr and t not in abbr_alts:
+                abbr_alts[t] = [self._abbr_tokens[self._flat_abbr[t]][1]]
+        for t in dict.fromkeys(words):
             alts = [(t,)] + self._synonym_alts.get(t, []) + abbr_alts.get(t, [])
             known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]
             weight = self.idf.get(t) or (max(known) if known else self.max_idf)

@@ -22,7 +22,7 @@ from bot.retrieve.coverage import TokenIndex
 from bot.retrieve.features import FeatureBuilder
 from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, prefixes_of
 from bot.settings import Settings
-from bot.text import abbreviations, fold, table_cells, tokens
+from bot.text import abbreviation_definitions, fold, table_cells, tokens
 from bot.types import Reference, Sentence
 
 
@@ -174,14 +174,20 @@ class Retriever:
         n = max(len(self.sentence_tokens), 1)
         idf = {t: math.log(1 + n / c) for t, c in df.items()}
         glossary = dict(GLOSSARY)
+        long_forms: dict[str, set[str]] = {}
         for doc in index.documents.values():
-            for abbr, long in abbreviations(doc.text).items():
+            for abbr, long in abbreviation_definitions(doc.text):
                 glossary.setdefault(abbr, long)
+                long_forms.setdefault(abbr, set()).add(long.lower())
+        # An abbreviation defined twice in other words ("re-radiotherapy (reRT)", "reirradiation (reRT)"): its one-word
+        # long forms stand for each other, hyphenated or not.
+        same = [{f for long in longs for f in (long, long.replace("-", ""))} for longs in long_forms.values()
+                if len(longs) > 1 and all(len(long.split()) == 1 for long in longs)]
         # (a title read from a paragraph, when a document has none of its own, is no subject: one sentence at most)
         titles = [set(tokens(d.title)) for d in index.documents.values()
                   if d.title and len(d.title) <= 250 and not re.search(r"[.!?]\s+[A-Z]", d.title)]
         subject = set.intersection(*titles) if titles else set()
-        self.lexicon = Lexicon(glossary, idf, math.log(1 + n), subject=subject)
+        self.lexicon = Lexicon(glossary, idf, math.log(1 + n), subject=subject, same_words=same)
         chunk_of: dict[str, list[int]] = {}
         for ci, c in enumerate(index.chunks):
             for sid in c.sentence_ids:

@@ -184,6 +184,18 @@ def test_a_comparison_is_answered_only_with_the_kind_and_measure_asked_for_both_
     assert "30% for persistent disease and 60% for recurrent disease" in shown(a)
 
 
+def test_a_comparative_is_answered_only_where_a_passage_compares_both_sides(widget_pipeline):
+    """"Is A better than B", "do patients live longer after A than after B": the review gives nivolumab and gizmo chemotherapy in separate
+    paragraphs and compares them nowhere; it does compare persistent with recurrent disease."""
+    assert_declined(widget_pipeline, ["Is nivolumab better than gizmo chemotherapy for overall survival?",
+                                      "Do patients live longer after nivolumab than after gizmo chemotherapy?"],
+                    "compares nivolumab and gizmo")
+    a = widget_pipeline.ask("Was 5-year overall survival better for recurrent than for persistent disease in Lee et "
+                            "al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "60% for recurrent disease" in shown(a)
+
+
 def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
     """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
     assert_declined(widget_pipeline,
@@ -257,3 +269,126 @@ def test_a_name_spelled_out_from_an_abbreviation_the_review_uses_is_known(pipeli
     assert unknown_names("Which odds ratio did the Mantel-Haenszel model give for perineal complications?",
                          pipeline.retriever) == []
     assert unknown_names("Which odds ratio did the Kaplan-Meier model give?", pipeline.retriever) != []
+
+
+# ------------------------------------------------------------------ session 9: fresh wording that was declined
+@pytest.mark.parametrize("question, quoted", [
+    # a study noun ("paper", "series") describes the study: it is not the subject the value must be about
+    ("In the paper on 47 consecutive salvage APRs, what was the median overall survival?", "47 months"),
+    # a comparison word that opens the question ("Compared") is not a name the review lacks
+    ("Compared with standard DCF, how many patients on the modified regimen had disease progression?", "18 (60%)"),
+    # the parts of a compound the review writes as one word ("chemoradiotherapy") are not subjects of their own
+    ("What rate of complete tumour regression does chemo-radiotherapy give?", "80–90%"),
+    # two studies the question names: the one's value is not "given for another study" than the other
+    ("How did 5-year disease-free survival compare between the Ko review and the Hallemeier series?", "17%"),
+    # "what is known about survival with X" asks for an overview of X, not for one value
+    ("What is known about survival with pembrolizumab in anal cancer?", "pembrolizumab"),
+])
+def test_words_that_describe_the_question_are_not_its_subject(pipeline, question, quoted):
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert quoted in shown(a), shown(a)[:400]
+
+
+@pytest.mark.parametrize("question", [
+    "How many patients did the Rosen salvage APR cohort include?",
+    "How many patients were in Rosen's 2024 salvage APR series?",
+])
+def test_how_many_patients_were_in_a_study_is_answered_by_its_size(pipeline, question):
+    """The words that describe the cohort ("salvage APR") are the study's, not the thing counted: another study's
+    "437 salvage APRs" does not take the question away from Rosen's "Number of Patients: 96"."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "96" in shown(a)
+
+
+def test_spelling_variants_of_the_reviews_own_terms_are_its_terms(pipeline):
+    """"re-irradiation" is the review's "reirradiation (reRT)", which it also calls "re-radiotherapy (reRT)"; "5FU"
+    inside "docetaxel-cisplatin-5FU" is the review's "5-FU", spelled "fluorouracil" where the values are; "PDL1-negative"
+    is its "PD-L1-negative"."""
+    for question, quoted in [
+        ("In Damron et al., what 5-year overall survival did patients who had re-irradiation before surgery reach?",
+         "89%"),
+        ("What was the median progression-free survival with docetaxel-cisplatin-5FU in the Kim et al. 2018 trial?",
+         "11.0 months"),
+        ("What median overall survival did PDL1-negative patients have on pembrolizumab in KEYNOTE-158?",
+         "PD-L1-negative"),
+    ]:
+        a = pipeline.ask(question)
+        assert a.mode == "answer", (question, a.mode, a.reason)
+        assert quoted in shown(a), (question, shown(a)[:400])
+
+
+def test_an_abbreviation_defined_twice_joins_its_long_forms():
+    """A document may define one abbreviation in two wordings: both are kept, and the one-word ones stand for each
+    other."""
+    from bot.retrieve.lexicon import Lexicon
+    from bot.text import abbreviation_definitions, abbreviations
+
+    text = ("Some centres add external beam re-radiotherapy (reRT) to surgery. Others use reirradiation (reRT) "
+            "alone. Overall survival (OS) was reported.")
+    assert abbreviation_definitions(text) == [("rert", "re-radiotherapy"), ("rert", "reirradiation"),
+                                              ("os", "Overall survival")]
+    assert abbreviations(text) == {"rert": "re-radiotherapy", "os": "Overall survival"}
+    lexicon = Lexicon({}, {}, 1.0, same_words=[{"re-radiotherapy", "reradiotherapy", "reirradiation"}])
+    assert "reirradiation" in lexicon.synonyms["reradiotherapy"]
+
+
+def test_a_numbered_name_written_short_is_the_reviews_name(pipeline):
+    """"KN-158" is KEYNOTE-158 (K, N in order, the same number); "KZ-158" is nothing the review names."""
+    from bot.guard.scope import unknown_names
+
+    assert unknown_names("KN-158 median PFS in PD-L1 positive tumours?", pipeline.retriever) == []
+    assert unknown_names("KZ-158 median PFS?", pipeline.retriever) == ["KZ-158"]
+
+
+ELECTRON_REVIEW = """Electron Therapy for Gadget Disease: A Review
+
+1. Background
+
+Intraoperative electron therapy (IOET) gives one dose of radiation to the tumour bed during surgery. It is used when \
+gadget disease recurs after widget therapy.
+
+2. Results
+
+Brown et al. [1] treated 40 patients with salvage resection and IOET in 2018. The 5-year disease-free survival was \
+35%, and the 5-year overall survival was 52%.
+
+References
+
+1. Brown, A.; Grey, B. Salvage resection and electron therapy. *J. Widg.* **2018**, *2*, 11–20.
+"""
+
+
+LIST_REVIEW = """Closure Techniques for Gadget Disease: A Review
+
+1. Flaps
+
+Several flaps, such as the alpha (AF), beta (BF) or gamma (GF) flaps, have been used [1]. AF flaps lowered the rate \
+of wound complications to 20% in one series [1].
+
+References
+
+1. Brown, A.; Grey, B. Flaps after widget surgery. *J. Widg.* **2018**, *2*, 11–20.
+"""
+
+
+def test_two_things_named_only_in_a_list_are_not_compared(tmp_path, embedder):
+    """"AF, BF or GF flaps have been used [1]" names BF and GF together but compares nothing (the reference number is
+    no value); the next sentence compares AF with nothing of the question."""
+    from tests.conftest import pipeline_over
+
+    flaps = pipeline_over(tmp_path, embedder, {"flaps.txt": LIST_REVIEW})
+    assert_declined(flaps, ["Do BF flaps cause fewer hernias than GF flaps?"], "compares bf and gf")
+
+
+def test_a_long_form_is_named_by_its_abbreviation_before_the_value(tmp_path, embedder):
+    """The study's sentence says "IOET", the value comes in the next sentence, and the question spells the method
+    out: the value is about it."""
+    from tests.conftest import pipeline_over
+
+    electron = pipeline_over(tmp_path, embedder, {"electron.txt": ELECTRON_REVIEW})
+    a = electron.ask("What 5-year disease-free survival was reported after salvage resection with intraoperative "
+                     "electron therapy?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "35%" in shown(a)

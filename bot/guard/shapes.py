@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from bot.guard.values import (_MEASURE, _NAMED, QUESTION_WORDS, TYPE_WINDOW, _TIME_POINT, _about_named, _At,
-                              _everyday_word, _span, _spelled_out, _with_typed_names)
+                              _everyday_word, _paragraph, _span, _spelled_out, _with_typed_names)
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -31,18 +31,72 @@ _PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to)|rath
                    r"([a-z][\w-]*)")
 
 
+# "How does A compare with B", "A fares better than B"; "how do A and B compare"; "A … fewer hernias than B"
+_COMPARE_WITH = re.compile(r"\b([a-z][\w-]*)\s+(?:compares?|fares?|stacks? up)\s+(?:with|to|against)\s+(?:the\s+)?"
+                           r"([a-z][\w-]*)")
+_AND_COMPARE = re.compile(r"\b([a-z][\w-]*)\s+and\s+(?:the\s+)?([a-z][\w-]*)(?:\s+[a-z][\w-]*){0,3}?\s+compare\b")
+# ("more than 50 patients", "less than ideal": a quantity or a manner, not two things compared)
+_THAN = re.compile(r"\b(?:(?:better|worse|fewer|greater|higher|lower|longer|shorter|superior|inferior|safer)\b"
+                   r"([^?.;]{0,60}?)|(?:more|less)\s+(?!than\b)([^?.;]{1,60}?))\bthan\s+((?:[a-z][\w-]*\s*){1,4})")
+_LEADS_TO_A_SIDE = re.compile(r"\s*(?:\w+\s+)?(?:after|with|for|in|among|using|following|from|on)\b")
+_REF_NUMBERS = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
+# A passage that compares: a value, or words that set one thing against another
+_COMPARES = re.compile(r"\d|\b(?:better|worse|higher|lower|fewer|greater|significant\w*|differ\w*|"
+                       r"compared|comparing|versus|vs|than|similar\w*|unlike|whereas)\b", re.I)
+_WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
+_THAN_FILLER = {"after", "with", "in", "for", "the", "a", "an", "using", "by", "among", "those", "patients", "that",
+                "of", "on", "from", "when", "following"}
+
+
+def _sides(q: str, query, retriever: Retriever):
+    """The two sides a (folded) question compares, as typed, the match that names them and whether it asks which
+    side fares better (not "A versus B"); None when it compares nothing. "… better after A than after B", "A gives better control than B": B is the word after "than" that
+    names something (the rarer of the first two), A the same of the words between the comparative and "than" when
+    they lead to a side ("after A"), else of the few words before the comparative. A measure ("survival"), the
+    corpus's own subject and a study's name are no side."""
+    for pattern in (_PAIR, _COMPARE_WITH, _AND_COMPARE):
+        m = pattern.search(q)
+        if m:
+            a, b = (g for g in m.groups() if g)
+            return a, b, m, pattern is not _PAIR
+    m = _THAN.search(q)
+    if not m or _WHY.search(q):
+        return None  # "why might A be better than B?" asks for the review's reasons, not for a comparison it reports
+    lexicon = retriever.lexicon
+    skip = {t for n in _MEASURE.finditer(q) for t in tokens(n.group(0))} | set(lexicon.subject) \
+        | set(lexicon.subject_abbreviations) | {t for name in query.named for t in name}
+
+    def naming(words: list[str]) -> list[str]:
+        return [w for w in words if w not in STOPWORDS and w not in QUESTION_WORDS and w not in _THAN_FILLER
+                and not w[:1].isdigit()
+                and w not in skip and any(c.word == w for c in query.concepts)]
+
+    def rarest(words: list[str]) -> str:
+        return max(words, key=lambda w: lexicon.idf.get(w, lexicon.max_idf))
+
+    middle = m.group(1) if m.group(1) is not None else m.group(2)
+    after = naming(tokens(m.group(3)))[:2]
+    lead = _LEADS_TO_A_SIDE.match(middle)
+    between = naming(tokens(middle[lead.end():])) if lead else []
+    before = between or naming(tokens(" ".join(q[:m.start()].split()[-4:])))
+    if not after or not before:
+        return None
+    return rarest(before), rarest(after), m, True
+
+
 def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A question comparing the values of two groups ("survival for persistent versus recurrent disease", "between
     men and women") is answered
     only when a top passage names both sides (in one sentence or with the one before it), and when it names a
     study, a passage about that study: a single overall figure does not compare them."""
-    m = _PAIR.search(fold(question))
-    if not m:
-        return None
-    if ranking.overview >= 0.5 and not any(ask.search(fold(question)) for _, ask, _ in VALUE_EVIDENCE):
-        return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value
+    q = fold(question)
     query = ranking.query
-    a, b = (g for g in m.groups() if g)
+    pair = _sides(q, query, retriever)
+    if pair is None:
+        return None
+    if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE):
+        return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value
+    a, b, m, asks_which = pair  # asks_which: "is A better than B", "how does A compare with B" (not "A versus B")
     sides = []
     for side in (a, b):
         words = [t for t in tokens(side) if t not in STOPWORDS and t not in QUESTION_WORDS]
@@ -73,7 +127,6 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     # cohort's survival for persistent and recurrent disease does not say how many patients had either).
     # (Not when the comparison describes a study: "how many patients were in the review of early versus late salvage
     # APR" asks for the study's own size.)
-    q = fold(question)
     describes = re.search(r"\b(?:stud(?:y|ies)|review|analysis|trial|series|paper|report|cohort|comparison)\s+"
                           r"(?:of|on|comparing)\s+(?:the\s+)?$", q[:m.start()])
     evidence = [] if describes else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
@@ -91,7 +144,9 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         if measure and named and named not in low and named.rstrip("s") not in low and not any(
                 re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short):
             return False
-        return bool(re.search(r"\d", text)) if not evidence else any(ev.search(text) for ev in evidence)
+        if not evidence:  # any number, but not a reference number ("[21]")
+            return bool(re.search(r"\d", _REF_NUMBERS.sub(" ", text)))
+        return any(ev.search(text) for ev in evidence)
 
     def names_both(h) -> bool:
         """The sentence, with the one before it, names both sides and gives a value of the kind asked; a table
@@ -113,6 +168,16 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             if not any(lexicon.coverage(replace(query, concepts=[c]), own, retriever.sentence_prefixes[span[0]]) > 0
                        for c in sides):
                 return False
+        elif asks_which:  # no value asked ("is A better than B?"): the sentence compares, and names a side itself;
+            # both named in a list ("VRAM, TRAM or DIEP flaps [21]") before a sentence on VRAM alone compares nothing
+            own = retriever.sentence_tokens[span[0]]
+            if not _COMPARES.search(_REF_NUMBERS.sub(" ", h.sentence.text)) or not any(
+                    lexicon.coverage(replace(query, concepts=[c]), own, retriever.sentence_prefixes[span[0]]) > 0
+                    for c in sides):
+                return False
+            # the other side may be the study's own treatment, named earlier in its paragraph ("… IORT", then
+            # "morbidity … not higher than in the patients undergoing salvage APRs without radiotherapy")
+            span = [j for j in _paragraph(retriever, span[0]) if j <= span[0]]
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
         return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)

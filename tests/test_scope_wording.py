@@ -196,6 +196,17 @@ def test_a_comparative_is_answered_only_where_a_passage_compares_both_sides(widg
     assert "60% for recurrent disease" in shown(a)
 
 
+def test_the_sides_of_a_comparison_are_found_however_the_groups_are_written(widget_pipeline):
+    """"the persistent-disease group … compared with the recurrent-disease group": the sides are "persistent" and
+    "recurrent" (not the verb before "compared"); Lee gives a disease-free survival only for all the patients."""
+    assert_declined(widget_pipeline, ["What 5-year disease-free survival did Lee's persistent-disease group have "
+                                      "compared with the recurrent-disease group?"], "compares persistent")
+    a = widget_pipeline.ask("What 5-year overall survival did Lee's persistent-disease group have compared with the "
+                            "recurrent-disease group?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "30% for persistent disease" in shown(a)
+
+
 def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
     """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
     assert_declined(widget_pipeline,

@@ -50,29 +50,39 @@ _THAN_FILLER = {"after", "with", "in", "for", "the", "a", "an", "using", "by", "
 
 def _sides(q: str, query, retriever: Retriever):
     """The two sides a (folded) question compares, as typed, the match that names them and whether it asks which
-    side fares better (not "A versus B"); None when it compares nothing. "… better after A than after B", "A gives better control than B": B is the word after "than" that
-    names something (the rarer of the first two), A the same of the words between the comparative and "than" when
-    they lead to a side ("after A"), else of the few words before the comparative. A measure ("survival"), the
-    corpus's own subject and a study's name are no side."""
+    side fares better (not "A versus B"); None when it compares nothing. "… better after A than after B", "A gives
+    better control than B": B is the word after "than" that names something (the rarer of the first two), A the same
+    of the words between the comparative and "than" when they lead to a side ("after A"), else of the few words
+    before the comparative; "… group have compared with B": A is the same of the few words before "have". A measure
+    ("survival") and the corpus's own subject are no side."""
+    lexicon = retriever.lexicon
+    skip = {t for n in _MEASURE.finditer(q) for t in tokens(n.group(0))} | set(lexicon.subject) \
+        | set(lexicon.subject_abbreviations)
+
+    def naming(words: list[str]) -> list[str]:
+        """The words that may name a side: of the question's concepts, not a question word, a measure, a number or
+        the corpus's subject; of a hyphenated word the corpus never uses, its parts ("residual-disease")."""
+        drop = {f for w in words if "-" in w and w not in retriever.vocabulary for f in (w, w.replace("-", ""))}
+        return [w for w in words if w not in drop and w not in STOPWORDS and w not in QUESTION_WORDS
+                and w not in _THAN_FILLER and not w[:1].isdigit() and w not in skip
+                and any(c.word == w for c in query.concepts)]
+
+    def rarest(words: list[str]) -> str:
+        """The rarest word, a technical one first ("VRAM" before "reduce")."""
+        technical = [w for w in words if not _everyday_word(retriever, w)]
+        return max(technical or words, key=lambda w: lexicon.idf.get(w, lexicon.max_idf))
+
     for pattern in (_PAIR, _COMPARE_WITH, _AND_COMPARE):
         m = pattern.search(q)
         if m:
             a, b = (g for g in m.groups() if g)
+            if pattern is _PAIR and not tokens(a):  # "… group have compared with": the side is further back
+                near = naming(tokens(" ".join(q[:m.start()].split()[-4:]) + " " + a))
+                a = rarest(near) if near else a
             return a, b, m, pattern is not _PAIR
     m = _THAN.search(q)
     if not m or _WHY.search(q):
         return None  # "why might A be better than B?" asks for the review's reasons, not for a comparison it reports
-    lexicon = retriever.lexicon
-    skip = {t for n in _MEASURE.finditer(q) for t in tokens(n.group(0))} | set(lexicon.subject) \
-        | set(lexicon.subject_abbreviations) | {t for name in query.named for t in name}
-
-    def naming(words: list[str]) -> list[str]:
-        return [w for w in words if w not in STOPWORDS and w not in QUESTION_WORDS and w not in _THAN_FILLER
-                and not w[:1].isdigit()
-                and w not in skip and any(c.word == w for c in query.concepts)]
-
-    def rarest(words: list[str]) -> str:
-        return max(words, key=lambda w: lexicon.idf.get(w, lexicon.max_idf))
 
     middle = m.group(1) if m.group(1) is not None else m.group(2)
     after = naming(tokens(m.group(3)))[:2]
@@ -100,6 +110,10 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     sides = []
     for side in (a, b):
         words = [t for t in tokens(side) if t not in STOPWORDS and t not in QUESTION_WORDS]
+        if words and "-" in words[0] and words[0] not in retriever.vocabulary:  # "residual-disease": "residual"
+            parts = [x for x in words[0].split("-") if x in retriever.vocabulary and x not in STOPWORDS
+                     and any(c.word == x for c in query.concepts)]
+            words = [max(parts, key=lambda w: retriever.lexicon.idf.get(w, 0.0))] if parts else words
         concept = next((c for c in query.concepts if words and c.word == words[0]), None)
         if concept is None:
             return None

@@ -4,6 +4,7 @@ needs to be answered with a note (bot/guard/scope.py DESCRIBED_COVERAGE).
 
     .venv/bin/python eval/tune_scope.py
     .venv/bin/python eval/tune_scope.py --described
+    .venv/bin/python eval/tune_scope.py --window      # TYPE_WINDOW: how many top sentences the value checks read
 
 Cases: the public cases, eval/dev_questions.jsonl and eval/sets/*.working.jsonl (never the locked halves). For each
 pair of values every question is asked again; the objective counts the out-of-scope questions declined, minus
@@ -66,6 +67,8 @@ def main() -> int:
     todo = cases()
     if "--described" in sys.argv[1:]:
         return tune_described(pipeline, todo)
+    if "--window" in sys.argv[1:]:
+        return tune_window(pipeline, todo)
 
     def run() -> tuple[int, int]:
         return declined_and_refused(pipeline, todo)
@@ -100,6 +103,35 @@ def tune_described(pipeline, todo) -> int:
               f"answerable refused {refused} of {len(extra)}")
     best = max(rows, key=lambda r: (r[0], r[1]))
     print(f"best: DESCRIBED_COVERAGE = {best[1]} ({len(todo)} cases, {len(extra)} answerable questions)")
+    return 0
+
+
+WINDOWS = [4, 5, 6, 8, 10, 12]
+
+
+def tune_window(pipeline, todo) -> int:
+    """TYPE_WINDOW (bot/guard/values.py, read by bot/guard/shapes.py too): out-of-scope questions declined, minus
+    FALSE_COST for each fact question of the working halves and each answerable training question refused. Ties
+    keep the smaller window (fewer sentences read).
+
+    Session 9 (661b402): 4 → 304 declined / 9 refused / 66 answerable refused; 5 → 305 / 6 / 57; 6 → 305 / 5 / 52;
+    8 → 304 / 5 / 47; 10 → 303 / 5 / 47; 12 → 302 / 5 / 49. The objective prefers 8, but 8 is not adopted: the
+    seventh and eighth sentences let through a look-alike tests/test_scope_wording.py keeps declined ("What rate of
+    infection follows primary closure?" read as answered by "HPV infection, accounting for 80–85% of cases"), and
+    capturing "what rate of X" as the measure, which would mend it, refused 11 more fact questions."""
+    import bot.guard.shapes as shapes
+
+    extra = answerable()
+    rows = []
+    for window in WINDOWS:
+        values.TYPE_WINDOW = shapes.TYPE_WINDOW = window
+        declined, wrong = declined_and_refused(pipeline, todo)
+        refused = sum(pipeline.ask(q).mode != "answer" for q in extra)
+        rows.append((declined - FALSE_COST * (wrong + refused), -window, declined, wrong, refused))
+        print(f"TYPE_WINDOW {window}: out of scope declined {declined}, facts refused {wrong}, "
+              f"answerable refused {refused} of {len(extra)}")
+    best = max(rows)
+    print(f"best: TYPE_WINDOW = {-best[1]} ({len(todo)} cases, {len(extra)} answerable questions)")
     return 0
 
 

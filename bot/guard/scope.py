@@ -19,7 +19,8 @@ import weakref
 from dataclasses import dataclass
 
 from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
-from bot.guard.values import QUESTION_WORDS, named_without_results, value_check
+from bot.guard.values import named_without_results, value_check
+from bot.guard.wording import QUESTION_WORDS
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.guard.values import (_MEASURE, _NAMED, QUESTION_WORDS, TYPE_WINDOW, _TIME_POINT, _about_named, _At,
-                              _everyday_word, _paragraph, _span, _spelled_out, _with_typed_names)
+from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _everyday_word, _paragraph, _span, _spelled_out,
+                              _with_typed_names)
+from bot.guard.wording import MEASURE, NAMED_MEASURE, QUESTION_WORDS, TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -56,7 +57,7 @@ def _sides(q: str, query, retriever: Retriever):
     before the comparative; "… group have compared with B": A is the same of the few words before "have". A measure
     ("survival") and the corpus's own subject are no side."""
     lexicon = retriever.lexicon
-    skip = {t for n in _MEASURE.finditer(q) for t in tokens(n.group(0))} | set(lexicon.subject) \
+    skip = {t for n in MEASURE.finditer(q) for t in tokens(n.group(0))} | set(lexicon.subject) \
         | set(lexicon.subject_abbreviations)
 
     def naming(words: list[str]) -> list[str]:
@@ -146,7 +147,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     evidence = [] if describes else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
     # … and of the named measure asked ("the 5-year DFS for persistent versus recurrent disease": overall survival
     # for each does not answer)
-    named = next((re.sub(r"\s+", " ", n.group(0)) for n in _MEASURE.finditer(_spelled_out(q, retriever))
+    named = next((re.sub(r"\s+", " ", n.group(0)) for n in MEASURE.finditer(_spelled_out(q, retriever))
                   if n.group(1)), None)
     named = None if describes or named is None or named.split()[-1] in ("rate", "rates") else named
     short = [a for a, long in lexicon.glossary.items() if named and fold(long) == named]
@@ -172,7 +173,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides)
         if (evidence or named) and not valued(h.sentence.text, measure=False):
             return False
-        if named and not valued(h.sentence.text) and _NAMED.search(_spelled_out(fold(h.sentence.text), retriever)):
+        if named and not valued(h.sentence.text) and NAMED_MEASURE.search(_spelled_out(fold(h.sentence.text), retriever)):
             return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
         span = _span(retriever, h, 1)
         if named and not any(valued(retriever.sentences[j].text) for j in span):
@@ -210,7 +211,7 @@ _DAYS = {"y": 360, "m": 30, "w": 7, "d": 1}
 
 def _months(text: str) -> set[int]:
     """The time points of a text, in days (a year as 12 months of 30 days, so "12 months" is "1 year")."""
-    return {int(n) * _DAYS[unit[0].lower()] for n, unit in _TIME_POINT.findall(text)}
+    return {int(n) * _DAYS[unit[0].lower()] for n, unit in TIME_POINT.findall(text)}
 
 
 # A time point of a value, not of a study's description ("the 30-year single-institution series"): followed by
@@ -246,7 +247,7 @@ def time_point_check(question: str, ranking: Ranking, retriever: Retriever) -> s
 
     if any(at_point(h) and about(h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
-    point = _TIME_POINT.search(next(m.group(0) for m in _POINT_OF_VALUE.finditer(question)
+    point = TIME_POINT.search(next(m.group(0) for m in _POINT_OF_VALUE.finditer(question)
                                     if not _WINDOW.search(question[:m.start()]))).group(0)
     return f"the review gives no {point} value for this"
 

@@ -11,7 +11,7 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
   tried, and how well did it work?").
 
 Questions of other shapes (a comparison, a time point, a stage, a breakdown by a factor) are checked in
-bot/guard/shapes.py.
+bot/guard/shapes.py; the patterns of a question's wording that both read are in bot/guard/wording.py.
 """
 from __future__ import annotations
 
@@ -23,32 +23,15 @@ from pathlib import Path
 import numpy as np
 from dataclasses import replace
 
+from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME, DURATION_OF, EVENT_COUNTED, GRADE,
+                               HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, RESULT,
+                               SIZE_ASKED, SIZE_WORDS, STUDY_OF, SUBGROUP, TIME_POINT, TIME_TO, surface_terms)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
 CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's subject (a study, a drug …) may be named
 TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of value
-
-# Words that ask *about* a value rather than name a subject: never the question's focus.
-QUESTION_WORDS = set(tokens("""what which how many much long likely common often percentage proportion share fraction
-rate rates dose doses dosage given use used report reported find found show showed study studies trial trials
-patient patients result results outcome outcomes value number median mean year years month months time per
-effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
-is are was were say says mention mentions describe discuss discussed give gives one two three four five six
-single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
-around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen
-summarise summarize summary overview outline explain
-multicentre multicenter multicentric monocentric centre center institution institutional arm randomised randomized
-prospective retrospective cohort registry database series paper papers publication publications article
-compared compare compares comparing comparison versus vs against""",
-                       keep_stopwords=True))
-
-
-def surface_terms(question: str) -> list[str]:
-    """Words of the question as typed, with their case (to spot names and acronyms)."""
-    return re.findall(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*", question)
-
 
 def _compound_parts(text: str, retriever: Retriever) -> set[str]:
     """The parts of the text's hyphenated words that the corpus writes as one word ("chemo-radiotherapy":
@@ -69,15 +52,10 @@ def focus_terms(question: str, retriever: Retriever) -> list[str]:
     return sorted(toks, key=lambda t: -idf[t])
 
 
-# "How often …", "how frequent …" of a study's result ask for a share as much as "what percentage" does. (Not of the
-# disease in general, nor "what % …" of it: the review may say it in other words, "high rates of tumour regression".)
-_HOW_OFTEN = re.compile(r"\bhow (?:often|frequent(?:ly)?)\b")
-
-
 def _wanted(q: str, of_a_study: bool = False) -> list:
     """The kinds of value the (folded) question asks for, with the evidence of each."""
     wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
-    if of_a_study and _HOW_OFTEN.search(q) and not any(kind == "percentage" for kind, _ in wanted):
+    if of_a_study and HOW_OFTEN.search(q) and not any(kind == "percentage" for kind, _ in wanted):
         wanted += [(kind, evidence) for kind, _, evidence in VALUE_EVIDENCE if kind == "percentage"]
     return wanted
 
@@ -147,32 +125,32 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # (A glossary abbreviation, "CRT", "SCC", is the field's common vocabulary, not a drug or a name; a word only the
     # reference list uses, "Lancet", describes where a study appeared.)
     glossary, body = retriever.lexicon.glossary, retriever.lexicon.idf
-    strong = [t for w in surface_terms(question)[1:] if _DRUG_OR_NAME.search(w) and fold(w) not in glossary
+    strong = [t for w in surface_terms(question)[1:] if DRUG_OR_NAME.search(w) and fold(w) not in glossary
               for t in tokens(w)
               if t not in QUESTION_WORDS and t not in STOPWORDS and t in body and any(c.word == t for c in query.concepts)]
     absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
     # rate of something else (wound complications after VRAM closure) does not answer.
     # "the rate of perineal hernia": the last word of the phrase after "rate of" is the measure (its head noun)
-    measures = [t for m in _MEASURE.finditer(q)
+    measures = [t for m in MEASURE.finditer(q)
                 for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
                 if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
     # What a duration is of: "the duration of response", "how long did responses last", "the median follow-up". A
     # time given for another measure (the cohort's progression-free survival in months) does not answer.
     if measure is None and any(kind == "duration" for kind, _ in wanted):
-        measure = next((t for m in _DURATION_OF.finditer(q) for t in tokens(next(g for g in m.groups() if g))
+        measure = next((t for m in DURATION_OF.finditer(q) for t in tokens(next(g for g in m.groups() if g))
                         if t not in QUESTION_WORDS and t not in STOPWORDS and any(c.word == t for c in query.concepts)),
                        None)
     # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
     # also qualifies other measures ("Disease-Free Survival (Overall)").
-    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in _MEASURE.finditer(q) if m.group(1)), None)
+    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in MEASURE.finditer(q) if m.group(1)), None)
 
     # The measure and its time point are what is asked, not what it is about: "the 3-year disease-specific survival
     # after pelvic exenteration" is about the exenteration. (Of a measure read as "the X rate" or "the rate of X …",
     # only its head noun: the phrase may run on into the subject, "the rate of wound problems with primary closure".)
-    asked_words = {t for m in _MEASURE.finditer(q) if m.group(1) or m.group(2) or m.group(3) for t in tokens(m.group(0))}
-    asked_words |= {t for m in _TIME_POINT.finditer(q) for t in tokens(m.group(0))} | ({measure} if measure else set())
+    asked_words = {t for m in MEASURE.finditer(q) if m.group(1) or m.group(2) or m.group(3) for t in tokens(m.group(0))}
+    asked_words |= {t for m in TIME_POINT.finditer(q) for t in tokens(m.group(0))} | ({measure} if measure else set())
     candidates = [t for name in query.named for t in name[:1]] or \
         [t for t in focus_terms(question, retriever) if t not in asked_words][:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
@@ -182,7 +160,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # study or a drug, declined answerable questions: eval/answerable.py, 66 → 63 of 1,869, no look-alike fewer.)
     # (A graded value, "46 (70%) experienced at least one grade 3–4 adverse event", may come far into the paragraph
     # that introduced its study: it is the study's when no sentence between reports another study.)
-    graded = _GRADE.search(question)
+    graded = GRADE.search(question)
     back = CONTEXT_SENTENCES if not graded else 1000
 
     # An everyday word as the subject ("techniques", "fail", "severe") is often one the review words otherwise in the
@@ -194,7 +172,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # value, in its sentence or before it ("cryotherapy" in "local control with cryotherapy for locally recurrent
     # disease"; "rectus" in "a transverse rectus abdominis flap", where a paragraph lists the flaps after its rate).
     # (Not the thing a rate is of, "the rate of infection": the value must be of it, not near it.)
-    rate_of = {t for m in _RATE_OF.finditer(q) for t in tokens(m.group(1))}
+    rate_of = {t for m in RATE_OF.finditer(q) for t in tokens(m.group(1))}
     loose = focus is not None and not absent and not any(focus in name for name in query.named) \
         and focus.isalpha() and _everyday_word(retriever, focus) and focus not in rate_of
     technical = [t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)] \
@@ -217,16 +195,16 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
 
     # Each kind of value asked for ("what was the rate …, and how many …") must be given by some top sentence
     # about the subject; a rate must also be of the measure asked about.
-    time_to = _TIME_TO.search(q)
+    time_to = TIME_TO.search(q)
 
     def gives(h, kind: str, ev) -> bool:
         """The sentence gives that kind of value, of the measure asked. A table record must give it in one cell
         ("Local Recurrence: 45%" is not a duration because another cell reads "Follow-Up (Months): 46", and a
         "DFS: NR" cell gives no disease-free survival because another cell gives a percentage)."""
         of_measure = kind == "count" or measure is None
-        if graded and not _GRADE.search(h.sentence.text):
+        if graded and not GRADE.search(h.sentence.text):
             return False  # "grade 3 or worse adverse events": a value for all adverse events does not answer
-        if kind == "duration" and time_to and not _TIME_TO.search(h.sentence.text):
+        if kind == "duration" and time_to and not TIME_TO.search(h.sentence.text):
             return False  # "the median time to salvage APR": the study's survival in months is not a time to anything
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
@@ -255,7 +233,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # ("how many patients had a local recurrence" counts recurrences: a count of patients is not of the measure)
     # (A count of the patients themselves, "how many patients were in the Rosen cohort", is the study's size: its
     # "Sample Size (Number of Patients): 96" answers, whatever other words describe the cohort.)
-    counted = next((t for m in _COUNTED.finditer(q) for t in tokens(m.group(1)) if t not in STOPWORDS), None)
+    counted = next((t for m in COUNTED.finditer(q) for t in tokens(m.group(1)) if t not in STOPWORDS), None)
     count_ev = next((ev for kind, ev in wanted if kind == "count"), None)
 
     def measure_named(h) -> bool:
@@ -265,9 +243,9 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             return True
         if counted is None or count_ev is None:
             return False
-        if counted in _POPULATION and (not _SIZE_ASKED.search(q) or _EVENT.search(q)):
+        if counted in POPULATION and (not SIZE_ASKED.search(q) or EVENT_COUNTED.search(q)):
             return False  # "how many patients had a local recurrence" counts recurrences, not the cohort
-        things = _POPULATION | _SIZE if counted in _POPULATION else {counted}
+        things = POPULATION | SIZE_WORDS if counted in POPULATION else {counted}
         return any(things & set(tokens(m.group(0))) for m in count_ev.finditer(h.sentence.text))
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
@@ -334,7 +312,7 @@ def _spelled_out(q: str, retriever: Retriever) -> str:
     glossary ("dfs" → "disease-free survival"; not "apr": no measure). The abbreviations are read once per index."""
     found = _MEASURE_SHORT.get(retriever)
     if found is None:
-        longs = {short: fold(long) for short, long in retriever.lexicon.glossary.items() if _NAMED.fullmatch(fold(long))}
+        longs = {short: fold(long) for short, long in retriever.lexicon.glossary.items() if NAMED_MEASURE.fullmatch(fold(long))}
         pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(longs, key=len, reverse=True))) +
                              r")(?![\w-])") if longs else None
         found = _MEASURE_SHORT[retriever] = (pattern, longs)
@@ -342,30 +320,13 @@ def _spelled_out(q: str, retriever: Retriever) -> str:
     return pattern.sub(lambda m: longs[m.group(1)], q) if pattern else q
 
 
-# A subgroup of a study's patients: "PD-L1-negative patients", "patients with a PD-L1 CPS below 5", "patients who
-# received IORT", "among HIV-positive patients". (Not "the control arm": the value's sentence names an arm by its
-# label, "43% for group B", after the sentence that says which group is the control.)
-_SUBGROUP = re.compile(
-    r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
-    r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given)|"
-    r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|"
-    r"to|for|have|had|has|achieve|achieved|did|do|does|was|were|is|are|undergo|underwent|undergoing|receive|"
-    r"received|get|got|reach|reached|survive|survived|live|lived|experience|experienced|develop|developed|respond|"
-    r"responded|show|showed|need|needed|go|went|remain|remained|than|versus|vs|compared)\b)[a-z0-9][\w-]*){0,3})"
-    r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b")
-
-
-_STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:of|in|on|with)\s+"
-                       r"(?:[\w-]+\s+){0,2}$")
-
-
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
     """The words naming a subgroup the question asks a value for (not the study's own name, not question words),
     with the phrase as typed; None when there is none."""
     names = {t for name in query.named for t in name}
     q = fold(question)
-    for m in _SUBGROUP.finditer(q):
-        if _STUDY_OF.search(q[:m.start()]) or q.rfind("(", 0, m.start()) > q.rfind(")", 0, m.start()):
+    for m in SUBGROUP.finditer(q):
+        if STUDY_OF.search(q[:m.start()]) or q.rfind("(", 0, m.start()) > q.rfind(")", 0, m.start()):
             continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients", "the Ott
             # trial (25 PD-L1-positive patients)"), not a subgroup
         phrase = next(g for g in m.groups() if g)
@@ -373,7 +334,7 @@ def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], st
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
                  and t not in parts
                  and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
-                 and t not in _POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
+                 and t not in POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
         # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
         technical = [t for t in words if not _everyday_word(retriever, t)]
         if words:
@@ -453,12 +414,6 @@ def _about_named(retriever: Retriever, query, h) -> bool:
     return not query.named or any(all(t in have for t in name) for name in query.named)
 
 
-# A time point: "3-year", "12 months", "5 y"; in months.
-# Not an age ("62-year-old"), nor how long a treatment lasts ("completed the 2-year treatment").
-_TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|yrs?|y|months?|mo|weeks?|wk|days?|d)\b"
-                         r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
-
-
 OTHER_MIN = 0.7  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)
 OTHER_GAP = 0.2  # … and by how much more than the named study's best value sentence
 
@@ -499,75 +454,21 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
     return f"the review does not give this value for {shown}{where}"
 
 
-# The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage
-# may give; "median time to local recurrence" asks for a duration of recurrence, not of survival.
-_MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|"
-                      r"overall(?=\s+survival)|response)\s+"
-                      r"(?:survival|responses?|rates?)\b"
-                      r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
-                      r"|\b(survival|mortality|incidence|prevalence)\b"
-                      r"|\b(?!(?:the|its|their|this|that|these|actual|exact|real|true)\s)([a-z][a-z-]{2,})\s+"
-                      r"(?:rates?|percentages?|proportions?)\b"
-                      r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
-                      r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
-# A grade of severity ("grade 3", "grade 3-4", "grade ≥3", "Clavien-Dindo grade III"): a value of a graded measure is
-# given for that grade.
-_GRADE = re.compile(r"\bgrades?\s*(?:[≥>]=?\s*)?(?:[1-5]|i{1,3}v?|iv|v)\b", re.I)
-# A duration between two events ("the median time to salvage APR", "the interval from CRT to surgery")
-_TIME_TO = re.compile(r"\btime (?:to|from|until|between)\b|\binterval\b|\bdelay\b", re.I)
-# The measure of a duration: "duration of (the) response", "response duration", "how long did responses … last",
-# "the median follow-up".
-_DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{2,})"
-                          r"|\b(?!(?:median|mean|average|overall|total|the|its|their)\b)([a-z][a-z-]{2,})"
-                          r" duration\b(?! of)"
-                          r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b"
-                          r"[^?.;]{0,60}?"
-                          r"\b(?:last|persist|endure)\w*"
-                          r"|\bmedian (follow-up|follow up)\b")
-# A named measure, whole: "disease-free survival", "objective response rate"
-_NAMED = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|"
-                    r"response)\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
-_RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
-_POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
-_SIZE = set(tokens("n"))  # "n = 96" counts the patients too
-# A question about a study's size: "how many patients were in / did it include", "the number of patients enrolled"
-_SIZE_ASKED = re.compile(r"\b(?:how many|number of) (?:patients|people|participants|subjects|cases)\b"
-                         r"(?: (?:were|was|are|did|does|do|had|has|have)(?: the| it| they| this| that)?)?"
-                         r"(?: [\w-]+){0,4}? (?:in|included?|enrol\w*|enroll\w*|stud\w*|analy[sz]\w*|recruit\w*|"
-                         r"treated|involved|participat\w*)\b|\b(?:sample|cohort|study) size\b")
-# … unless they are counted for an event: "how many patients in Rosen et al. developed a local recurrence"
-_EVENT = re.compile(r"\bhow many (?:patients|people|participants|subjects|cases)\b.*\b(?:developed|had|experienced|"
-                    r"died|relapsed|recurred|progressed|achieved|responded|required|needed|suffered|showed|reached|"
-                    r"survived|remained|were alive|were free)\b")
-_COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
-# A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
-_DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")
-
-
-# "What results did X give", "how did X perform", "has X been tested": the question asks what is known of X's effect.
-_ASKS_RESULTS = re.compile(r"\b(results?|outcomes?|perform\w*|efficacy|effective\w*|work(ed|s)?|tested|trials? of|"
-                           r"data|evidence|response|survival|benefit)\b")
-# A drug by its name's ending (a monoclonal antibody, a kinase inhibitor, a platinum or taxane).
-_DRUG = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
-# A result: a percentage, a number of months, a ratio or a count of patients (not a year or a reference number).
-_RESULT = re.compile(r"\d(\.\d+)?\s?(%|months?)|\b\d+\s+(patients|participants|cases)\b|\bratio\b|\bHR\b")
-
-
 def named_without_results(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A drug the review names without any result ("Has durvalumab been tested in recurrent anal cancer, with
     what results?", when the review only lists it): no sentence naming the drug, nor the next one in its
     paragraph, gives a result, so the top passages are about something else."""
     q = fold(question)
-    if not _ASKS_RESULTS.search(q):
+    if not ASKS_RESULTS.search(q):
         return None
     sents = retriever.sentences
     for w in surface_terms(question):
         low = fold(w)
-        if not _DRUG.search(low) or low not in retriever.vocabulary:
+        if not DRUG_ENDING.search(low) or low not in retriever.vocabulary:
             continue
         where = [i for i in range(len(sents)) if low in retriever.sentence_tokens[i]]
         near = {j for i in where for j in (i, i + 1) if j < len(sents) and sents[j].paragraph == sents[i].paragraph
                 and sents[j].doc_id == sents[i].doc_id}
-        if where and not any(_RESULT.search(sents[j].text) for j in near):
+        if where and not any(RESULT.search(sents[j].text) for j in near):
             return f"the review names {w} but reports no results for it"
     return None

@@ -56,9 +56,13 @@ def _sides(q: str, query, retriever: Retriever):
     of the words between the comparative and "than" when they lead to a side ("after A"), else of the few words
     before the comparative; "… group have compared with B": A is the same of the few words before "have". A measure
     ("survival") and the corpus's own subject are no side."""
+    found = next(((pattern, m) for pattern in (_PAIR, _COMPARE_WITH, _AND_COMPARE, _THAN) if (m := pattern.search(q))),
+                 None)
+    if found is None:
+        return None  # most questions compare nothing: no more work for them
     lexicon = retriever.lexicon
-    skip = {t for n in MEASURE.finditer(q) for t in tokens(n.group(0))} | set(lexicon.subject) \
-        | set(lexicon.subject_abbreviations)
+    skip = {t for n in MEASURE.finditer(q) for t in tokens(n.group(0))} | lexicon.subject \
+        | lexicon.subject_abbreviations
 
     def naming(words: list[str]) -> list[str]:
         """The words that may name a side: of the question's concepts, not a question word, a measure, a number or
@@ -73,16 +77,14 @@ def _sides(q: str, query, retriever: Retriever):
         technical = [w for w in words if not _everyday_word(retriever, w)]
         return max(technical or words, key=lambda w: lexicon.idf.get(w, lexicon.max_idf))
 
-    for pattern in (_PAIR, _COMPARE_WITH, _AND_COMPARE):
-        m = pattern.search(q)
-        if m:
-            a, b = (g for g in m.groups() if g)
-            if pattern is _PAIR and not tokens(a):  # "… group have compared with": the side is further back
-                near = naming(tokens(" ".join(q[:m.start()].split()[-4:]) + " " + a))
-                a = rarest(near) if near else a
-            return a, b, m, pattern is not _PAIR
-    m = _THAN.search(q)
-    if not m or _WHY.search(q):
+    pattern, m = found
+    if pattern is not _THAN:
+        a, b = (g for g in m.groups() if g)
+        if pattern is _PAIR and not tokens(a):  # "… group have compared with": the side is further back
+            near = naming(tokens(" ".join(q[:m.start()].split()[-4:]) + " " + a))
+            a = rarest(near) if near else a
+        return a, b, m, pattern is not _PAIR
+    if _WHY.search(q):
         return None  # "why might A be better than B?" asks for the review's reasons, not for a comparison it reports
 
     middle = m.group(1) if m.group(1) is not None else m.group(2)

@@ -49,26 +49,26 @@ SUBGROUP = re.compile(
 
 
 STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:of|in|on|with)\s+"
-                       r"(?:[\w-]+\s+){0,2}$")
+                      r"(?:[\w-]+\s+){0,2}$")
 
 
 # A time point: "3-year", "12 months", "5 y"; in months.
 # Not an age ("62-year-old"), nor how long a treatment lasts ("completed the 2-year treatment").
 TIME_POINT = re.compile(r"\b(\d{1,3})[- ]?(years?|yrs?|y|months?|mo|weeks?|wk|days?|d)\b"
-                         r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
+                        r"(?![- ]?(?:old|of age|treatment|therapy|course|regimen|schedule|program))", re.I)
 
 
 # The most specific first: "disease-free survival" is a different measure from the "overall survival" a passage
 # may give; "median time to local recurrence" asks for a duration of recurrence, not of survival.
 MEASURE = re.compile(r"\b([a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|"
-                      r"overall(?=\s+survival)|response)\s+"
-                      r"(?:survival|responses?|rates?)\b"
-                      r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
-                      r"|\b(survival|mortality|incidence|prevalence)\b"
-                      r"|\b(?!(?:the|its|their|this|that|these|actual|exact|real|true)\s)([a-z][a-z-]{2,})\s+"
-                      r"(?:rates?|percentages?|proportions?)\b"
-                      r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
-                      r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
+                     r"overall(?=\s+survival)|response)\s+"
+                     r"(?:survival|responses?|rates?)\b"
+                     r"|\btime to (?:[a-z]+ ){0,2}?([a-z]{4,}(?:ence|ssion|ion|ure|ths?))\b"
+                     r"|\b(survival|mortality|incidence|prevalence)\b"
+                     r"|\b(?!(?:the|its|their|this|that|these|actual|exact|real|true)\s)([a-z][a-z-]{2,})\s+"
+                     r"(?:rates?|percentages?|proportions?)\b"
+                     r"|\b(?:rates?|percentages?|proportions?) of (?:the )?([a-z][a-z-]{2,}(?: (?!after|before|in|with|"
+                     r"for|among|following|at|by|on|and|or|versus|vs)[a-z][a-z-]{2,}){0,2})\b")
 # A grade of severity ("grade 3", "grade 3-4", "grade ≥3", "Clavien-Dindo grade III"): a value of a graded measure is
 # given for that grade.
 GRADE = re.compile(r"\bgrades?\s*(?:[≥>]=?\s*)?(?:[1-5]|i{1,3}v?|iv|v)\b", re.I)
@@ -77,27 +77,27 @@ TIME_TO = re.compile(r"\btime (?:to|from|until|between)\b|\binterval\b|\bdelay\b
 # The measure of a duration: "duration of (the) response", "response duration", "how long did responses … last",
 # "the median follow-up".
 DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{2,})"
-                          r"|\b(?!(?:median|mean|average|overall|total|the|its|their)\b)([a-z][a-z-]{2,})"
-                          r" duration\b(?! of)"
-                          r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b"
-                          r"[^?.;]{0,60}?"
-                          r"\b(?:last|persist|endure)\w*"
-                          r"|\bmedian (follow-up|follow up)\b")
+                         r"|\b(?!(?:median|mean|average|overall|total|the|its|their)\b)([a-z][a-z-]{2,})"
+                         r" duration\b(?! of)"
+                         r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b"
+                         r"[^?.;]{0,60}?"
+                         r"\b(?:last|persist|endure)\w*"
+                         r"|\bmedian (follow-up|follow up)\b")
 # A named measure, whole: "disease-free survival", "objective response rate"
 NAMED_MEASURE = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|"
-                    r"response)\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
+                           r"response)\s+(?:survival|responses?|rates?)|[a-z]+ response rate")
 RATE_OF = re.compile(r"\b(?:rates?|incidence|risk|frequency|odds|likelihood|chance) of (?:an? |the )?([a-z][\w-]+)")
 POPULATION = set(tokens("patients people persons participants subjects cases men women individuals"))
 SIZE_WORDS = set(tokens("n"))  # "n = 96" counts the patients too
 # A question about a study's size: "how many patients were in / did it include", "the number of patients enrolled"
 SIZE_ASKED = re.compile(r"\b(?:how many|number of) (?:patients|people|participants|subjects|cases)\b"
-                         r"(?: (?:were|was|are|did|does|do|had|has|have)(?: the| it| they| this| that)?)?"
-                         r"(?: [\w-]+){0,4}? (?:in|included?|enrol\w*|enroll\w*|stud\w*|analy[sz]\w*|recruit\w*|"
-                         r"treated|involved|participat\w*)\b|\b(?:sample|cohort|study) size\b")
+                        r"(?: (?:were|was|are|did|does|do|had|has|have)(?: the| it| they| this| that)?)?"
+                        r"(?: [\w-]+){0,4}? (?:in|included?|enrol\w*|enroll\w*|stud\w*|analy[sz]\w*|recruit\w*|"
+                        r"treated|involved|participat\w*)\b|\b(?:sample|cohort|study) size\b")
 # … unless they are counted for an event: "how many patients in Rosen et al. developed a local recurrence"
 EVENT_COUNTED = re.compile(r"\bhow many (?:patients|people|participants|subjects|cases)\b.*\b(?:developed|had|experienced|"
-                    r"died|relapsed|recurred|progressed|achieved|responded|required|needed|suffered|showed|reached|"
-                    r"survived|remained|were alive|were free)\b")
+                           r"died|relapsed|recurred|progressed|achieved|responded|required|needed|suffered|showed|reached|"
+                           r"survived|remained|were alive|were free)\b")
 COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")
@@ -105,7 +105,7 @@ DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubi
 
 # "What results did X give", "how did X perform", "has X been tested": the question asks what is known of X's effect.
 ASKS_RESULTS = re.compile(r"\b(results?|outcomes?|perform\w*|efficacy|effective\w*|work(ed|s)?|tested|trials? of|"
-                           r"data|evidence|response|survival|benefit)\b")
+                          r"data|evidence|response|survival|benefit)\b")
 # A drug by its name's ending (a monoclonal antibody, a kinase inhibitor, a platinum or taxane).
 DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
 # A result: a percentage, a number of months, a ratio or a count of patients (not a year or a reference number).

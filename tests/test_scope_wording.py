@@ -207,6 +207,15 @@ def test_the_sides_of_a_comparison_are_found_however_the_groups_are_written(widg
     assert "30% for persistent disease" in shown(a)
 
 
+def test_two_sides_that_share_their_noun_are_the_words_before_it(widget_pipeline):
+    """"persistent tumours rather than recurrent tumours": the sides are "persistent" and "recurrent", which Lee
+    compares (as "disease"), not "tumours" and "recurrent"."""
+    a = widget_pipeline.ask("In Lee et al., how did survival at 5 years look for persistent tumours rather than "
+                            "recurrent tumours?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "30% for persistent disease" in shown(a)
+
+
 def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
     """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
     assert_declined(widget_pipeline,

@@ -83,6 +83,10 @@ def _sides(q: str, query, retriever: Retriever):
         if pattern is _PAIR and not tokens(a):  # "… group have compared with": the side is further back
             near = naming(tokens(" ".join(q[:m.start()].split()[-4:]) + " " + a))
             a = rarest(near) if near else a
+        elif m.group(1) and re.match(rf"\s*{re.escape(a)}\b", q[m.end():]):
+            # "skin cancer rather than anal cancer": both sides share their noun, so they are the words before it
+            before = q[:m.start()].split()[-1:]
+            a = before[0] if before else a
         return a, b, m, pattern is not _PAIR
     if _WHY.search(q):
         return None  # "why might A be better than B?" asks for the review's reasons, not for a comparison it reports

@@ -41,6 +41,20 @@ def test_that_surgery_refers_to_the_surgery_not_the_study(pipeline):
     assert not all("Kitaguchi" in c.quote for c in a.citations)
 
 
+@pytest.mark.parametrize("marker", ["Separately, ", "Different question: ", "On another note, "])
+def test_a_question_that_says_the_topic_changes_starts_fresh(marker):
+    """The user says the subject changes ("Separately, …"): a pronoun after that is no reference to the study
+    discussed before; the same question without the marker is."""
+    from bot.retrieve.conversation import contextual_query
+
+    history = ["What did Rosen et al. find?"]
+    names = lambda text: ["rosen"] if "Rosen" in text else []  # noqa: E731
+    question = "how far from the anus must a lesion be before it counts as skin cancer?"
+    assert contextual_query(marker + question, history, names) == (marker + question, None, False)
+    dense, context, carry = contextual_query(question, history, names)
+    assert carry and context == "rosen", (dense, context)
+
+
 # ------------------------------------------------------------------ overviews
 OVERVIEW_DOC = """1. Hyperthermia
 

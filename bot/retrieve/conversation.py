@@ -16,6 +16,10 @@ DEMONSTRATIVE = re.compile(r"\b(this|that|these|those|the same)\s+([a-z-]+)", re
 STUDY_NOUNS = {"study", "studies", "trial", "trials", "series", "cohort", "paper", "analysis", "group", "team",
                 "authors", "report", "work", "publication", "article", "investigators", "researchers"}
 SELF_REFERENCE = re.compile(r"\b(this|the) (review|article|paper)\b", re.I)
+# The user says the subject changes: "Separately, …", "Different question: …", "On another note, …"
+NEW_TOPIC = re.compile(r"^\W*(?:separately|unrelated(?:ly)?|switching (?:topics?|gears)|changing (?:the )?(?:topic|subject)|"
+                       r"(?:on )?(?:a |an )?(?:different|another|other|new|separate|unrelated) (?:note|topic|question|"
+                       r"subject|thing|matter)|new topic)\b", re.I)
 
 
 def contextual_query(q: str, history: Sequence[str],
@@ -29,7 +33,7 @@ def contextual_query(q: str, history: Sequence[str],
     cohort", "that surgery"). A reference to a study ("that study", "their", "its results") carries the
     study named earlier; one to a thing ("that surgery") carries the earlier question's words, not the
     study."""
-    if not history or anchors_in(q):
+    if not history or anchors_in(q) or NEW_TOPIC.match(q):
         return q, None, False
     stripped = SELF_REFERENCE.sub(" ", q)
     elliptic = bool(ELLIPTIC.match(q)) or len(tokens(q)) <= 3

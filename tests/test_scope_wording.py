@@ -216,6 +216,23 @@ def test_two_sides_that_share_their_noun_are_the_words_before_it(widget_pipeline
     assert "30% for persistent disease" in shown(a)
 
 
+def test_two_states_of_a_factor_the_text_never_discusses_are_not_compared(tmp_path, embedder):
+    """"HIV-positive and HIV-negative", "diabetic versus non-diabetic": the two states of a factor. The review's text
+    never discusses either (HIV is only in a reference's title), even where the question is shaped like an
+    overview. PD-L1 status, which the text does discuss, is still answered."""
+    from tests.conftest import pipeline_over
+
+    text = WIDGET_REVIEW + "4. Grey, K. Gadget disease in HIV-positive and diabetic patients. *Widg. Rev.* **2018**, *2*, 1–9.\n"
+    widgets = pipeline_over(tmp_path, embedder, {"widget.txt": text})
+    assert_declined(widgets, ["How did outcomes after salvage surgery differ between HIV-positive and HIV-negative "
+                              "patients?",
+                              "What was the survival of diabetic versus non-diabetic patients in Lee et al.?"],
+                    "never mentions")
+    a = widgets.ask("What response did PD-L1-positive and PD-L1-negative patients have on nivolumab?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "22%" in shown(a)
+
+
 def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
     """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
     assert_declined(widget_pipeline,

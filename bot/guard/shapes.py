@@ -19,7 +19,7 @@ from dataclasses import replace
 from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _everyday_word, _paragraph, _span, _spelled_out,
                               _with_typed_names)
 from bot.guard.wording import MEASURE, NAMED_MEASURE, QUESTION_WORDS, TIME_POINT
-from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of
+from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
@@ -101,6 +101,23 @@ def _sides(q: str, query, retriever: Retriever):
     return rarest(before), rarest(after), m, True
 
 
+def _status_factor(a: str, b: str) -> str | None:
+    """The factor two sides set against each other when they are its two states: "HIV-positive and HIV-negative",
+    "diabetic versus non-diabetic" (HIV, diabetic); None for two different things."""
+    for x, y in ((a, b), (b, a)):
+        if re.fullmatch(rf"non-?{re.escape(x)}", y):
+            return x
+    pa, pb = a.split("-", 1), b.split("-", 1)
+    return pa[0] if len(pa) == len(pb) == 2 and pa[0] == pb[0] and pa[1] != pb[1] and pa[0].isalpha() else None
+
+
+def _in_text(word: str, retriever: Retriever) -> bool:
+    """A sentence of the documents uses the word or a word of its stem ("diabetes" for "diabetic"); a reference's
+    title alone does not discuss it."""
+    index = retriever.token_index
+    return word in index.token_row or stem_prefix(word) in index.prefix_row
+
+
 def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A question comparing the values of two groups ("survival for persistent versus recurrent disease", "between
     men and women") is answered
@@ -111,6 +128,9 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     pair = _sides(q, query, retriever)
     if pair is None:
         return None
+    factor = _status_factor(pair[0], pair[1])  # not even in an overview: the text never discusses the factor
+    if factor and not _in_text(factor, retriever):
+        return f"the review's text never mentions '{factor}', so gives no values by it"
     if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE):
         return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value
     a, b, m, asks_which = pair  # asks_which: "is A better than B", "how does A compare with B" (not "A versus B")

@@ -196,6 +196,13 @@ def test_a_comparative_is_answered_only_where_a_passage_compares_both_sides(widg
     assert "60% for recurrent disease" in shown(a)
 
 
+def test_a_broad_comparison_that_names_a_measure_asks_for_that_measure_of_both_sides(widget_pipeline):
+    """"How does A stack up against B for overall survival, broadly?" reads like an overview, but it names the
+    measure: the review gives each side's survival in separate paragraphs and compares them nowhere."""
+    assert_declined(widget_pipeline, ["Broadly, how does nivolumab stack up against gizmo chemotherapy for overall "
+                                      "survival?"], "compares nivolumab and gizmo")
+
+
 def test_the_sides_of_a_comparison_are_found_however_the_groups_are_written(widget_pipeline):
     """"the persistent-disease group … compared with the recurrent-disease group": the sides are "persistent" and
     "recurrent" (not the verb before "compared"); Lee gives a disease-free survival only for all the patients."""

@@ -131,8 +131,9 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     factor = _status_factor(pair[0], pair[1])  # not even in an overview: the text never discusses the factor
     if factor and not _in_text(factor, retriever):
         return f"the review's text never mentions '{factor}', so gives no values by it"
-    if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE):
-        return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value
+    if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE) and not MEASURE.search(q):
+        return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value; "how
+        # does A compare with B for overall survival" asks for the measure of each
     a, b, m, asks_which = pair  # asks_which: "is A better than B", "how does A compare with B" (not "A versus B")
     sides = []
     for side in (a, b):

@@ -203,6 +203,12 @@ def test_a_broad_comparison_that_names_a_measure_asks_for_that_measure_of_both_s
                                       "survival?"], "compares nivolumab and gizmo")
 
 
+def test_two_groups_of_people_the_review_never_names_are_not_compared(widget_pipeline):
+    """"better in men than in women": the widget review never names either group, so it compares neither."""
+    assert_declined(widget_pipeline, ["Was 5-year overall survival after salvage surgery better in men than in women "
+                                      "in Lee et al.?"], "never mentions 'men' or 'women'")
+
+
 def test_the_sides_of_a_comparison_are_found_however_the_groups_are_written(widget_pipeline):
     """"the persistent-disease group … compared with the recurrent-disease group": the sides are "persistent" and
     "recurrent" (not the verb before "compared"); Lee gives a disease-free survival only for all the patients."""

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _everyday_word, _paragraph, _span, _spelled_out,
                               _with_typed_names)
-from bot.guard.wording import MEASURE, NAMED_MEASURE, QUESTION_WORDS, TIME_POINT
+from bot.guard.wording import MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -161,6 +161,10 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
                and not any(c.word in name for name in query.named)]
     if strange:
         return f"the review never mentions '{strange[0]}', so compares nothing with it"
+    if len(unused) == 2 and any(c.word in POPULATION for c in unused):
+        # two groups of people named in words the review never uses ("men than women"): it compares neither (two
+        # things it may word otherwise, "a flap from the belly than stitching", are still looked for)
+        return f"the review never mentions '{unused[0].word}' or '{unused[1].word}', so compares nothing between them"
     if unused:
         return None  # a side in words the review never uses ("stitching"): it may say it otherwise
     lexicon = retriever.lexicon

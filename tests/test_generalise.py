@@ -147,7 +147,9 @@ def test_summarising_a_part_of_the_article_quotes_that_part(pipeline):
 
 
 @pytest.mark.parametrize("question", ["Summarize the review.", "Give me the gist of this paper",
-                                      "What is this article about?"])
+                                      "What is this article about?",
+                                      "What are the take-home messages of this narrative review?",
+                                      "Key takeaways from the paper?"])
 def test_a_summary_of_the_whole_document_quotes_its_abstract(pipeline, question):
     """The document's own summary answers "summarize the review", not the sentences that happen to say
     "summarizes" (the table's caption sentence)."""

@@ -122,8 +122,10 @@ PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|con
 # this review"): "an overview of immunotherapy as presented in this review" asks about immunotherapy, not the whole.
 _HOW_MUCH = (r"(?:\s+(?:me|us|a|an|the|short|brief|quick|general|high-level|overall|main|key|central|points?|"
              r"findings|messages?|take-?aways?|conclusions?|of|for|from|in|on|about))*")
-WHOLE_DOCUMENT = re.compile(r"\b(summar\w*|overview|gist|synopsis|tl;?dr|outline|recap)\b" + _HOW_MUCH +
-                            r"\s+(this|the|your)\s+(review|article|paper|document|manuscript)\s*[?.!]*$"
+WHOLE_DOCUMENT = re.compile(r"\b(summar\w*|overview|gist|synopsis|tl;?dr|outline|recap|bottom line|take-?aways?|"
+                            r"(?:take-?home|key|main) (?:messages?|points?|lessons?))\b" + _HOW_MUCH +
+                            # "this narrative review", "the systematic review": one word may say what kind it is
+                            r"\s+(this|the|your)\s+(?:[a-z]+\s+)?(review|article|paper|document|manuscript)\s*[?.!]*$"
                             r"|\bwhat(?:'s| is| was) (?:this|the) (?:review|article|paper|document) about\b")
 
 # A question about a study as such, by its kind of publication: "the KEYNOTE-158 study", "the review by Ko".

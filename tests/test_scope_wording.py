@@ -165,6 +165,16 @@ def test_a_value_for_a_subgroup_the_review_does_not_report_is_declined(widget_pi
     assert "22%" in shown(a)
 
 
+def test_a_value_for_a_group_of_people_the_review_never_breaks_out_is_declined(widget_pipeline):
+    """Women, or patients over an age: the widget review gives each value for the whole cohort only."""
+    assert_declined(widget_pipeline, ["In Lee et al., what 5-year overall survival did women have?"],
+                    "for women")
+    assert_declined(widget_pipeline, ["What objective response rate did patients older than 70 have on nivolumab?"],
+                    "for patients older than 70")
+    a = widget_pipeline.ask("What objective response did patients have on nivolumab?")
+    assert a.mode == "answer", (a.mode, a.reason)
+
+
 def test_a_population_in_brackets_describes_the_study_and_is_not_a_subgroup(widget_pipeline):
     """"The Jones trial (120 PD-L1-positive patients)" says which trial: the whole trial's value answers."""
     a = widget_pipeline.ask("In the Jones 2020 trial (120 PD-L1-positive patients), what was the median overall "

@@ -25,7 +25,8 @@ from dataclasses import replace
 
 from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME, DURATION_OF, EVENT_COUNTED, GRADE,
                                HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, RESULT,
-                               SIZE_ASKED, SIZE_WORDS, STUDY_OF, SUBGROUP, TIME_POINT, TIME_TO, surface_terms)
+                               SIZE_ASKED, SIZE_WORDS, STUDY_OF, SUBGROUP, TIME_POINT, TIME_TO, surface_terms,
+                               DEMOGRAPHIC, AGE_WORDS)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -276,6 +277,21 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         if lacking:
             kinds = " and ".join(lacking)
             return f"the review gives no {kinds} for {phrase}"
+    # A group of people by sex, age or habit ("what rate did women have", "patients older than 70"): the value's
+    # sentence names the group (or, for an age, an age); a value for the whole cohort does not answer.
+    group = DEMOGRAPHIC.search(q)
+    if not missing and group:
+        asked = [w for w in tokens(group.group(0)) if w not in STOPWORDS and w not in POPULATION and not w.isdigit()]
+        aged = bool(group.group("age"))
+
+        def for_group(h, ev) -> bool:
+            have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+            return bool(set(asked) & have) or aged and bool(AGE_WORDS & have)
+
+        if not any(gives(h, kind, ev) and about(h) and for_group(h, ev) for kind, ev in wanted for h in top):
+            kinds = " and ".join(kind for kind, _ in wanted)
+            who = re.search(r"(?:(?:patients|people|those)\s+)?" + re.escape(group.group(0)), q)
+            return f"the review gives no {kinds} for {who.group(0).strip()}"
     # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values
     # found are about something else. Answer only if a passage that does use it gives such a value.
     rarest = next((t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)),

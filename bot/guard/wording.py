@@ -38,6 +38,16 @@ HOW_OFTEN = re.compile(r"\bhow (?:often|frequent(?:ly)?)\b")
 # A subgroup of a study's patients: "PD-L1-negative patients", "patients with a PD-L1 CPS below 5", "patients who
 # received IORT", "among HIV-positive patients". (Not "the control arm": the value's sentence names an arm by its
 # label, "43% for group B", after the sentence that says which group is the control.)
+# A group of people by sex, age or habit: a subgroup whatever words the documents use ("women", "patients older than
+# 70", "the over-75s", "smokers"); its `age` group marks an age, which a sentence may give as one ("aged 70 or more")
+DEMOGRAPHIC = re.compile(r"\b(?:wom[ae]n|(?<!-)men|females?|males?|girls|boys|children|adolescents|elderly|"
+                         r"(?:non-?)?smokers|obese|pregnant)\b"
+                         r"|(?P<age>\b(?:older|younger|aged?)\s+(?:than\s+)?(?:\d{2}|sixty|seventy|eighty)\b"
+                         # ("over 60 months", "over 70 patients": a duration or a count, not an age)
+                         r"|\b(?:over|under|above|below)\s+\d{2}\b(?!\s*(?:%|percent|months?|years?|weeks?|days?|mo|"
+                         r"gy|patients|cases|studies|centers|centres))"
+                         r"|\b(?:older|younger|elderly) (?:patients|adults|people)\b|\bthe over-\d{2}s\b)")
+AGE_WORDS = set(tokens("age aged older younger elderly"))
 SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
     r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given)|"

@@ -175,6 +175,30 @@ def test_a_value_for_a_group_of_people_the_review_never_breaks_out_is_declined(w
     assert a.mode == "answer", (a.mode, a.reason)
 
 
+def test_a_cost_is_answered_only_where_the_review_gives_one(widget_pipeline, tmp_path, embedder):
+    """A cost is a kind of value: the widget review gives none; a version of it that prices surgery answers."""
+    from tests.conftest import pipeline_over
+
+    assert_declined(widget_pipeline, ["How much does salvage surgery cost in Lee et al.?",
+                                      "Is nivolumab cost-effective compared with gizmo chemotherapy?"], "no cost")
+    priced = WIDGET_REVIEW.replace("for all the patients.", "for all the patients. Salvage surgery cost a mean of "
+                                   "€18,000 per patient.")
+    a = pipeline_over(tmp_path, embedder, {"widget.txt": priced}).ask("How much does salvage surgery cost in Lee et "
+                                                                       "al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "€18,000" in shown(a)
+
+
+def test_a_share_of_patients_with_an_attribute_is_a_percentage_of_that_attribute(widget_pipeline):
+    """"What proportion of Lee's patients received chemotherapy": Lee's percentages are survival rates, and the
+    chemotherapy the widget review mentions is Park's; Park's share with a grade 3–4 event is answered."""
+    assert_declined(widget_pipeline, ["What proportion of patients in Lee et al. received chemotherapy?"],
+                    "no percentage of the patients who received chemotherapy")
+    a = widget_pipeline.ask("What proportion of patients in Park et al. experienced a grade 3-4 adverse event?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "40%" in shown(a)
+
+
 def test_a_population_in_brackets_describes_the_study_and_is_not_a_subgroup(widget_pipeline):
     """"The Jones trial (120 PD-L1-positive patients)" says which trial: the whole trial's value answers."""
     a = widget_pipeline.ask("In the Jones 2020 trial (120 PD-L1-positive patients), what was the median overall "

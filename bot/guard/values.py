@@ -26,7 +26,7 @@ from dataclasses import replace
 from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME, DURATION_OF, EVENT_COUNTED, GRADE,
                                HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, RESULT,
                                SIZE_ASKED, SIZE_WORDS, STUDY_OF, SUBGROUP, TIME_POINT, TIME_TO, surface_terms,
-                               DEMOGRAPHIC, AGE_WORDS)
+                               DEMOGRAPHIC, AGE_WORDS, SHARE_OF)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -277,6 +277,27 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         if lacking:
             kinds = " and ".join(lacking)
             return f"the review gives no {kinds} for {phrase}"
+    # A share of the patients with an attribute ("what proportion of patients received IORT"): the sentence giving
+    # the percentage names the attribute (a table, in the cell that gives it); a percentage of something else in a
+    # sentence about the same study does not answer.
+    share = SHARE_OF.search(q)
+    if not missing and share:
+        attribute = [t for t in tokens(share.group("what")) if t not in STOPWORDS and t not in QUESTION_WORDS
+                     and t not in POPULATION and t in retriever.vocabulary and not t.isdigit()]
+        forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
+                 {a for a, long in glossary.items() if w in tokens(long)} for w in attribute}
+
+        def counts_it(h, ev) -> bool:
+            if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
+                return any(ev.search(f"{a}: {b}") and all(forms[w] & set(tokens(f"{a}: {b}")) for w in attribute)
+                           for a, b in table_cells(h.sentence.text)[1:])
+            have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+            return all(forms[w] & have for w in attribute)
+
+        if attribute and not any(gives(h, kind, ev) and about(h) and counts_it(h, ev) for kind, ev in wanted
+                                 for h in top):
+            kinds = " and ".join(kind for kind, _ in wanted)
+            return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
     # A group of people by sex, age or habit ("what rate did women have", "patients older than 70"): the value's
     # sentence names the group (or, for an age, an age); a value for the whole cohort does not answer.
     group = DEMOGRAPHIC.search(q)

@@ -47,6 +47,12 @@ DEMOGRAPHIC = re.compile(r"\b(?:wom[ae]n|(?<!-)men|females?|males?|girls|boys|ch
                          r"|\b(?:over|under|above|below)\s+\d{2}\b(?!\s*(?:%|percent|months?|years?|weeks?|days?|mo|"
                          r"gy|patients|cases|studies|centers|centres))"
                          r"|\b(?:older|younger|elderly) (?:patients|adults|people)\b|\bthe over-\d{2}s\b)")
+# A share of the patients with some attribute: "what proportion of patients (in X) received IORT", "what percentage
+# of the cohort had positive margins": the value counts the attribute
+SHARE_OF = re.compile(r"\b(?:proportion|percentage|share|fraction|percent)\s+of\s+(?:the\s+)?(?:[\w.'-]+\s+){0,4}?"
+                      r"(?:patients|participants|cohort|cases|people|subjects)\s+(?:[\w.'-]+\s+){0,4}?"
+                      r"(?:who\s+)?(?:actually\s+)?(?P<verb>had|received|underwent|developed|experienced|got|needed|"
+                      r"required|achieved|showed)\s+(?:an?\s+|the\s+|any\s+)?(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
 AGE_WORDS = set(tokens("age aged older younger elderly"))
 SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"

@@ -94,6 +94,11 @@ VALUE_EVIDENCE = [
                 r"(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
     ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),
      re.compile(r"\b[pP]\s?[=<>≤]\s?0?\.\d")),
+    # What something costs: a sum of money, or the document's own words on costs ("cost-effective", "per QALY")
+    ("cost", re.compile(r"\b(?:costs?|cost-effective(?:ness)?|expensive|price[sd]?|pricing|affordab\w*|"
+                        r"reimburse\w*)\b"),
+     re.compile(r"[$€£¥]\s?\d|\d\s?(?:USD|EUR|GBP|CHF|dollars?|euros?|pounds)\b|\bcosts?\b|\bcost-effective\w*|"
+                r"\bQALYs?\b|\bexpens\w+|\bprice", re.I)),
     # "What hazard ratio …": a ratio with its number ("HR 0.62", "an odds ratio of 1.8"), not "an impaired hazard"
     # (the question is matched in lower case: "OR for" would be any "or for", so only the spelled-out names)
     ("ratio", re.compile(r"\b(hazard|odds|risk|rate)\s+ratios?\b"),

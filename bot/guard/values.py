@@ -284,6 +284,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     if not missing and share:
         attribute = [t for t in tokens(share.group("what")) if t not in STOPWORDS and t not in QUESTION_WORDS
                      and t not in POPULATION and t in retriever.vocabulary and not t.isdigit()]
+        # its technical terms; else its head noun ("a severe adverse event": the sentence may say "grade 3–4")
+        attribute = [t for t in attribute if not _everyday_word(retriever, t)] or attribute[-1:]
         forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
                  {a for a, long in glossary.items() if w in tokens(long)} for w in attribute}
 

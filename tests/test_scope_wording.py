@@ -466,6 +466,25 @@ def test_two_things_named_only_in_a_list_are_not_compared(tmp_path, embedder):
     assert_declined(flaps, ["Do BF flaps cause fewer hernias than GF flaps?"], "compares bf and gf")
 
 
+def test_a_sentence_comparing_its_own_subject_does_not_compare_it_with_a_flap_listed_before(tmp_path, embedder):
+    """"AF flaps lowered the rate …" names AF as its subject, lower than something it does not say: BF, listed two
+    sentences before, is not what it compares AF with. (A sentence that names its baseline after "than" may
+    compare it with the paragraph's own treatment, the IORT case below.)"""
+    from tests.conftest import pipeline_over
+
+    text = LIST_REVIEW.replace("have been used [1]. ", "have been used [1]. They are harvested away from the "
+                                                        "irradiated field. ")
+    flaps = pipeline_over(tmp_path, embedder, {"flaps.txt": text})
+    assert_declined(flaps, ["Do BF flaps give fewer wound complications than AF flaps?"], "compares bf and af")
+
+
+def test_a_baseline_after_than_is_compared_with_the_paragraphs_own_treatment(pipeline):
+    """Hallemeier's paragraph names IORT, then says morbidity was "not higher than in the patients undergoing
+    salvage APRs without radiotherapy": that compares IORT with APR alone."""
+    a = pipeline.ask("Is morbidity higher with IORT than after salvage APR without radiotherapy?")
+    assert a.mode == "answer", (a.mode, a.reason)
+
+
 def test_a_long_form_is_named_by_its_abbreviation_before_the_value(tmp_path, embedder):
     """The study's sentence says "IOET", the value comes in the next sentence, and the question spells the method
     out: the value is about it."""

@@ -44,6 +44,8 @@ _REF_NUMBERS = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 # A passage that compares: a value, or words that set one thing against another
 _COMPARES = re.compile(r"\d|\b(?:better|worse|higher|lower|fewer|greater|significant\w*|differ\w*|"
                        r"compared|comparing|versus|vs|than|similar\w*|unlike|whereas)\b", re.I)
+_BASELINE = re.compile(r"\b(?:than|without)\b")
+_TWO_ARMS = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to))\s", re.I)
 _WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
 _THAN_FILLER = {"after", "with", "in", "for", "the", "a", "an", "using", "by", "among", "those", "patients", "that",
                 "of", "on", "from", "when", "following"}
@@ -222,8 +224,17 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
                     for c in sides):
                 return False
             # the other side may be the study's own treatment, named earlier in its paragraph ("… IORT", then
-            # "morbidity … not higher than in the patients undergoing salvage APRs without radiotherapy")
-            span = [j for j in _paragraph(retriever, span[0]) if j <= span[0]]
+            # "morbidity … not higher than in the patients undergoing salvage APRs without radiotherapy"); not when
+            # the sentence sets two arms of its own side by side ("primary closure group versus … VRAM group"): it
+            # compares its side with the other arm, not with a flap the paragraph listed before
+            # (the side it names is its baseline, after "than" or "without"; "VRAM flaps help lower …" names its
+            # subject, and compares it with something else)
+            low = fold(h.sentence.text)
+            base = _BASELINE.search(low)
+            after = set(tokens(low[base.end():])) if base else set()
+            if base and not _TWO_ARMS.search(low) and any(
+                    lexicon.coverage(replace(query, concepts=[c]), after, prefixes_of(after)) > 0 for c in sides):
+                span = [j for j in _paragraph(retriever, span[0]) if j <= span[0]]
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
         return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)

@@ -237,6 +237,13 @@ def test_a_broad_comparison_that_names_a_measure_asks_for_that_measure_of_both_s
                                       "survival?"], "compares nivolumab and gizmo")
 
 
+def test_the_sides_of_a_compare_with_question_are_the_rarest_words_of_their_phrases(widget_pipeline):
+    """"How does nivolumab treatment compare with gizmo chemotherapy": the sides are nivolumab and gizmo, which the
+    review reports in separate paragraphs, not "treatment" (the word before "compare")."""
+    assert_declined(widget_pipeline, ["How does nivolumab treatment compare with gizmo chemotherapy for overall "
+                                      "survival?"], "compares nivolumab and gizmo")
+
+
 def test_two_groups_of_people_the_review_never_names_are_not_compared(widget_pipeline):
     """"better in men than in women": the widget review never names either group, so it compares neither."""
     assert_declined(widget_pipeline, ["Was 5-year overall survival after salvage surgery better in men than in women "

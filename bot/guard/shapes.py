@@ -85,6 +85,21 @@ def _sides(q: str, query, retriever: Retriever):
         if pattern is _PAIR and not tokens(a):  # "… group have compared with": the side is further back
             near = naming(tokens(" ".join(q[:m.start()].split()[-4:]) + " " + a))
             a = rarest(near) if near else a
+        elif pattern is not _PAIR:
+            # "how do gracilis flap reconstructions compare with VRAM flaps in …": each side is the rarest word of
+            # its noun phrase (two words before the head; up to three after "with", to the first filler word)
+            near = naming(tokens(" ".join(q[:m.start(1)].split()[-2:]) + " " + a))
+            near = [w for w in near if w in retriever.vocabulary] or near  # "nivolumab", not "second-line"
+            a = rarest(near) if near else a
+            words = []
+            for w in q[m.start(2):].split()[:3]:
+                w = w.strip(",;:?.!")
+                if not w or w in _THAN_FILLER or w in STOPWORDS:
+                    break
+                words.append(w)
+            far = naming(tokens(" ".join(words)))
+            far = [w for w in far if w in retriever.vocabulary] or far
+            b = rarest(far) if far else b
         elif m.group(1) and re.match(rf"\s*{re.escape(a)}\b", q[m.end():]):
             # "skin cancer rather than anal cancer": both sides share their noun, so they are the words before it
             before = q[:m.start()].split()[-1:]

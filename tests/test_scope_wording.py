@@ -287,6 +287,13 @@ def test_two_states_of_a_factor_the_text_never_discusses_are_not_compared(tmp_pa
     assert "22%" in shown(a)
 
 
+def test_a_question_asking_for_a_reason_asks_for_no_value(widget_pipeline):
+    """"What explains the high rate of …" takes the rate as its premise and asks why: no "high" percentage is
+    wanted."""
+    a = widget_pipeline.ask("What explains the high rate of recurrence after first-line widget therapy?")
+    assert a.mode == "answer", (a.mode, a.reason)
+
+
 def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeline):
     """Jones gives only a share who stopped for adverse events; Park gives the grade 3–4 share."""
     assert_declined(widget_pipeline,

@@ -26,7 +26,7 @@ from dataclasses import replace
 from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME, DURATION_OF, EVENT_COUNTED, GRADE,
                                HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, RESULT,
                                SIZE_ASKED, SIZE_WORDS, STUDY_OF, SUBGROUP, TIME_POINT, TIME_TO, surface_terms,
-                               DEMOGRAPHIC, AGE_WORDS, SHARE_OF)
+                               DEMOGRAPHIC, AGE_WORDS, SHARE_OF, REASON_ASKED)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -54,7 +54,10 @@ def focus_terms(question: str, retriever: Retriever) -> list[str]:
 
 
 def _wanted(q: str, of_a_study: bool = False) -> list:
-    """The kinds of value the (folded) question asks for, with the evidence of each."""
+    """The kinds of value the (folded) question asks for, with the evidence of each; none when it opens by asking for
+    a reason ("what explains the high rate of …", "why is survival so low"): the value is its premise."""
+    if REASON_ASKED.match(q):
+        return []
     wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
     if of_a_study and HOW_OFTEN.search(q) and not any(kind == "percentage" for kind, _ in wanted):
         wanted += [(kind, evidence) for kind, _, evidence in VALUE_EVIDENCE if kind == "percentage"]

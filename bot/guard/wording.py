@@ -53,6 +53,10 @@ SHARE_OF = re.compile(r"\b(?:proportion|percentage|share|fraction|percent)\s+of\
                       r"(?:patients|participants|cohort|cases|people|subjects)\s+(?:[\w.'-]+\s+){0,4}?"
                       r"(?:who\s+)?(?:actually\s+)?(?P<verb>had|received|underwent|developed|experienced|got|needed|"
                       r"required|achieved|showed)\s+(?:an?\s+|the\s+|any\s+)?(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
+# A question that opens by asking for a reason: "why …", "what explains …", "how come …"
+REASON_ASKED = re.compile(r"\W*(?:(?:and|so|but|ok|okay)\W+)?(?:why\b|how come\b|for what reasons?\b|what (?:explains|makes|"
+                          r"made|causes|caused|drives|drove|accounts for|is behind|lies behind)\b|what is the "
+                          r"(?:reason|explanation|cause)\b)")
 AGE_WORDS = set(tokens("age aged older younger elderly"))
 SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"

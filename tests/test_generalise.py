@@ -509,6 +509,18 @@ def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(pipeline):
     assert not plain.wants
 
 
+def test_a_reason_given_as_a_contributing_factor_answers_a_why_question(pipeline):
+    """"A key factor contributing to these complications is the significant dead space …" gives a reason without
+    "because": it is read as one, and the answer to why perineal wounds do badly quotes it."""
+    r = pipeline.retriever
+    query = r.make_query("Why do perineal wounds break down?")
+    factor = [i for i, s in enumerate(r.sentences) if "factor contributing to these complications" in s.text]
+    assert query.wants and factor
+    assert all(r.pattern_hits[id(p)][factor[0]] for p in query.wants)
+    a = pipeline.ask("why do perineal wound complications happen so often after salvage surgery")
+    assert a.mode == "answer" and "dead space" in a.text, a.text
+
+
 SUBJECT_DOC = """Recurrent Anal Cancer: Options After Failure
 
 Abstract: Recurrent anal cancer after chemoradiotherapy is a rare and difficult problem. Recurrent anal cancer is

@@ -50,7 +50,8 @@ ANSWER_TYPES = [
     # "Why …?" asks for a reason: a sentence that gives one ("morbid due to prior irradiation")
     (re.compile(rf"\bwhy\b(?!{_WHY_NOT})|\bfor what reason\b|\bwhat (?:makes|made|explains)\b"),
      re.compile(r"\b(due to|because|since|owing to|as a result|given that|caused by|result(?:s|ed)? from|"
-                r"leads? to|leading to|therefore|thus|hence|so that)\b", re.I)),
+                r"leads? to|leading to|therefore|thus|hence|so that|contribut\w+ to|factors?|rationale|reasons?|"
+                r"explain\w*|responsible for|attribut\w+ to|account(?:s|ed)? for|driven by)\b", re.I)),
     # "Why couldn't the study conclude …?", "why is the role of … unclear?" asks for a limitation: a sentence that
     # concedes one. ("Why do patients with no prior radiotherapy do better?" asks for a reason.)
     (re.compile(rf"\bwhy(?={_WHY_NOT})"),

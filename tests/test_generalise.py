@@ -509,6 +509,18 @@ def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(pipeline):
     assert not plain.wants
 
 
+def test_a_question_about_how_good_the_evidence_is_asks_for_its_limits(pipeline):
+    """"How robust are the data on …" asks how far the evidence goes: the sentences that concede its limits answer,
+    as they answer "why couldn't the study conclude …"."""
+    r = pipeline.retriever
+    query = r.make_query("How robust are the data on re-irradiation?")
+    limited = [i for i, s in enumerate(r.sentences) if "though the data are still limited" in s.text]
+    assert query.wants and limited
+    assert all(r.pattern_hits[id(p)][limited[0]] for p in query.wants)
+    a = pipeline.ask("How robust are the data on proton therapy for re-irradiation?")
+    assert a.mode == "answer" and "limited" in a.text, a.text
+
+
 def test_a_reason_given_as_a_contributing_factor_answers_a_why_question(pipeline):
     """"A key factor contributing to these complications is the significant dead space …" gives a reason without
     "because": it is read as one, and the answer to why perineal wounds do badly quotes it."""

@@ -53,8 +53,11 @@ ANSWER_TYPES = [
                 r"leads? to|leading to|therefore|thus|hence|so that|contribut\w+ to|factors?|rationale|reasons?|"
                 r"explain\w*|responsible for|attribut\w+ to|account(?:s|ed)? for|driven by)\b", re.I)),
     # "Why couldn't the study conclude …?", "why is the role of … unclear?" asks for a limitation: a sentence that
-    # concedes one. ("Why do patients with no prior radiotherapy do better?" asks for a reason.)
-    (re.compile(rf"\bwhy(?={_WHY_NOT})"),
+    # concedes one. ("Why do patients with no prior radiotherapy do better?" asks for a reason.) So does a question
+    # about how good the evidence is ("how solid is the evidence for …", "the state of the evidence on …").
+    (re.compile(rf"\bwhy(?={_WHY_NOT})|\b(?:how (?:solid|strong|robust|good|reliable|convincing|firm|conclusive|"
+                r"mature)\s+|(?:state|quality|strength|level|certainty|body) of (?:the )?)(?:is |are |was )?(?:the )?"
+                r"(?:evidence|data|literature)\b"),
      re.compile(r"\b(however|although|did not|does not|do not|was not|were not|could not|cannot|no significant|"
                 r"lack\w*|limit\w*|insufficient|scarce|differ\w*|bias\w*|confound\w*|unclear|not (?:known|established))\b",
                 re.I)),

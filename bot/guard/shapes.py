@@ -44,6 +44,7 @@ _REF_NUMBERS = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 # A passage that compares: a value, or words that set one thing against another
 _COMPARES = re.compile(r"\d|\b(?:better|worse|higher|lower|fewer|greater|significant\w*|differ\w*|"
                        r"compared|comparing|versus|vs|than|similar\w*|unlike|whereas)\b", re.I)
+_WHOLE = {"whole", "entire", "overall", "total", "all"}
 _BASELINE = re.compile(r"\b(?:than|without)\b")
 _TWO_ARMS = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to))\s", re.I)
 _WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
@@ -99,6 +100,8 @@ def _sides(q: str, query, retriever: Retriever):
                 words.append(w)
             far = naming(tokens(" ".join(words)))
             far = [w for w in far if w in retriever.vocabulary] or far
+            if words[:1] and words[0] in _WHOLE:
+                far = []  # "compare with the whole experimental arm": a subgroup against its own cohort
             b = rarest(far) if far else b
         elif m.group(1) and re.match(rf"\s*{re.escape(a)}\b", q[m.end():]):
             # "skin cancer rather than anal cancer": both sides share their noun, so they are the words before it

@@ -273,7 +273,8 @@ def test_two_sides_that_share_their_noun_are_the_words_before_it(widget_pipeline
 def test_two_states_of_a_factor_the_text_never_discusses_are_not_compared(tmp_path, embedder):
     """"HIV-positive and HIV-negative", "diabetic versus non-diabetic": the two states of a factor. The review's text
     never discusses either (HIV is only in a reference's title), even where the question is shaped like an
-    overview. PD-L1 status, which the text does discuss, is still answered."""
+    overview. PD-L1 status, which the text does discuss, is still answered. Nor is HIV, only in a cited title, a
+    subject of the text in any other question."""
     from tests.conftest import pipeline_over
 
     text = WIDGET_REVIEW + "4. Grey, K. Gadget disease in HIV-positive and diabetic patients. *Widg. Rev.* **2018**, *2*, 1–9.\n"
@@ -285,6 +286,9 @@ def test_two_states_of_a_factor_the_text_never_discusses_are_not_compared(tmp_pa
     a = widgets.ask("What response did PD-L1-positive and PD-L1-negative patients have on nivolumab?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "22%" in shown(a)
+    # an acronym only a cited title uses is no subject the text discusses, however the question is shaped
+    assert_declined(widgets, ["Does HIV status change outcomes after salvage surgery?"],
+                    "only the title of a study it cites")
 
 
 def test_a_question_asking_for_a_reason_asks_for_no_value(widget_pipeline):

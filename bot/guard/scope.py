@@ -169,6 +169,21 @@ def _known(token: str, retriever: Retriever) -> bool:
         or _near_spelling(token, retriever, 0.84)
 
 
+def _cited_only(question: str, retriever: Retriever) -> list[str]:
+    """Acronyms of the question ("HIV") that no sentence of the documents uses, only the titles of the references
+    they cite: a subject the text does not discuss."""
+    body = retriever.token_index.token_row
+    out = []
+    for m in _WORD.finditer(question):
+        w = m.group(0)
+        toks = tokens(w)
+        numbered = re.match(r"[\s-]*(?:\d+|[IVX]+)\b", question[m.end():])  # "ACT II": a cited trial's name
+        if w.isupper() and len(w) >= 2 and toks and not numbered \
+                and all(t in retriever.vocabulary and t not in body for t in toks):
+            out.append(w)
+    return out
+
+
 def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     """Disease/organ/intervention words of the question that the corpus never uses (nor a close spelling)."""
     out = []
@@ -229,6 +244,10 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if others and (len(proper) < len(others) or not (ranking.query.named or best.coverage >= 0.5)):
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
     descriptors += proper
+    cited_only = _cited_only(question, retriever)
+    if cited_only and not ranking.query.named and not ranking.query.study_asked:
+        return Verdict(False, f"the review's text does not discuss {cited_only[0]}: only the title of a study it cites "
+                              "names it")
     reason = value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
         or time_point_check(question, ranking, retriever) or stage_check(question, ranking, retriever) \
         or named_without_results(question, ranking, retriever) \

@@ -309,6 +309,16 @@ def test_a_graded_toxicity_is_answered_only_where_a_grade_is_given(widget_pipeli
     assert "20 (40%)" in shown(a)
 
 
+def test_what_grade_asks_for_a_grade(widget_pipeline):
+    """"What grade of adverse events …" is answered by a grade ("grade 3–4", Park), not by a share of patients who
+    stopped treatment (Jones)."""
+    assert_declined(widget_pipeline, ["What grade of adverse events did Jones et al. report with nivolumab?"],
+                    "no grade")
+    a = widget_pipeline.ask("What grade of adverse events did Park et al. report with gizmo chemotherapy?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "grade 3–4" in shown(a)
+
+
 def test_a_time_to_an_event_is_not_answered_by_a_survival_in_months(widget_pipeline):
     """Jones gives survival in months but no time to anything; Park gives the time to progression."""
     a = widget_pipeline.ask("What median time to salvage surgery did Jones et al. report?")

@@ -96,6 +96,9 @@ VALUE_EVIDENCE = [
                 # time: "5 years", "12 months after surgeries")
                 r"|\b(?!(?:19|20)\d\d\b)\d+\s+(?:(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z-]+\s+){0,2}"
                 r"(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
+    # "What grade of toxicity …": a grade given as one ("grade 3–4", "grade ≥3", "G2"), not "acceptable toxicity"
+    ("grade", re.compile(r"\b(?:what|which|highest|worst|maximum)\s+(?:\w+\s+)?grades?\b|\bgrades?\s+of\b"),
+     re.compile(r"\bgrades?\s*(?:[≥>≤<]=?\s*)?[1-5IV]|\bG[1-5]\b")),
     ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),
      re.compile(r"\b[pP]\s?[=<>≤]\s?0?\.\d")),
     # What something costs: a sum of money, or the document's own words on costs ("cost-effective", "per QALY")

@@ -268,15 +268,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
                 for w in words}
         forms = {w: same[w] | {a for a, long in glossary.items() if same[w] & set(tokens(long))} for w in words}
 
-        def for_subgroup(h, ev) -> bool:
-            if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-                return any(ev.search(f"{a}: {b}") and all(forms[w] & set(tokens(f"{a}: {b}")) for w in words)
-                           for a, b in table_cells(h.sentence.text)[1:])
-            have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-            return all(forms[w] & have for w in words)
-
-        lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) and for_subgroup(h, ev)
-                                                          for h in top)]
+        lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h)
+                                                          and _names_each(retriever, h, ev, forms) for h in top)]
         if lacking:
             kinds = " and ".join(lacking)
             return f"the review gives no {kinds} for {phrase}"
@@ -292,15 +285,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
                  {a for a, long in glossary.items() if w in tokens(long)} for w in attribute}
 
-        def counts_it(h, ev) -> bool:
-            if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-                return any(ev.search(f"{a}: {b}") and all(forms[w] & set(tokens(f"{a}: {b}")) for w in attribute)
-                           for a, b in table_cells(h.sentence.text)[1:])
-            have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-            return all(forms[w] & have for w in attribute)
-
-        if attribute and not any(gives(h, kind, ev) and about(h) and counts_it(h, ev) for kind, ev in wanted
-                                 for h in top):
+        if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms)
+                                 for kind, ev in wanted for h in top):
             kinds = " and ".join(kind for kind, _ in wanted)
             return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
     # A group of people by sex, age or habit ("what rate did women have", "patients older than 70"): the value's
@@ -360,6 +346,16 @@ def _spelled_out(q: str, retriever: Retriever) -> str:
         found = _MEASURE_SHORT[retriever] = (pattern, longs)
     pattern, longs = found
     return pattern.sub(lambda m: longs[m.group(1)], q) if pattern else q
+
+
+def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]]) -> bool:
+    """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
+    cell that gives a value of the kind `ev` finds."""
+    if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
+        return any(ev.search(f"{a}: {b}") and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
+                   for a, b in table_cells(h.sentence.text)[1:])
+    have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+    return all(f & have for f in forms.values())
 
 
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _everyday_word, _paragraph, _span, _spelled_out,
+from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _paragraph, _span, _spelled_out,
                               _with_typed_names)
+from bot.guard.vocabulary import everyday_word
 from bot.guard.wording import MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
@@ -77,7 +78,7 @@ def _sides(q: str, query, retriever: Retriever):
 
     def rarest(words: list[str]) -> str:
         """The rarest word, a technical one first ("VRAM" before "reduce")."""
-        technical = [w for w in words if not _everyday_word(retriever, w)]
+        technical = [w for w in words if not everyday_word(retriever, w)]
         return max(technical or words, key=lambda w: lexicon.idf.get(w, lexicon.max_idf))
 
     pattern, m = found
@@ -177,7 +178,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     unused = [c for c in sides if not any(a[0] in retriever.vocabulary for a in c.alternatives if len(a) == 1)]
     # A side that is a technical term the documents never use, nor its parts ("extralevator"), is not compared in
     # them; an everyday word ("stitching") may be one they say otherwise.
-    strange = [c.word for c in unused if c.word.isalpha() and not _everyday_word(retriever, c.word)
+    strange = [c.word for c in unused if c.word.isalpha() and not everyday_word(retriever, c.word)
                and not any(c.word in name for name in query.named)]
     if strange:
         return f"the review never mentions '{strange[0]}', so compares nothing with it"

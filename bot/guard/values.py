@@ -5,8 +5,9 @@ called by `bot.guard.scope.judge`). Each check returns the reason to decline, in
   sentence gives that kind of value about the question's subject, of the measure asked ("What dose of
   pembrolizumab…?": the review gives DCF doses only; "How long did responses last?": a duration of response, not the
   cohort's survival in months; "the median time to salvage APR": a time to something), for the grade asked ("grade 3
-  or worse adverse events") and the subgroup asked ("PD-L1-negative patients", "patients with a CPS below 5"); or
-  the named study has such values but the one asked for is given for another study;
+  or worse adverse events"), and for the people asked about (a subgroup, a share of the patients with an attribute,
+  a group by sex or age: bot/guard/groups.py); or the named study has such values but the one asked for is given
+  for another study;
 - `named_without_results`: the question asks how a drug did, and the review only names it ("Has nivolumab been
   tried, and how well did it work?").
 
@@ -15,18 +16,17 @@ bot/guard/shapes.py; the patterns of a question's wording that both read are in 
 """
 from __future__ import annotations
 
-import json
 import re
 import weakref
-from pathlib import Path
-
-import numpy as np
 from dataclasses import replace
 
+import numpy as np
+
+from bot.guard.groups import for_whom
+from bot.guard.vocabulary import compound_parts, everyday_word
 from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME, DURATION_OF, EVENT_COUNTED, GRADE,
-                               HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, RESULT,
-                               SIZE_ASKED, SIZE_WORDS, STUDY_OF, SUBGROUP, TIME_POINT, TIME_TO, surface_terms,
-                               DEMOGRAPHIC, AGE_WORDS, SHARE_OF, REASON_ASKED)
+                               HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, REASON_ASKED,
+                               RESULT, SIZE_ASKED, SIZE_WORDS, TIME_POINT, TIME_TO, surface_terms)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -34,20 +34,12 @@ from bot.text import STOPWORDS, fold, table_cells, tokens
 CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's subject (a study, a drug …) may be named
 TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of value
 
-def _compound_parts(text: str, retriever: Retriever) -> set[str]:
-    """The parts of the text's hyphenated words that the corpus writes as one word ("chemo-radiotherapy":
-    "chemoradiotherapy"; "PDL1-negative": "PD-L1-negative"): not words of their own ("chemo", "pdl1")."""
-    idf = retriever.lexicon.idf
-    return {t for w in surface_terms(text) if "-" in w and fold(w).replace("-", "") in idf
-            for part in w.split("-") for t in tokens(part)}
-
-
 def focus_terms(question: str, retriever: Retriever) -> list[str]:
     """The question's subject words: known to the corpus, not question words, not the corpus's own subject ("anal",
     "SCC": every passage is about it), rarest first."""
     lexicon = retriever.lexicon
     idf = lexicon.idf
-    parts = _compound_parts(question, retriever)
+    parts = compound_parts(question, retriever)
     toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf and t not in parts
             and t not in lexicon.subject and t not in lexicon.subject_abbreviations]
     return sorted(toks, key=lambda t: -idf[t])
@@ -178,8 +170,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # (Not the thing a rate is of, "the rate of infection": the value must be of it, not near it.)
     rate_of = {t for m in RATE_OF.finditer(q) for t in tokens(m.group(1))}
     loose = focus is not None and not absent and not any(focus in name for name in query.named) \
-        and focus.isalpha() and _everyday_word(retriever, focus) and focus not in rate_of
-    technical = [t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)] \
+        and focus.isalpha() and everyday_word(retriever, focus) and focus not in rate_of
+    technical = [t for t in focus_terms(question, retriever) if t.isalpha() and not everyday_word(retriever, t)] \
         if loose else []
 
     # A word of a long form the glossary abbreviates ("rectus" of "vertical rectus abdominis myocutaneous") is
@@ -253,60 +245,14 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         return any(things & set(tokens(m.group(0))) for m in count_ev.finditer(h.sentence.text))
 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
-    # A subgroup the value is asked for ("PD-L1-negative patients", "patients with a CPS below 5"): the sentence
-    # giving the value, or the table cell, names it; the whole cohort's value does not answer,
-    # nor does a sentence after one that only says the study enrolled such patients.
-    subgroup = _subgroup(question, query, retriever)
-    if not missing and subgroup:
-        words, phrase = subgroup
-
-        # a word, a word the thesaurus gives for it, or the abbreviation of a long form it belongs to ("rectus
-        # abdominis flap": "VRAM")
-        synonyms = retriever.lexicon.synonyms
-        # (hyphenated or not: "re-irradiation" is the "reirradiation" that a document abbreviates "reRT")
-        same = {w: {w, w.replace("-", "")} | synonyms.get(w, set()) | synonyms.get(w.replace("-", ""), set())
-                for w in words}
-        forms = {w: same[w] | {a for a, long in glossary.items() if same[w] & set(tokens(long))} for w in words}
-
-        lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h)
-                                                          and _names_each(retriever, h, ev, forms) for h in top)]
-        if lacking:
-            kinds = " and ".join(lacking)
-            return f"the review gives no {kinds} for {phrase}"
-    # A share of the patients with an attribute ("what proportion of patients received IORT"): the sentence giving
-    # the percentage names the attribute (a table, in the cell that gives it); a percentage of something else in a
-    # sentence about the same study does not answer.
-    share = SHARE_OF.search(q)
-    if not missing and share:
-        attribute = [t for t in tokens(share.group("what")) if t not in STOPWORDS and t not in QUESTION_WORDS
-                     and t not in POPULATION and t in retriever.vocabulary and not t.isdigit()]
-        # its technical terms; else its head noun ("a severe adverse event": the sentence may say "grade 3–4")
-        attribute = [t for t in attribute if not _everyday_word(retriever, t)] or attribute[-1:]
-        forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
-                 {a for a, long in glossary.items() if w in tokens(long)} for w in attribute}
-
-        if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms)
-                                 for kind, ev in wanted for h in top):
-            kinds = " and ".join(kind for kind, _ in wanted)
-            return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
-    # A group of people by sex, age or habit ("what rate did women have", "patients older than 70"): the value's
-    # sentence names the group (or, for an age, an age); a value for the whole cohort does not answer.
-    group = DEMOGRAPHIC.search(q)
-    if not missing and group:
-        asked = [w for w in tokens(group.group(0)) if w not in STOPWORDS and w not in POPULATION and not w.isdigit()]
-        aged = bool(group.group("age"))
-
-        def for_group(h, ev) -> bool:
-            have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-            return bool(set(asked) & have) or aged and bool(AGE_WORDS & have)
-
-        if not any(gives(h, kind, ev) and about(h) and for_group(h, ev) for kind, ev in wanted for h in top):
-            kinds = " and ".join(kind for kind, _ in wanted)
-            who = re.search(r"(?:(?:patients|people|those)\s+)?" + re.escape(group.group(0)), q)
-            return f"the review gives no {kinds} for {who.group(0).strip()}"
+    # Who the value is for: a subgroup, a share of the patients with an attribute, a group of people
+    # (bot/guard/groups.py): the sentence giving it must name them.
+    reason = None if missing else for_whom(question, q, query, retriever, wanted, top, gives, about)
+    if reason:
+        return reason
     # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values
     # found are about something else. Answer only if a passage that does use it gives such a value.
-    rarest = next((t for t in focus_terms(question, retriever) if t.isalpha() and not _everyday_word(retriever, t)),
+    rarest = next((t for t in focus_terms(question, retriever) if t.isalpha() and not everyday_word(retriever, t)),
                   None)
     if not missing and not query.named and not absent and rarest and rarest != focus \
             and not any(mentions(h, rarest) for h in top) \
@@ -348,54 +294,6 @@ def _spelled_out(q: str, retriever: Retriever) -> str:
     return pattern.sub(lambda m: longs[m.group(1)], q) if pattern else q
 
 
-def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]]) -> bool:
-    """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
-    cell that gives a value of the kind `ev` finds."""
-    if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-        return any(ev.search(f"{a}: {b}") and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
-                   for a, b in table_cells(h.sentence.text)[1:])
-    have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-    return all(f & have for f in forms.values())
-
-
-def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
-    """The words naming a subgroup the question asks a value for (not the study's own name, not question words),
-    with the phrase as typed; None when there is none."""
-    names = {t for name in query.named for t in name}
-    q = fold(question)
-    for m in SUBGROUP.finditer(q):
-        if STUDY_OF.search(q[:m.start()]) or q.rfind("(", 0, m.start()) > q.rfind(")", 0, m.start()):
-            continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients", "the Ott
-            # trial (25 PD-L1-positive patients)"), not a subgroup
-        phrase = next(g for g in m.groups() if g)
-        parts = _compound_parts(phrase, retriever)
-        words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
-                 and t not in parts
-                 and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
-                 and t not in POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
-        # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
-        technical = [t for t in words if not _everyday_word(retriever, t)]
-        if words:
-            return technical or words, phrase
-    return None
-
-
-_EVERYDAY: dict[str, frozenset[str]] = {}
-
-
-def _everyday_word(retriever: Retriever, word: str) -> bool:
-    """A whole word of the model's own WordPiece vocabulary ("current", "across", "performed"): everyday English, so
-    maybe filler the review words differently. A term the vocabulary splits into pieces ("exenteration",
-    "gracilis") is a technical name. The vocabulary is read once, from the model's tokenizer.json."""
-    path = str(Path(retriever.settings.model_path) / "tokenizer.json")
-    if path not in _EVERYDAY:
-        try:
-            vocab = json.loads(Path(path).read_text(encoding="utf-8"))["model"]["vocab"]
-            _EVERYDAY[path] = frozenset(w for w in vocab if w.isalpha())
-        except (OSError, ValueError, KeyError, TypeError):
-            _EVERYDAY[path] = frozenset()
-    words = _EVERYDAY[path]
-    return not words or word in words
 
 
 def _valued_near(retriever: Retriever, word: str, evidence) -> bool:

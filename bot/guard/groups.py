@@ -1,0 +1,122 @@
+"""Who a value is for. Once `value_check` (bot/guard/values.py) has found, in a top passage about the question's
+subject, a value of each kind asked, these ask whether it is the value of the people asked about:
+
+- a subgroup the question names ("PD-L1-negative patients", "patients with a CPS below 5");
+- a share of the patients with an attribute ("what proportion of patients received IORT");
+- a group of people by sex, age or habit ("what rate did women have", "patients older than 70").
+
+The sentence giving the value (a table record: the cell giving it) must name them; the whole cohort's value does not
+answer. `for_whom` returns the reason to decline, in one plain sentence, or None.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.guard.vocabulary import compound_parts, everyday_word
+from bot.guard.wording import AGE_WORDS, DEMOGRAPHIC, POPULATION, QUESTION_WORDS, SHARE_OF, STUDY_OF, SUBGROUP
+from bot.retrieve.search import Retriever
+from bot.text import STOPWORDS, fold, table_cells, tokens
+
+
+def for_whom(question: str, q: str, query, retriever: Retriever, wanted, top, gives, about) -> str | None:
+    """`q`: the folded question; `wanted`: the kinds of value asked, with their evidence; `top`: the passages looked
+    at; `gives(h, kind, ev)` and `about(h)`: value_check's tests that a passage gives such a value, about the
+    question's subject."""
+    return _subgroup_check(question, query, retriever, wanted, top, gives, about) \
+        or _share_check(q, retriever, wanted, top, gives, about) \
+        or _group_check(q, retriever, wanted, top, gives, about)
+
+
+def _subgroup_check(question, query, retriever, wanted, top, gives, about) -> str | None:
+    """A subgroup the value is asked for: the sentence giving the value, or the table cell, names it; nor does a
+    sentence after one that only says the study enrolled such patients answer."""
+    subgroup = _subgroup(question, query, retriever)
+    if not subgroup:
+        return None
+    words, phrase = subgroup
+    glossary = retriever.lexicon.glossary
+    # a word, a word the thesaurus gives for it, or the abbreviation of a long form it belongs to ("rectus
+    # abdominis flap": "VRAM")
+    synonyms = retriever.lexicon.synonyms
+    # (hyphenated or not: "re-irradiation" is the "reirradiation" that a document abbreviates "reRT")
+    same = {w: {w, w.replace("-", "")} | synonyms.get(w, set()) | synonyms.get(w.replace("-", ""), set())
+            for w in words}
+    forms = {w: same[w] | {a for a, long in glossary.items() if same[w] & set(tokens(long))} for w in words}
+    lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h)
+                                                      and _names_each(retriever, h, ev, forms) for h in top)]
+    if lacking:
+        kinds = " and ".join(lacking)
+        return f"the review gives no {kinds} for {phrase}"
+    return None
+
+
+def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
+    """A share of the patients with an attribute: the sentence giving the percentage names the attribute (a table,
+    in the cell that gives it); a percentage of something else in a sentence about the same study does not
+    answer."""
+    share = SHARE_OF.search(q)
+    if not share:
+        return None
+    attribute = [t for t in tokens(share.group("what")) if t not in STOPWORDS and t not in QUESTION_WORDS
+                 and t not in POPULATION and t in retriever.vocabulary and not t.isdigit()]
+    # its technical terms; else its head noun ("a severe adverse event": the sentence may say "grade 3–4")
+    attribute = [t for t in attribute if not everyday_word(retriever, t)] or attribute[-1:]
+    glossary = retriever.lexicon.glossary
+    forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
+             {a for a, long in glossary.items() if w in tokens(long)} for w in attribute}
+    if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms)
+                             for kind, ev in wanted for h in top):
+        kinds = " and ".join(kind for kind, _ in wanted)
+        return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
+    return None
+
+
+def _group_check(q, retriever, wanted, top, gives, about) -> str | None:
+    """A group of people by sex, age or habit: the value's sentence names the group (or, for an age, an age)."""
+    group = DEMOGRAPHIC.search(q)
+    if not group:
+        return None
+    asked = [w for w in tokens(group.group(0)) if w not in STOPWORDS and w not in POPULATION and not w.isdigit()]
+    aged = bool(group.group("age"))
+
+    def for_group(h, ev) -> bool:
+        have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+        return bool(set(asked) & have) or aged and bool(AGE_WORDS & have)
+
+    if not any(gives(h, kind, ev) and about(h) and for_group(h, ev) for kind, ev in wanted for h in top):
+        kinds = " and ".join(kind for kind, _ in wanted)
+        who = re.search(r"(?:(?:patients|people|those)\s+)?" + re.escape(group.group(0)), q)
+        return f"the review gives no {kinds} for {who.group(0).strip()}"
+    return None
+
+
+def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]]) -> bool:
+    """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
+    cell that gives a value of the kind `ev` finds."""
+    if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
+        return any(ev.search(f"{a}: {b}") and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
+                   for a, b in table_cells(h.sentence.text)[1:])
+    have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
+    return all(f & have for f in forms.values())
+
+
+def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
+    """The words naming a subgroup the question asks a value for (not the study's own name, not question words),
+    with the phrase as typed; None when there is none."""
+    names = {t for name in query.named for t in name}
+    q = fold(question)
+    for m in SUBGROUP.finditer(q):
+        if STUDY_OF.search(q[:m.start()]) or q.rfind("(", 0, m.start()) > q.rfind(")", 0, m.start()):
+            continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients", "the Ott
+            # trial (25 PD-L1-positive patients)"), not a subgroup
+        phrase = next(g for g in m.groups() if g)
+        parts = compound_parts(phrase, retriever)
+        words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
+                 and t not in parts
+                 and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
+                 and t not in POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
+        # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
+        technical = [t for t in words if not everyday_word(retriever, t)]
+        if words:
+            return technical or words, phrase
+    return None

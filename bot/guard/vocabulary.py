@@ -1,0 +1,40 @@
+"""What the corpus and the model know of a question's words, for the scope check's rules (bot/guard/values.py,
+groups.py, shapes.py):
+
+- `everyday_word`: a whole word of the model's own WordPiece vocabulary is everyday English, maybe filler the review
+  words differently; a word the vocabulary splits into pieces is a technical term;
+- `compound_parts`: the parts of a hyphenated word that the corpus writes as one word are not words of their own.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.guard.wording import surface_terms
+from bot.retrieve.search import Retriever
+from bot.text import fold, tokens
+
+_EVERYDAY: dict[str, frozenset[str]] = {}
+
+
+def everyday_word(retriever: Retriever, word: str) -> bool:
+    """A whole word of the model's own WordPiece vocabulary ("current", "across", "performed"): everyday English, so
+    maybe filler the review words differently. A term the vocabulary splits into pieces ("exenteration",
+    "gracilis") is a technical name. The vocabulary is read once, from the model's tokenizer.json."""
+    path = str(Path(retriever.settings.model_path) / "tokenizer.json")
+    if path not in _EVERYDAY:
+        try:
+            vocab = json.loads(Path(path).read_text(encoding="utf-8"))["model"]["vocab"]
+            _EVERYDAY[path] = frozenset(w for w in vocab if w.isalpha())
+        except (OSError, ValueError, KeyError, TypeError):
+            _EVERYDAY[path] = frozenset()
+    words = _EVERYDAY[path]
+    return not words or word in words
+
+
+def compound_parts(text: str, retriever: Retriever) -> set[str]:
+    """The parts of the text's hyphenated words that the corpus writes as one word ("chemo-radiotherapy":
+    "chemoradiotherapy"; "PDL1-negative": "PD-L1-negative"): not words of their own ("chemo", "pdl1")."""
+    idf = retriever.lexicon.idf
+    return {t for w in surface_terms(text) if "-" in w and fold(w).replace("-", "") in idf
+            for part in w.split("-") for t in tokens(part)}

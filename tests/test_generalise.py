@@ -497,14 +497,22 @@ def test_a_place_the_review_never_names_is_a_descriptor_when_the_other_words_ide
     assert a.mode == "abstained" and "Johnson" in a.reason, (a.mode, a.reason)
 
 
+def assert_wants_the_kind_of(pipeline, question: str, passage: str) -> None:
+    """The question asks for a kind of answer (a reason, a limitation …), and the review's sentence holding
+    `passage` is of that kind: the ranker reads it as what the question asks for."""
+    r = pipeline.retriever
+    query = r.make_query(question)
+    found = [i for i, s in enumerate(r.sentences) if passage in s.text]
+    assert query.wants and found, (query.wants, found)
+    assert all(r.pattern_hits[id(p)][found[0]] for p in query.wants)
+
+
 def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(pipeline):
     """'Why …?' wants a sentence that gives a reason ('morbid due to prior irradiation'), as 'how long' wants a
     duration: the ranker reads it as the kind of answer asked for."""
     r = pipeline.retriever
-    query = r.make_query("Why is a second operation in the irradiated groin so hard?")
-    reason = [i for i, s in enumerate(r.sentences) if "due to prior irradiation" in s.text]
-    assert query.wants and reason
-    assert all(r.pattern_hits[id(p)][reason[0]] for p in query.wants)
+    assert_wants_the_kind_of(pipeline, "Why is a second operation in the irradiated groin so hard?",
+                             "due to prior irradiation")
     plain = r.make_query("How hard is a second operation in the irradiated groin?")
     assert not plain.wants
 
@@ -512,11 +520,8 @@ def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(pipeline):
 def test_a_question_about_how_good_the_evidence_is_asks_for_its_limits(pipeline):
     """"How robust are the data on …" asks how far the evidence goes: the sentences that concede its limits answer,
     as they answer "why couldn't the study conclude …"."""
-    r = pipeline.retriever
-    query = r.make_query("How robust are the data on re-irradiation?")
-    limited = [i for i, s in enumerate(r.sentences) if "though the data are still limited" in s.text]
-    assert query.wants and limited
-    assert all(r.pattern_hits[id(p)][limited[0]] for p in query.wants)
+    assert_wants_the_kind_of(pipeline, "How robust are the data on re-irradiation?",
+                             "though the data are still limited")
     a = pipeline.ask("How robust are the data on proton therapy for re-irradiation?")
     assert a.mode == "answer" and "limited" in a.text, a.text
 
@@ -524,11 +529,8 @@ def test_a_question_about_how_good_the_evidence_is_asks_for_its_limits(pipeline)
 def test_a_reason_given_as_a_contributing_factor_answers_a_why_question(pipeline):
     """"A key factor contributing to these complications is the significant dead space …" gives a reason without
     "because": it is read as one, and the answer to why perineal wounds do badly quotes it."""
-    r = pipeline.retriever
-    query = r.make_query("Why do perineal wounds break down?")
-    factor = [i for i, s in enumerate(r.sentences) if "factor contributing to these complications" in s.text]
-    assert query.wants and factor
-    assert all(r.pattern_hits[id(p)][factor[0]] for p in query.wants)
+    assert_wants_the_kind_of(pipeline, "Why do perineal wounds break down?",
+                             "factor contributing to these complications")
     a = pipeline.ask("why do perineal wound complications happen so often after salvage surgery")
     assert a.mode == "answer" and "dead space" in a.text, a.text
 

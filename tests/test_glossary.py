@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.retrieve.lexicon import DEMONYMS, GLOSSARY, SYNONYMS
+from bot.retrieve.lexicon import DEMONYMS, GLOSSARY, SHORTHAND, SYNONYMS
 from bot.text import fold, tokens
 
 pytestmark = pytest.mark.slow
@@ -76,3 +76,15 @@ def test_each_demonym_resolves_to_the_review_or_is_declined_by_name(demonym, pip
         assert fold(demonym) not in [fold(w) for w in unknown_names(question, pipeline.retriever)]
     else:  # a place the review never names: declined, by name
         assert answer.mode == "abstained" and fold(demonym) in fold(answer.reason), answer.reason
+
+
+@pytest.mark.parametrize("short", sorted(SHORTHAND))
+def test_each_shorthand_entry_stands_for_words_of_the_review(short, pipeline, review_words):
+    """A shorthand entry ("LN": "lymph node") is read by the scope check only when the corpus uses every word of its
+    long form; an entry the review never meets would never fire here."""
+    from bot.guard.vocabulary import stands_for
+
+    long = SHORTHAND[short]
+    assert all(occurs(review_words, t) for t in tokens(long)), f"not every word of {long!r} is in the review"
+    assert stands_for(pipeline.retriever, short.upper()) == long
+    assert short not in GLOSSARY, "an abbreviation the retriever expands needs no shorthand entry"

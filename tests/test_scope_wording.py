@@ -523,3 +523,25 @@ def test_a_long_form_is_named_by_its_abbreviation_before_the_value(tmp_path, emb
                      "electron therapy?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "35%" in shown(a)
+
+
+# ------------------------------------------------------------------ session 11: a clinician's shorthand
+def test_a_word_cut_short_stands_for_the_corpus_word_it_starts(widget_pipeline):
+    """"NIVO" is how a clinician writes nivolumab: not a name the document lacks. A cut-short word that starts no
+    word of the document ("DURVA") is still one it never mentions."""
+    a = widget_pipeline.ask("ORR with NIVO in the Jones trial?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "15%" in a.text, a.text
+    assert_declined(widget_pipeline, ["ORR with DURVA in the Jones trial?"], "durva")
+
+
+def test_shorthand_counts_only_when_the_document_uses_its_long_form(pipeline, widget_pipeline):
+    """"LN" (lymph node), "tbl" (table) and "SR" (systematic review) are words of the review, written short; the
+    widget document has no lymph nodes, so there "LN" stays a name it never mentions."""
+    from bot.guard.scope import unknown_names
+
+    assert unknown_names("LN involvement risk in T3 disease?", pipeline.retriever) == []
+    assert unknown_names("tbl1: Rosen 3y DFS?", pipeline.retriever) == []
+    assert unknown_names("Ko SR: how many case series?", pipeline.retriever) == []
+    assert unknown_names("LN involvement in the Lee cohort?", widget_pipeline.retriever) == ["LN"]
+

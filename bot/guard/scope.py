@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
 from bot.guard.values import named_without_results, value_check
+from bot.guard.vocabulary import stands_for
 from bot.guard.wording import QUESTION_WORDS
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
@@ -106,8 +107,9 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         if _shortens_numbered(low, retriever):
             continue  # "KN-158" for the corpus's "KEYNOTE-158"
         synonyms = retriever.lexicon.synonyms
-        if toks and all(t in vocab or synonyms.get(t, set()) & vocab for t in toks):
-            continue  # the corpus uses the word, or one that stands for it ("relapse" for "recurrence")
+        if toks and all(t in vocab or synonyms.get(t, set()) & vocab or stands_for(retriever, t) for t in toks):
+            continue  # the corpus uses the word, or one that stands for it ("relapse" for "recurrence", "LN" for
+            # "lymph node", "tbl2" for "Table 2", "pacli" for "paclitaxel")
         if toks and low in retriever.lexicon.glossary:
             continue
         place = retriever.lexicon.demonyms.get(low)

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _paragraph, _span, _spelled_out,
                               _with_typed_names)
-from bot.guard.vocabulary import everyday_word
+from bot.guard.vocabulary import everyday_word, stands_for
 from bot.guard.wording import MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
@@ -179,7 +179,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     # A side that is a technical term the documents never use, nor its parts ("extralevator"), is not compared in
     # them; an everyday word ("stitching") may be one they say otherwise.
     strange = [c.word for c in unused if c.word.isalpha() and not everyday_word(retriever, c.word)
-               and not any(c.word in name for name in query.named)]
+               and not stands_for(retriever, c.word) and not any(c.word in name for name in query.named)]
     if strange:
         return f"the review never mentions '{strange[0]}', so compares nothing with it"
     if len(unused) == 2 and any(c.word in POPULATION for c in unused):

@@ -3,14 +3,17 @@ groups.py, shapes.py):
 
 - `everyday_word`: a whole word of the model's own WordPiece vocabulary is everyday English, maybe filler the review
   words differently; a word the vocabulary splits into pieces is a technical term;
-- `compound_parts`: the parts of a hyphenated word that the corpus writes as one word are not words of their own.
+- `compound_parts`: the parts of a hyphenated word that the corpus writes as one word are not words of their own;
+- `stands_for`: a clinician's shorthand ("LN", "tbl", "pacli") for a word the corpus spells out.
 """
 from __future__ import annotations
 
+import bisect
 import json
 from pathlib import Path
 
 from bot.guard.wording import surface_terms
+from bot.retrieve.lexicon import SHORTHAND
 from bot.retrieve.search import Retriever
 from bot.text import fold, tokens
 
@@ -38,3 +41,25 @@ def compound_parts(text: str, retriever: Retriever) -> set[str]:
     idf = retriever.lexicon.idf
     return {t for w in surface_terms(text) if "-" in w and fold(w).replace("-", "") in idf
             for part in w.split("-") for t in tokens(part)}
+
+
+def stands_for(retriever: Retriever, word: str) -> str | None:
+    """What a clinician's shorthand stands for, when the corpus uses it; else None. Two kinds:
+    - an abbreviation of notes ("LN", "tbl", "SR"): an entry of the glossary's shorthand list (bot/data/glossary.json)
+      whose long form the corpus uses, every word of it;
+    - a word cut short ("pacli", "carbo", "pembro"): at least four letters, not an everyday word of its own, and the
+      start of a longer word of the corpus (by three letters or more), which it then stands for."""
+    low = fold(word)
+    long = SHORTHAND.get(low)
+    if long is not None:
+        words = tokens(long)
+        return long if words and all(t in retriever.vocabulary for t in words) else None
+    if len(low) < 4 or not low.isalpha() or low in retriever.vocabulary or everyday_word(retriever, low):
+        return None
+    vocab = retriever.vocab_list  # sorted: the words that start with `low` follow it
+    i = bisect.bisect_left(vocab, low)
+    while i < len(vocab) and vocab[i].startswith(low):
+        if len(vocab[i]) >= len(low) + 3:
+            return vocab[i]
+        i += 1
+    return None

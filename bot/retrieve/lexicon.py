@@ -19,6 +19,7 @@ _glossary = json.loads(_GLOSSARY_FILE.read_text(encoding="utf-8"))
 GLOSSARY: dict[str, str] = _glossary["abbreviations"]
 SYNONYMS: list[str] = _glossary["synonyms"]
 DEMONYMS: dict[str, str] = _glossary["demonyms"]
+SHORTHAND: dict[str, str] = _glossary["shorthand"]  # for the scope check only (bot/guard/vocabulary.py)
 
 PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
 

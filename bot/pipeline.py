@@ -142,7 +142,10 @@ class Pipeline:
         if described.query != q:
             qvec = None
         ranking = self.rank(described.query, history, qvec)
-        verdict = judge(described.query, ranking, self.retriever, unrelated=intent.unrelated)
+        # A turn that carries on the conversation ("and the modified version?") is read with it: however little it
+        # says by itself, it is not small talk.
+        continues = self.contextual_query(described.query, history)[0] != described.query
+        verdict = judge(described.query, ranking, self.retriever, unrelated=0.0 if continues else intent.unrelated)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason, self.index.documents)
         # a note said before the quotes ("The review does not state which study is Irish; …") takes its room

@@ -12,6 +12,8 @@ wording), beside look-alikes it must still decline. Invented wording, the real r
 """
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -545,3 +547,17 @@ def test_shorthand_counts_only_when_the_document_uses_its_long_form(pipeline, wi
     assert unknown_names("Ko SR: how many case series?", pipeline.retriever) == []
     assert unknown_names("LN involvement in the Lee cohort?", widget_pipeline.retriever) == ["LN"]
 
+
+def test_a_terse_continuation_is_read_with_the_conversation_not_as_small_talk(widget_pipeline, monkeypatch):
+    """"and the other version?" says almost nothing by itself, and the guard's learned layer may read it as off the
+    subject (forced here: 0.99), while no passage is close to its few words. After a question about Park's study it
+    carries on that question, so it is answered from Park's passage, not declined as small talk."""
+    classify = widget_pipeline.intent.classify
+
+    def reads_as_small_talk(*args, **kwargs):
+        return dataclasses.replace(classify(*args, **kwargs), unrelated=0.99)
+
+    monkeypatch.setattr(widget_pipeline.intent, "classify", reads_as_small_talk)
+    a = widget_pipeline.ask("and the other version?", ["What median overall survival did Park report?"])
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "11.0 months" in a.text, a.text

@@ -535,6 +535,14 @@ def test_a_reason_given_as_a_contributing_factor_answers_a_why_question(pipeline
     assert a.mode == "answer" and "dead space" in a.text, a.text
 
 
+def test_a_question_about_a_history_asks_for_dated_sentences(pipeline):
+    """"The history of …", "how have … developed" is told with dates: the sentence that says when something
+    happened ("In 2011, ipilimumab … was approved") is the kind of answer asked for, and the answer quotes it."""
+    assert_wants_the_kind_of(pipeline, "What is the history of checkpoint blockade?", "In 2011, ipilimumab")
+    a = pipeline.ask("How have checkpoint inhibitors developed over time?")
+    assert a.mode == "answer" and "In 2011, ipilimumab" in a.text, a.text
+
+
 SUBJECT_DOC = """Recurrent Anal Cancer: Options After Failure
 
 Abstract: Recurrent anal cancer after chemoradiotherapy is a rare and difficult problem. Recurrent anal cancer is

@@ -47,6 +47,9 @@ ANSWER_TYPES = [
     (re.compile(r"\b(how long|median time|duration|follow-up|follow up|followed up)\b"),
      re.compile(r"\d+(\.\d+)?\s*(months?|years?|y\b)|Months\)")),
     (re.compile(r"\b(what year|when was|when were|since when)\b"), re.compile(r"\b(19|20)\d\d\b")),
+    # The history of something is told with dates: "a quick history of …", "how did … evolve", "timeline"
+    (re.compile(r"\b(history|historical|timeline|chronolog\w*|milestones|how (?:did|has|have) [^?.,;]{0,40}"
+                r"(?:evolve|evolved|develop|developed)|evolution of)\b"), re.compile(r"\b(19|20)\d\d\b")),
     (re.compile(r"\b(how many|number of|sample size|how big|how large)\b"), re.compile(r"\b\d+\b|\b[Tt]wenty|\b[Tt]hirty")),
     # "Why …?" asks for a reason: a sentence that gives one ("morbid due to prior irradiation")
     (re.compile(rf"\bwhy\b(?!{_WHY_NOT})|\bfor what reason\b|\bwhat (?:makes|made|explains)\b"),

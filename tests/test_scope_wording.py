@@ -561,3 +561,19 @@ def test_a_terse_continuation_is_read_with_the_conversation_not_as_small_talk(wi
     a = widget_pipeline.ask("and the other version?", ["What median overall survival did Park report?"])
     assert a.mode == "answer", (a.mode, a.reason)
     assert "11.0 months" in a.text, a.text
+
+
+def test_a_length_of_stay_is_answered_only_where_the_review_gives_one(widget_pipeline, tmp_path, embedder):
+    """The time spent in hospital is a duration of its own: Lee's survival in years, or a follow-up, does not give
+    it; a version of the widget review that reports the stay answers."""
+    from tests.conftest import pipeline_over
+
+    assert_declined(widget_pipeline, ["What was the median length of hospital stay after salvage surgery in Lee's "
+                                      "cohort?", "How long did Lee's patients stay in hospital after salvage "
+                                      "surgery?"], "stay")
+    reported = WIDGET_REVIEW.replace("for all the patients.", "for all the patients. The median hospital stay "
+                                     "after salvage surgery was 12 days.")
+    a = pipeline_over(tmp_path, embedder, {"widget.txt": reported}).ask(
+        "What was the median length of hospital stay after salvage surgery in Lee's cohort?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "12 days" in shown(a)

@@ -102,7 +102,10 @@ DURATION_OF = re.compile(r"\bduration of (?:the |an? |their |its )?([a-z][a-z-]{
                          r"|\bhow long (?:did|do|does|will|would) (?:the |their |its )?([a-z][a-z-]{2,})\b"
                          r"[^?.;]{0,60}?"
                          r"\b(?:last|persist|endure)\w*"
-                         r"|\bmedian (follow-up|follow up)\b")
+                         r"|\bmedian (follow-up|follow up)\b"
+                         # the time spent in hospital: "length of (hospital) stay", "hospital stay"
+                         r"|\blength of (?:\w+ )?(stay)\b|\b(?:hospital|inpatient) (stay)\b"
+                         r"|\bhow long [^?.;]{0,40}?\b(stay)(?:ed|s)?\s+(?:in\s+(?:the\s+)?)?(?:hospital|inpatient)")
 # A named measure, whole: "disease-free survival", "objective response rate"
 NAMED_MEASURE = re.compile(r"(?:[a-z][a-z-]{2,}-free|objective|complete|partial|cancer-specific|disease-specific|overall|"
                            r"response)\s+(?:survival|responses?|rates?)|[a-z]+ response rate")

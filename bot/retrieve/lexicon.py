@@ -87,6 +87,7 @@ VALUE_EVIDENCE = [
      re.compile(r"\d\s?%|\d+(\.\d+)?\s*(months?|years?)\b|\bper 100|(?:Months\)|Rate): \d")),
     # "the median overall survival" (no time point: "the median 5-year survival rate" is a percentage) is a time
     ("duration", re.compile(r"\b(how long|how many (days|weeks|months|years)|in (weeks|months)|median time|duration|"
+                            r"length of (?:\w+ )?stay|(?:hospital|inpatient) stay|days in hospital|"
                             r"median (?:(?![a-z]+-(?:year|month))[a-z-]+ ){0,2}(?:survival|os|pfs|dfs|follow-up|follow up)"
                             r"(?! rates?))\b"),
      re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d")),

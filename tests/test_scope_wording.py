@@ -577,3 +577,13 @@ def test_a_length_of_stay_is_answered_only_where_the_review_gives_one(widget_pip
         "What was the median length of hospital stay after salvage surgery in Lee's cohort?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "12 days" in shown(a)
+
+
+def test_a_reference_to_what_a_study_found_carries_the_study(pipeline):
+    """"that advantage", "those results" refer back to what the study named earlier found, as "that study" would, so
+    the study is read with the question; "that surgery" refers to the surgery itself, not to the study."""
+    history = ["What did Damron et al. find?", "What was the 5-year overall survival?"]
+    for q in ("Did that advantage survive the multivariable analysis?", "Were those results significant?"):
+        dense_text, context, carry = pipeline.contextual_query(q, history)
+        assert carry and "Damron" in dense_text, (q, dense_text)
+    assert not pipeline.contextual_query("What about the complications of that surgery?", history)[2]

@@ -15,6 +15,9 @@ PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|this|that|these|
 DEMONSTRATIVE = re.compile(r"\b(this|that|these|those|the same)\s+([a-z-]+)", re.I)
 STUDY_NOUNS = {"study", "studies", "trial", "trials", "series", "cohort", "paper", "analysis", "group", "team",
                 "authors", "report", "work", "publication", "article", "investigators", "researchers"}
+# … and to what a study found: "that advantage", "these results", "that difference" refer back to the study too
+RESULT_NOUNS = {"advantage", "benefit", "difference", "effect", "finding", "findings", "result", "results",
+                "improvement", "gain", "association", "figure", "figures", "outcome", "outcomes"}
 SELF_REFERENCE = re.compile(r"\b(this|the) (review|article|paper)\b", re.I)
 # The user says the subject changes: "Separately, …", "Different question: …", "On another note, …"
 NEW_TOPIC = re.compile(r"^\W*(?:separately|unrelated(?:ly)?|switching (?:topics?|gears)|changing (?:the )?(?:topic|subject)|"
@@ -43,7 +46,7 @@ def contextual_query(q: str, history: Sequence[str],
     last = history[-1]
     names = next((n for turn in reversed(history) for n in [anchors_in(turn)] if n), [])
     demo = DEMONSTRATIVE.search(stripped)
-    about_thing = bool(demo) and demo.group(2).lower() not in STUDY_NOUNS
+    about_thing = bool(demo) and demo.group(2).lower() not in STUDY_NOUNS | RESULT_NOUNS
     carry = bool(names) and not about_thing
     prefix = " ".join(names) if carry else ""
     if elliptic:

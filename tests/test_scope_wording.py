@@ -587,3 +587,18 @@ def test_a_reference_to_what_a_study_found_carries_the_study(pipeline):
         dense_text, context, carry = pipeline.contextual_query(q, history)
         assert carry and "Damron" in dense_text, (q, dense_text)
     assert not pipeline.contextual_query("What about the complications of that surgery?", history)[2]
+
+
+def test_a_kind_of_treatment_the_document_never_names_is_declined(widget_pipeline, pipeline):
+    """"Photodynamic therapy", "laparoscopic salvage surgery": a technical adjective the document never uses, right
+    before a treatment, names a kind of treatment it does not discuss. An everyday word ("open surgery") may be
+    worded otherwise, and another form of a word the document uses ("investigational" for "investigated") is
+    known."""
+    from bot.guard.scope import absent_modality
+
+    assert_declined(widget_pipeline, ["What results has photodynamic therapy achieved in gadget disease?",
+                                      "How does laparoscopic salvage surgery compare with open surgery?"],
+                    "never mentions")
+    a = widget_pipeline.ask("What 5-year overall survival followed open salvage surgery in Lee's cohort?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert absent_modality("Which investigational targeted therapy is being studied?", pipeline.retriever) is None

@@ -13,6 +13,7 @@ vaccination"). Then `judge`, after retrieval, declines the question when
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import weakref
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
 from bot.guard.values import named_without_results, value_check
-from bot.guard.vocabulary import stands_for
+from bot.guard.vocabulary import everyday_word, stands_for
 from bot.guard.wording import QUESTION_WORDS
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
@@ -165,6 +166,32 @@ def _shortens_numbered(word: str, retriever: Retriever) -> bool:
                for name in numbered.get(number, ()))
 
 
+# A kind of treatment named by its modifier: "photodynamic therapy", "laparoscopic (and open) salvage APR"
+_MODALITY = re.compile(r"\b([a-z][a-z-]{3,}(?:ic|al|ive|ed|ar|ous))\s+(?:(?:and|or|versus|vs\.?)\s+[a-z-]+\s+)?(?:[a-z-]+\s+)?"
+                       r"(surgery|surgeries|therapy|therapies|radiotherapy|radiation|irradiation|resection|apr|"
+                       r"approach|reconstruction|procedure|excision|ablation|immunotherapy|chemotherapy)\b")
+
+
+def absent_modality(question: str, retriever: Retriever) -> str | None:
+    """A kind of treatment the documents never name: a technical adjective ("photodynamic", "laparoscopic",
+    "hypofractionated") that they never use, right before a treatment ("therapy", "salvage APR"). An everyday word ("belly flap", "open
+    surgery") may be one they say otherwise; a technical one is a kind of treatment of its own."""
+    for m in _MODALITY.finditer(fold(question)):
+        word = m.group(1)
+        toks = tokens(word)
+        if not toks or any(t in STOPWORDS or t in QUESTION_WORDS for t in toks) or \
+                any(_known(t, retriever) or stands_for(retriever, t) for t in toks):  # "IORT-based": IORT
+            continue
+        if all(everyday_word(retriever, part) for part in word.split("-") if part):
+            continue
+        stem = word[:7]  # another form of a word the documents use ("investigational": "investigated")
+        i = bisect.bisect_left(retriever.vocab_list, stem)
+        if i < len(retriever.vocab_list) and retriever.vocab_list[i].startswith(stem):
+            continue
+        return f"the review never mentions '{word}' {m.group(2)}"
+    return None
+
+
 def _known(token: str, retriever: Retriever) -> bool:
     """The documents use the word, one the thesaurus gives for it, or a close spelling of it."""
     return token in retriever.vocabulary or bool(retriever.lexicon.synonyms.get(token, set()) & retriever.vocabulary) \
@@ -250,7 +277,8 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if cited_only and not ranking.query.named and not ranking.query.study_asked:
         return Verdict(False, f"the review's text does not discuss {cited_only[0]}: only the title of a study it cites "
                               "names it")
-    reason = value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
+    reason = absent_modality(question, retriever) \
+        or value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
         or time_point_check(question, ranking, retriever) or stage_check(question, ranking, retriever) \
         or named_without_results(question, ranking, retriever) \
         or breakdown_check(question, ranking, retriever, lambda t: _known(t, retriever))

@@ -167,15 +167,18 @@ def _shortens_numbered(word: str, retriever: Retriever) -> bool:
 
 
 # A kind of treatment named by its modifier: "photodynamic therapy", "laparoscopic (and open) salvage APR"
-_MODALITY = re.compile(r"\b([a-z][a-z-]{3,}(?:ic|al|ive|ed|ar|ous))\s+(?:(?:and|or|versus|vs\.?)\s+[a-z-]+\s+)?(?:[a-z-]+\s+)?"
+# (adjective endings only: a participle, "stitched surgery", is often an everyday verb the documents word otherwise)
+_MODALITY = re.compile(r"\b([a-z][a-z-]{3,}(?:ic|al|ive|ar|ous))\s+"
+                       r"(?:(?:and|or|versus|vs\.?)\s+[a-z-]+\s+)?(?:[a-z-]+\s+)?"
                        r"(surgery|surgeries|therapy|therapies|radiotherapy|radiation|irradiation|resection|apr|"
                        r"approach|reconstruction|procedure|excision|ablation|immunotherapy|chemotherapy)\b")
 
 
 def absent_modality(question: str, retriever: Retriever) -> str | None:
     """A kind of treatment the documents never name: a technical adjective ("photodynamic", "laparoscopic",
-    "hypofractionated") that they never use, right before a treatment ("therapy", "salvage APR"). An everyday word ("belly flap", "open
-    surgery") may be one they say otherwise; a technical one is a kind of treatment of its own."""
+    "cytoreductive") that they never use, right before a treatment ("therapy", "salvage APR"). An everyday word
+    ("belly flap", "open surgery") may be one they say otherwise; a technical one is a kind of treatment of its
+    own."""
     for m in _MODALITY.finditer(fold(question)):
         word = m.group(1)
         toks = tokens(word)

@@ -602,3 +602,21 @@ def test_a_kind_of_treatment_the_document_never_names_is_declined(widget_pipelin
     a = widget_pipeline.ask("What 5-year overall survival followed open salvage surgery in Lee's cohort?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert absent_modality("Which investigational targeted therapy is being studied?", pipeline.retriever) is None
+
+
+def test_a_count_of_studies_or_centres_is_not_a_count_of_patients(widget_pipeline, tmp_path, embedder):
+    """"How many centres took part": the 120 patients of Jones's trial do not count its centres; a version of the
+    widget review that says "across 12 centres" answers. The centres may be called hospitals or sites."""
+    from tests.conftest import pipeline_over
+
+    assert_declined(widget_pipeline, ["How many centres took part in the Jones trial?",
+                                      "How many hospitals enrolled patients in Jones et al.'s trial?"],
+                    "no number of")
+    a = widget_pipeline.ask("How many patients did the Jones trial include?")
+    assert a.mode == "answer" and "120 patients" in a.text, (a.mode, a.reason)
+    counted = WIDGET_REVIEW.replace("a phase 2 trial including 120 patients", "a phase 2 trial including 120 "
+                                    "patients across 12 sites")
+    a = pipeline_over(tmp_path, embedder, {"widget.txt": counted}).ask("How many centres took part in the Jones "
+                                                                       "trial?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "12 sites" in shown(a)

@@ -26,7 +26,8 @@ from bot.guard.groups import for_whom
 from bot.guard.vocabulary import compound_parts, everyday_word
 from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME, DURATION_OF, EVENT_COUNTED, GRADE,
                                HOW_OFTEN, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, RATE_OF, REASON_ASKED,
-                               RESULT, SIZE_ASKED, SIZE_WORDS, TIME_POINT, TIME_TO, surface_terms)
+                               RESULT, SIZE_ASKED, SIZE_WORDS, STUDY_UNITS, TIME_POINT, TIME_TO, UNIT_KINDS,
+                               surface_terms)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -260,6 +261,15 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         kinds = " and ".join(kind for kind, _ in wanted)
         shown = next((w for w in surface_terms(question) if rarest in tokens(w)), rarest)
         return f"the review gives no {kinds} for {shown}"
+    # A count of the units a study is made of ("how many studies were pooled", "in how many centres"): some value
+    # about the subject must count those very units (the patients of a meta-analysis are not its studies).
+    unit = STUDY_UNITS.search(q)
+    kind = next((k for k in UNIT_KINDS if unit and re.fullmatch(k, unit.group(1))), None)
+    if not missing and count_ev is not None and kind and not any(
+            about(h) and any(re.search(rf"\b(?:{kind})\b", m.group(0), re.I) for m in count_ev.finditer(h.sentence.text))
+            for h in top):
+        shown = next((w for w in surface_terms(question) if focus and focus in tokens(w)), focus)
+        return f"the review gives no number of {unit.group(1)} for {shown or 'this'}"
     if not missing:
         if focus is not None and any(focus in name for name in query.named):
             return _given_for_another(question, query, ranking, retriever, wanted, gives, about, focus,

@@ -121,6 +121,12 @@ SIZE_ASKED = re.compile(r"\b(?:how many|number of) (?:patients|people|participan
 EVENT_COUNTED = re.compile(r"\bhow many (?:patients|people|participants|subjects|cases)\b.*\b(?:developed|had|experienced|"
                            r"died|relapsed|recurred|progressed|achieved|responded|required|needed|suffered|showed|reached|"
                            r"survived|remained|were alive|were free)\b")
+# "How many studies / trials / centres …": the units a study is made of, which its patients do not count; each
+# with the words that count the same kind of unit (a review's studies may be "28 retrospective case series")
+STUDY_UNITS = re.compile(r"\b(?:how many|number of)\s+(studies|trials|series|papers|articles|publications|cohorts|"
+                         r"centres|centers|sites|institutions|hospitals|countries|cycles|courses)\b")
+UNIT_KINDS = [r"stud(?:y|ies)|trials?|series|papers?|articles?|publications?|cohorts?",
+              r"cent(?:re|er)s?|sites?|institutions?|hospitals?", r"countr(?:y|ies)", r"cycles?|courses?"]
 COUNTED = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s+){0,1}[a-z][\w-]*)")
 # A word that names a drug or a study, as typed: capitalised inside the sentence, an acronym, or a drug suffix.
 DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubicin|cycline|fluorouracil)$")

@@ -281,15 +281,17 @@ def test_two_states_of_a_factor_the_text_never_discusses_are_not_compared(tmp_pa
 
     text = WIDGET_REVIEW + "4. Grey, K. Gadget disease in HIV-positive and diabetic patients. *Widg. Rev.* **2018**, *2*, 1–9.\n"
     widgets = pipeline_over(tmp_path, embedder, {"widget.txt": text})
-    assert_declined(widgets, ["How did outcomes after salvage surgery differ between HIV-positive and HIV-negative "
-                              "patients?",
-                              "What was the survival of diabetic versus non-diabetic patients in Lee et al.?"],
+    assert_declined(widgets, ["What was the survival of diabetic versus non-diabetic patients in Lee et al.?"],
                     "never mentions")
+    assert_declined(widgets, ["How did outcomes after salvage surgery differ between HIV-positive and HIV-negative "
+                              "patients?"], "hiv")
     a = widgets.ask("What response did PD-L1-positive and PD-L1-negative patients have on nivolumab?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "22%" in shown(a)
     # an acronym only a cited title uses is no subject the text discusses, however the question is shaped
-    assert_declined(widgets, ["Does HIV status change outcomes after salvage surgery?"],
+    # … nor when it leads a compound ("HIV-positive patients")
+    assert_declined(widgets, ["Does HIV status change outcomes after salvage surgery?",
+                              "How did salvage surgery work out for HIV-positive patients?"],
                     "only the title of a study it cites")
 
 

@@ -207,9 +207,10 @@ def _cited_only(question: str, retriever: Retriever) -> list[str]:
     body = retriever.token_index.token_row
     out = []
     for m in _WORD.finditer(question):
-        w = m.group(0)
-        toks = tokens(w)
         numbered = re.match(r"[\s-]*(?:\d+|[IVX]+)\b", question[m.end():])  # "ACT II": a cited trial's name
+        # the acronym may lead a compound: "HIV-positive patients"
+        w = m.group(0).split("-")[0] if not m.group(0).isupper() else m.group(0)
+        toks = tokens(w)
         if w.isupper() and len(w) >= 2 and toks and not numbered \
                 and all(t in retriever.vocabulary and t not in body for t in toks):
             out.append(w)

@@ -622,3 +622,24 @@ def test_a_count_of_studies_or_centres_is_not_a_count_of_patients(widget_pipelin
                                                                        "trial?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "12 sites" in shown(a)
+
+
+def test_a_group_of_people_the_document_never_discusses_is_declined_whatever_is_asked(widget_pipeline, pipeline,
+                                                                                      tmp_path, embedder):
+    """"Tolerability in patients over 80", "elderly patients": no value is asked, but the widget review never names
+    an age or the elderly, so it says nothing about them. Men and women together are everyone (the review's sexual
+    side effects of salvage surgery); set apart ("different for men and women") they are groups. A version of the
+    widget review that discusses elderly patients answers."""
+    from tests.conftest import pipeline_over
+
+    assert_declined(widget_pipeline, ["nivolumab tolerability in gadget disease patients over 80?",
+                                      "Is salvage surgery safe in elderly patients?",
+                                      "Was the objective response to nivolumab in the Jones trial different for men "
+                                      "and women?"],
+                    "never discusses")
+    a = pipeline.ask("Do both men and women have sexual problems after salvage surgery?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    older = WIDGET_REVIEW.replace("for all the patients.", "for all the patients. Elderly patients tolerated "
+                                  "salvage surgery as well as younger ones.")
+    a = pipeline_over(tmp_path, embedder, {"widget.txt": older}).ask("Is salvage surgery safe in elderly patients?")
+    assert a.mode == "answer", (a.mode, a.reason)

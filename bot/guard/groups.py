@@ -90,6 +90,27 @@ def _group_check(q, retriever, wanted, top, gives, about) -> str | None:
     return None
 
 
+_BOTH_SEXES = re.compile(r"\b(?:(?<!-)men|males?)\s+(?:and|or)\s+(?:women|females?)\b"
+                         r"|\b(?:women|females?)\s+(?:and|or)\s+(?:(?<!-)men|males?)\b")
+_SET_APART = re.compile(r"\b(?:differ\w*|compar\w*|versus|vs|between|ratio|than|more|less|each)\b|-to-")
+
+
+def group_not_discussed(q: str, retriever: Retriever) -> str | None:
+    """A question about a group of people by sex, age or habit ("tolerability in patients over 80", "in women"),
+    whatever it asks of them, when no sentence of the documents names that group (nor, for an age, any age): they
+    never discuss it. `q`: the folded question."""
+    group = DEMOGRAPHIC.search(q)
+    if not group or _BOTH_SEXES.search(q) and not _SET_APART.search(q):
+        return None  # "do men and women suffer …": everyone, unless the sexes are set apart ("different for men and
+        # women", "the male-to-female ratio")
+    asked = {w for w in tokens(group.group(0)) if w not in STOPWORDS and w not in POPULATION and not w.isdigit()}
+    words = AGE_WORDS if group.group("age") else asked
+    if words & retriever.vocabulary:
+        return None
+    who = re.search(r"(?:(?:patients|people|those)\s+)?" + re.escape(group.group(0)), q)
+    return f"the review never discusses {who.group(0).strip()} as a group"
+
+
 def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]]) -> bool:
     """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
     cell that gives a value of the kind `ev` finds."""

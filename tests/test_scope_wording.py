@@ -643,3 +643,20 @@ def test_a_group_of_people_the_document_never_discusses_is_declined_whatever_is_
                                   "salvage surgery as well as younger ones.")
     a = pipeline_over(tmp_path, embedder, {"widget.txt": older}).ask("Is salvage surgery safe in elderly patients?")
     assert a.mode == "answer", (a.mode, a.reason)
+
+
+def test_a_study_described_by_its_number_of_patients_is_that_study(widget_pipeline, pipeline):
+    """"The 80-patient cohort" is Lee's (the one passage that counts 80 patients); in the review, "the 96-patient
+    series" is Rosen's, whose table record gives that size. A size two studies share, or one whose first author
+    wrote two cited papers, names nobody."""
+    from bot.retrieve.descriptors import resolve_descriptors
+
+    q = "What 5-year disease-free survival did the 80-patient cohort report?"
+    assert "Lee" in resolve_descriptors(q, widget_pipeline.retriever, widget_pipeline.bibliography).query
+    a = widget_pipeline.ask(q)
+    assert a.mode == "answer" and "25%" in a.text, (a.mode, a.reason, a.text[:300])
+    assert "Rosen" in resolve_descriptors("What was the 3-year DFS of the 96-patient series?", pipeline.retriever,
+                                          pipeline.bibliography).query
+    kim = resolve_descriptors("How many grade 3–4 events were seen in the 66-patient trial?", pipeline.retriever,
+                              pipeline.bibliography)
+    assert "Kim" not in kim.query  # Kim 2018 and Kim 2024 are both cited: a size does not say which

@@ -15,6 +15,10 @@ A study may also be described by what its table record says of it and nothing el
 "the 1,018-patient registry study"): a word of the question that only one record's cells use, and that no passage
 about another study uses, names that record's study (`table_studies`).
 
+So may its size ("the 47-patient series", "a trial of 66 patients"): the one table record whose size cell is that
+number, else the one cited study whose passage counts that many patients (`sized_studies`), when nothing else in
+the question describes a study and its first author wrote no other cited paper.
+
 An acronym the documents never use is read the same way: "the NCDB study" is the study whose table record says
 "National Cancer Database", when a run of capitalised words in the documents has the acronym's letters in order,
 each word starting with the next one (`long_form`).
@@ -162,18 +166,51 @@ def _row_words(retriever) -> dict[str, tuple[int, ...]]:
     return found
 
 
+# A study described by its size: "the 47-patient series", "the study of 1,018 patients", "in 96 consecutive patients"
+_SIZE = re.compile(r"\b(\d{2,3}(?:,\d{3})?|\d{4,})(?:-|\s+)(?:consecutive\s+|\w+\s+)?(?:patients?|participants?|"
+                   r"subjects?|cases?|pts)\b")
+_SIZE_LABEL = re.compile(r"size|number of patients|\bn\b|patients", re.I)
+
+
+def sized_studies(question: str, retriever) -> dict[str, tuple[int, ...]]:
+    """A study the question describes by its number of patients → its reference numbers: the one table record whose
+    size cell is that number, else the one cited study whose passage counts that many patients."""
+    out = {}
+    for m in _SIZE.finditer(question):
+        n = m.group(1).replace(",", "")
+        counted = re.compile(rf"(?<![\d.,]){n[:-3] + ',' + n[-3:] if len(n) > 3 else n}(?![\d.,%])|(?<![\d.,]){n}(?![\d.,%])")
+        records = {s.refs for s in retriever.sentences if s.kind == "table_record" and s.refs
+                   and any(_SIZE_LABEL.search(a) and counted.fullmatch(v.strip()) for a, v in table_cells(s.text)[1:])}
+        if not records:
+            patients = re.compile(counted.pattern.replace("(?![\\d.,%])", r"(?![\d.,%])\s+(?:\w+\s+){0,2}"
+                                                          r"(?:patients|participants|subjects|cases|APRs)\b"))
+            records = {tuple(s.refs or s.context_refs) for s in retriever.sentences
+                       if s.kind == "text" and (s.refs or s.context_refs) and patients.search(s.text)}
+        if len(records) == 1:
+            out[m.group(0)] = next(iter(records))
+    return out
+
+
 def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]]:
-    """Words of the question that describe one table record's study and no other (`_row_words`) → that study's
-    first author."""
+    """Words of the question that describe one table record's study and no other (`_row_words`), or its number of
+    patients (`sized_studies`) → that study's first author."""
     if retriever.anchors_in(question):
         return {}  # the question names its study already
     rows = _row_words(retriever)
     out: dict[str, list[str]] = {}
-    for word in dict.fromkeys(tokens(question)):
-        refs = rows.get(word)
+    described = [(word, rows.get(word)) for word in dict.fromkeys(tokens(question))]
+    for word, refs in described:
         authors = [r.first_author for n in refs or () for _, r in bibliography.by_number(n) if r.first_author]
         if authors:
             out[word] = list(dict.fromkeys(authors))
+    # A size names a study only when nothing else describes one (a place may name another: "the American series of
+    # 32 patients"), and when its first author names no other cited study (two papers by Kim).
+    if not out and not retriever.lexicon.places(question):
+        for words, refs in sized_studies(question, retriever).items():
+            authors = list(dict.fromkeys(r.first_author for n in refs for _, r in bibliography.by_number(n)
+                                         if r.first_author))
+            if authors and all(sum(r.first_author == a for _, r in bibliography.entries) == 1 for a in authors):
+                out[words] = authors
     return out
 
 

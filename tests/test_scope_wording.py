@@ -660,3 +660,25 @@ def test_a_study_described_by_its_number_of_patients_is_that_study(widget_pipeli
     kim = resolve_descriptors("How many grade 3–4 events were seen in the 66-patient trial?", pipeline.retriever,
                               pipeline.bibliography)
     assert "Kim" not in kim.query  # Kim 2018 and Kim 2024 are both cited: a size does not say which
+
+
+def test_a_study_described_by_the_years_it_covers_is_that_study(pipeline):
+    """"The 30-year series" is Hagemans's ("over 30 years"), "the 2002–2022 cohort" Damron's ("between 2002 and
+    2022"); a survival's "5-year" describes no study."""
+    from bot.retrieve.descriptors import resolve_descriptors
+
+    def described(q: str) -> str:
+        return resolve_descriptors(q, pipeline.retriever, pipeline.bibliography).query
+
+    assert "Hagemans" in described("What median follow-up did the 30-year series have?")
+    assert "Damron" in described("What did the 2002–2022 cohort find about re-irradiation?")
+    assert described("What was the 5-year survival after salvage APR?") == \
+        "What was the 5-year survival after salvage APR?"
+
+
+def test_a_phrasal_verb_names_no_attribute_of_the_patients(pipeline):
+    """"What share of patients got through without any complication": "got through" is not "got" an attribute
+    called "through"; the review's "only 36.2% of the patients had none" answers."""
+    a = pipeline.ask("In Hagemans et al., what share of patients got through without any complication?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "36.2%" in a.text, a.text

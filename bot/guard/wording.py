@@ -52,7 +52,10 @@ DEMOGRAPHIC = re.compile(r"\b(?:wom[ae]n|(?<!-)men|females?|males?|girls|boys|ch
 SHARE_OF = re.compile(r"\b(?:proportion|percentage|share|fraction|percent)\s+of\s+(?:the\s+)?(?:[\w.'-]+\s+){0,4}?"
                       r"(?:patients|participants|cohort|cases|people|subjects)\s+(?:[\w.'-]+\s+){0,4}?"
                       r"(?:who\s+)?(?:actually\s+)?(?P<verb>had|received|underwent|developed|experienced|got|needed|"
-                      r"required|achieved|showed)\s+(?:an?\s+|the\s+|any\s+)?(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
+                      r"required|achieved|showed)\s+(?:an?\s+|the\s+|any\s+)?"
+                      # (not a phrasal verb: "got through without any complication" names no attribute)
+                      r"(?!(?:through|over|by|up|out|away|along|past|without|with|off)\b)"
+                      r"(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
 # A question that opens by asking for a reason: "why …", "what explains …", "how come …"
 REASON_ASKED = re.compile(r"\W*(?:(?:and|so|but|ok|okay)\W+)?(?:why\b|how come\b|for what reasons?\b|what (?:explains|makes|"
                           r"made|causes|caused|drives|drove|accounts for|is behind|lies behind)\b|what is the "

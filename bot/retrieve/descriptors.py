@@ -16,8 +16,9 @@ A study may also be described by what its table record says of it and nothing el
 about another study uses, names that record's study (`table_studies`).
 
 So may its size ("the 47-patient series", "a trial of 66 patients"): the one table record whose size cell is that
-number, else the one cited study whose passage counts that many patients (`sized_studies`), when nothing else in
-the question describes a study and its first author wrote no other cited paper.
+number, else the one cited study whose passage counts that many patients (`sized_studies`); or the years it covers
+("the 30-year series", "the 2002–2022 cohort": `period_studies`); when nothing else in the question describes a
+study and its first author wrote no other cited paper.
 
 An acronym the documents never use is read the same way: "the NCDB study" is the study whose table record says
 "National Cancer Database", when a run of capitalised words in the documents has the acronym's letters in order,
@@ -191,6 +192,28 @@ def sized_studies(question: str, retriever) -> dict[str, tuple[int, ...]]:
     return out
 
 
+# … or by the period it covers: "the 30-year series", "over three decades", "the 2002–2022 cohort"
+_SPAN_YEARS = re.compile(r"\b(\d{1,2})[- ]years?\b(?![- ](?:os|dfs|pfs|rfs|survival|overall|disease|recurrence|"
+                         r"progression|follow|rate|mortality|outcome))")
+_SPAN_DATES = re.compile(r"\b((?:19|20)\d\d)\s*(?:–|-|to|and|through|until)\s*((?:19|20)\d\d)\b")
+
+
+def period_studies(question: str, retriever) -> dict[str, tuple[int, ...]]:
+    """A study the question describes by the years it covers → its reference numbers: the one cited passage that
+    spans that many years ("over 30 years") or those dates ("between 2002 and 2022")."""
+    out = {}
+    asked = [(m.group(0), rf"\b(?:over|during|across|spanning|covering|for)\s+(?:the\s+(?:past|last)\s+)?"
+                          rf"{m.group(1)}\s+years\b") for m in _SPAN_YEARS.finditer(question)]
+    asked += [(m.group(0), rf"\b{m.group(1)}\s*(?:–|-|to|and|through|until)\s*{m.group(2)}\b")
+              for m in _SPAN_DATES.finditer(question)]
+    for words, pattern in asked:
+        found = {tuple(s.refs or s.context_refs) for s in retriever.sentences
+                 if s.kind == "text" and (s.refs or s.context_refs) and re.search(pattern, s.text)}
+        if len(found) == 1:
+            out[words] = next(iter(found))
+    return out
+
+
 def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]]:
     """Words of the question that describe one table record's study and no other (`_row_words`), or its number of
     patients (`sized_studies`) → that study's first author."""
@@ -206,7 +229,8 @@ def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]
     # A size names a study only when nothing else describes one (a place may name another: "the American series of
     # 32 patients"), and when its first author names no other cited study (two papers by Kim).
     if not out and not retriever.lexicon.places(question):
-        for words, refs in sized_studies(question, retriever).items():
+        numbered = sized_studies(question, retriever) | period_studies(question, retriever)
+        for words, refs in numbered.items():
             authors = list(dict.fromkeys(r.first_author for n in refs for _, r in bibliography.by_number(n)
                                          if r.first_author))
             if authors and all(sum(r.first_author == a for _, r in bibliography.entries) == 1 for a in authors):

@@ -682,3 +682,11 @@ def test_a_phrasal_verb_names_no_attribute_of_the_patients(pipeline):
     a = pipeline.ask("In Hagemans et al., what share of patients got through without any complication?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "36.2%" in a.text, a.text
+
+
+def test_a_subject_put_in_place_of_the_last_ones_keeps_the_last_question(pipeline):
+    """"And with a VRAM flap instead?" names its own subject (VRAM, a name the review uses), but asks the last
+    question of it: the question is read with the last one, whose study (if any) does not carry over."""
+    history = ["How often do wound complications follow primary closure of the perineum?"]
+    dense_text, context, carry = pipeline.contextual_query("And with a VRAM flap instead?", history)
+    assert history[0] in dense_text and context == history[0] and not carry

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 
 from bot.text import tokens
 
+# A substitution into the last question: "and with a VRAM flap instead?", "what if it were proton therapy instead"
+INSTEAD = re.compile(r"\b(?:instead|in place of|in its place)\b", re.I)
 ELLIPTIC = re.compile(r"^(and|but|or|also|what about|how about|and what|same|what of|then)\b", re.I)
 PRONOUN = re.compile(r"\b(it|its|they|their|them|he|she|his|her|this|that|these|those|the same)\b", re.I)
 DEMONSTRATIVE = re.compile(r"\b(this|that|these|those|the same)\s+([a-z-]+)", re.I)
@@ -31,11 +33,16 @@ def contextual_query(q: str, history: Sequence[str],
     to embed, the context words for the lexical side (None when the question stands alone) and whether the study
     named earlier carries over.
 
-    A question with its own subject starts fresh. The history is used only when the question depends on
-    it: an ellipsis ("And for persistent disease?"), a very short question, or a reference back ("their
-    cohort", "that surgery"). A reference to a study ("that study", "their", "its results") carries the
+    A question with its own subject starts fresh, unless it puts that subject in place of the last question's
+    ("and with a VRAM flap instead?": the last question's words, without its study). The history is used only when
+    the question depends on it: an ellipsis ("And for persistent disease?"), a very short question, or a reference
+    back ("their cohort", "that surgery"). A reference to a study ("that study", "their", "its results") carries the
     study named earlier; one to a thing ("that surgery") carries the earlier question's words, not the
     study."""
+    if history and INSTEAD.search(q) and not NEW_TOPIC.match(q):
+        # "And with a VRAM flap instead?": the last question again, with this in place of what it named
+        last = history[-1]
+        return f"{last} {q}", last, False
     if not history or anchors_in(q) or NEW_TOPIC.match(q):
         return q, None, False
     stripped = SELF_REFERENCE.sub(" ", q)

@@ -547,6 +547,7 @@ def test_shorthand_counts_only_when_the_document_uses_its_long_form(pipeline, wi
     assert unknown_names("LN involvement risk in T3 disease?", pipeline.retriever) == []
     assert unknown_names("tbl1: Rosen 3y DFS?", pipeline.retriever) == []
     assert unknown_names("Ko SR: how many case series?", pipeline.retriever) == []
+    assert unknown_names("ORR (CR + PR) in the KEYNOTE-158 anal cohort?", pipeline.retriever) == []
     assert unknown_names("LN involvement in the Lee cohort?", widget_pipeline.retriever) == ["LN"]
 
 

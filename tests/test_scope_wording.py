@@ -691,32 +691,3 @@ def test_a_subject_put_in_place_of_the_last_ones_keeps_the_last_question(pipelin
     history = ["How often do wound complications follow primary closure of the perineum?"]
     dense_text, context, carry = pipeline.contextual_query("And with a VRAM flap instead?", history)
     assert history[0] in dense_text and context == history[0] and not carry
-
-
-def test_a_level_of_evidence_is_answered_only_where_one_is_given(widget_pipeline, tmp_path, embedder):
-    """"What level of evidence …" asks for a rating ("level II", "category 2A"): the widget review rates nothing; a
-    version that rates Jones's trial answers."""
-    from tests.conftest import pipeline_over
-
-    assert_declined(widget_pipeline, ["What level of evidence does the Jones nivolumab trial provide?"],
-                    "no evidence level")
-    rated = WIDGET_REVIEW.replace("Several studies have reported", "Jones et al. provide level II evidence for "
-                                  "nivolumab [1]. Several studies have reported")
-    a = pipeline_over(tmp_path, embedder, {"widget.txt": rated}).ask("What level of evidence does the Jones "
-                                                                     "nivolumab trial provide?")
-    assert a.mode == "answer", (a.mode, a.reason)
-    assert "level II" in shown(a)
-
-
-def test_a_study_period_is_a_span_of_years_not_a_publication_year(widget_pipeline, tmp_path, embedder):
-    """"Over which years were Lee's patients treated?": "reported, in 2019" is when Lee published, not when the
-    patients were treated; a version of the widget review that gives the span ("between 2005 and 2015") answers."""
-    from tests.conftest import pipeline_over
-
-    assert_declined(widget_pipeline, ["Over which years were Lee's patients treated?"], "no period")
-    spanned = WIDGET_REVIEW.replace("a cohort of 80 patients who underwent", "a cohort of 80 patients treated "
-                                    "between 2005 and 2015 who underwent")
-    a = pipeline_over(tmp_path, embedder, {"widget.txt": spanned}).ask("Over which years were Lee's patients "
-                                                                       "treated?")
-    assert a.mode == "answer", (a.mode, a.reason)
-    assert "between 2005 and 2015" in shown(a)

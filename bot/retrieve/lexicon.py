@@ -102,17 +102,6 @@ VALUE_EVIDENCE = [
                 r"|\b(?!(?:19|20)\d\d\b)\d+\s+(?:(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z-]+\s+){0,2}"
                 r"(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
     # "What grade of toxicity …": a grade given as one ("grade 3–4", "grade ≥3", "G2"), not "acceptable toxicity"
-    # "Over which years were the patients treated?", "the study period": a span of years ("between 2002 and 2022",
-    # "over 30 years"), not the year a study was published
-    ("period", re.compile(r"\b(?:(?:over|during|in|across)\s+)?(?:which|what)\s+(?:years|period|time period|dates)"
-                          r"\b|\b(?:study|recruitment|inclusion|accrual|enrol?ment)\s+period\b"),
-     re.compile(r"\b(?:19|20)\d\d\s*(?:–|-|to|and|through|until)\s*(?:19|20)?\d\d\b|\b(?:over|during|across|"
-                r"spanning)\s+(?:the\s+(?:past|last)\s+)?\d+\s+years\b")),
-    # "What level of evidence / category of recommendation …": a guideline's rating, given as one ("level I",
-    # "category 2A", "grade B", "evidence level III"), not the guideline's advice itself
-    ("evidence level", re.compile(r"\b(?:levels?|category|categories|grades?|strength|class)\s+of\s+"
-                                  r"(?:the\s+)?(?:evidence|recommendations?)\b"),
-     re.compile(r"\b(?:level|category|grade|class)\s+(?:[IV]{1,4}|[1-5][AB]?|[A-D])\b|\b(?:LoE|GoR)\b")),
     ("grade", re.compile(r"\b(?:what|which|highest|worst|maximum)\s+(?:\w+\s+)?grades?\b|\bgrades?\s+of\b"),
      re.compile(r"\bgrades?\s*(?:[≥>≤<]=?\s*)?[1-5IV]|\bG[1-5]\b")),
     ("p-value", re.compile(r"\bp[- ]?values?\b|\bwhat p\b|\bsignificance level\b"),

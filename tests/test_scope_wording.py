@@ -138,6 +138,16 @@ def widget_pipeline(tmp_path_factory, embedder):
     return pipeline_over(tmp_path_factory.mktemp("widget"), embedder, {"widget.txt": WIDGET_REVIEW})
 
 
+def assert_answered_once_written(tmp_path, embedder, old: str, new: str, question: str, quoted: str = "") -> None:
+    """A version of the widget review with `old` written as `new` answers the question (quoting `quoted`): the
+    value the original lacks is what made it decline."""
+    from tests.conftest import pipeline_over
+
+    a = pipeline_over(tmp_path, embedder, {"widget.txt": WIDGET_REVIEW.replace(old, new)}).ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert quoted in shown(a)
+
+
 def assert_declined(pipeline, questions, because: str) -> None:
     """Each question is declined as out of scope, and the reason says `because`."""
     for question in questions:
@@ -179,16 +189,11 @@ def test_a_value_for_a_group_of_people_the_review_never_breaks_out_is_declined(w
 
 def test_a_cost_is_answered_only_where_the_review_gives_one(widget_pipeline, tmp_path, embedder):
     """A cost is a kind of value: the widget review gives none; a version of it that prices surgery answers."""
-    from tests.conftest import pipeline_over
-
     assert_declined(widget_pipeline, ["How much does salvage surgery cost in Lee et al.?",
                                       "Is nivolumab cost-effective compared with gizmo chemotherapy?"], "no cost")
-    priced = WIDGET_REVIEW.replace("for all the patients.", "for all the patients. Salvage surgery cost a mean of "
-                                   "€18,000 per patient.")
-    a = pipeline_over(tmp_path, embedder, {"widget.txt": priced}).ask("How much does salvage surgery cost in Lee et "
-                                                                       "al.?")
-    assert a.mode == "answer", (a.mode, a.reason)
-    assert "€18,000" in shown(a)
+    assert_answered_once_written(tmp_path, embedder, "for all the patients.", "for all the patients. Salvage surgery "
+                                 "cost a mean of €18,000 per patient.", "How much does salvage surgery cost in Lee et "
+                                 "al.?", "€18,000")
 
 
 def test_a_share_of_patients_with_an_attribute_is_a_percentage_of_that_attribute(widget_pipeline):
@@ -569,17 +574,12 @@ def test_a_terse_continuation_is_read_with_the_conversation_not_as_small_talk(wi
 def test_a_length_of_stay_is_answered_only_where_the_review_gives_one(widget_pipeline, tmp_path, embedder):
     """The time spent in hospital is a duration of its own: Lee's survival in years, or a follow-up, does not give
     it; a version of the widget review that reports the stay answers."""
-    from tests.conftest import pipeline_over
-
     assert_declined(widget_pipeline, ["What was the median length of hospital stay after salvage surgery in Lee's "
                                       "cohort?", "How long did Lee's patients stay in hospital after salvage "
                                       "surgery?"], "stay")
-    reported = WIDGET_REVIEW.replace("for all the patients.", "for all the patients. The median hospital stay "
-                                     "after salvage surgery was 12 days.")
-    a = pipeline_over(tmp_path, embedder, {"widget.txt": reported}).ask(
-        "What was the median length of hospital stay after salvage surgery in Lee's cohort?")
-    assert a.mode == "answer", (a.mode, a.reason)
-    assert "12 days" in shown(a)
+    assert_answered_once_written(tmp_path, embedder, "for all the patients.", "for all the patients. The median "
+                                 "hospital stay after salvage surgery was 12 days.", "What was the median length of "
+                                 "hospital stay after salvage surgery in Lee's cohort?", "12 days")
 
 
 def test_a_reference_to_what_a_study_found_carries_the_study(pipeline):
@@ -610,19 +610,14 @@ def test_a_kind_of_treatment_the_document_never_names_is_declined(widget_pipelin
 def test_a_count_of_studies_or_centres_is_not_a_count_of_patients(widget_pipeline, tmp_path, embedder):
     """"How many centres took part": the 120 patients of Jones's trial do not count its centres; a version of the
     widget review that says "across 12 centres" answers. The centres may be called hospitals or sites."""
-    from tests.conftest import pipeline_over
-
     assert_declined(widget_pipeline, ["How many centres took part in the Jones trial?",
                                       "How many hospitals enrolled patients in Jones et al.'s trial?"],
                     "no number of")
     a = widget_pipeline.ask("How many patients did the Jones trial include?")
     assert a.mode == "answer" and "120 patients" in a.text, (a.mode, a.reason)
-    counted = WIDGET_REVIEW.replace("a phase 2 trial including 120 patients", "a phase 2 trial including 120 "
-                                    "patients across 12 sites")
-    a = pipeline_over(tmp_path, embedder, {"widget.txt": counted}).ask("How many centres took part in the Jones "
-                                                                       "trial?")
-    assert a.mode == "answer", (a.mode, a.reason)
-    assert "12 sites" in shown(a)
+    assert_answered_once_written(tmp_path, embedder, "a phase 2 trial including 120 patients", "a phase 2 trial "
+                                 "including 120 patients across 12 sites", "How many centres took part in the Jones "
+                                 "trial?", "12 sites")
 
 
 def test_a_group_of_people_the_document_never_discusses_is_declined_whatever_is_asked(widget_pipeline, pipeline,
@@ -631,8 +626,6 @@ def test_a_group_of_people_the_document_never_discusses_is_declined_whatever_is_
     an age or the elderly, so it says nothing about them. Men and women together are everyone (the review's sexual
     side effects of salvage surgery); set apart ("different for men and women") they are groups. A version of the
     widget review that discusses elderly patients answers."""
-    from tests.conftest import pipeline_over
-
     assert_declined(widget_pipeline, ["nivolumab tolerability in gadget disease patients over 80?",
                                       "Is salvage surgery safe in elderly patients?",
                                       "Was the objective response to nivolumab in the Jones trial different for men "
@@ -640,10 +633,9 @@ def test_a_group_of_people_the_document_never_discusses_is_declined_whatever_is_
                     "never discusses")
     a = pipeline.ask("Do both men and women have sexual problems after salvage surgery?")
     assert a.mode == "answer", (a.mode, a.reason)
-    older = WIDGET_REVIEW.replace("for all the patients.", "for all the patients. Elderly patients tolerated "
-                                  "salvage surgery as well as younger ones.")
-    a = pipeline_over(tmp_path, embedder, {"widget.txt": older}).ask("Is salvage surgery safe in elderly patients?")
-    assert a.mode == "answer", (a.mode, a.reason)
+    assert_answered_once_written(tmp_path, embedder, "for all the patients.", "for all the patients. Elderly "
+                                 "patients tolerated salvage surgery as well as younger ones.",
+                                 "Is salvage surgery safe in elderly patients?")
 
 
 def test_a_study_described_by_its_number_of_patients_is_that_study(widget_pipeline, pipeline):

@@ -13,7 +13,6 @@ vaccination"). Then `judge`, after retrieval, declines the question when
 """
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
 import weakref
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from bot.guard.groups import group_not_discussed
 from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
 from bot.guard.values import named_without_results, value_check
-from bot.guard.vocabulary import everyday_word, stands_for
+from bot.guard.vocabulary import corpus_word_starting, everyday_word, stands_for
 from bot.guard.wording import QUESTION_WORDS
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
@@ -188,10 +187,8 @@ def absent_modality(question: str, retriever: Retriever) -> str | None:
             continue
         if all(everyday_word(retriever, part) for part in word.split("-") if part):
             continue
-        stem = word[:7]  # another form of a word the documents use ("investigational": "investigated")
-        i = bisect.bisect_left(retriever.vocab_list, stem)
-        if i < len(retriever.vocab_list) and retriever.vocab_list[i].startswith(stem):
-            continue
+        if corpus_word_starting(retriever, word[:7]):
+            continue  # another form of a word the documents use ("investigational": "investigated")
         return f"the review never mentions '{word}' {m.group(2)}"
     return None
 

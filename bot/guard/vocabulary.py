@@ -56,10 +56,16 @@ def stands_for(retriever: Retriever, word: str) -> str | None:
         return long if words and all(t in retriever.vocabulary for t in words) else None
     if len(low) < 4 or not low.isalpha() or low in retriever.vocabulary or everyday_word(retriever, low):
         return None
-    vocab = retriever.vocab_list  # sorted: the words that start with `low` follow it
-    i = bisect.bisect_left(vocab, low)
-    while i < len(vocab) and vocab[i].startswith(low):
-        if len(vocab[i]) >= len(low) + 3:
+    return corpus_word_starting(retriever, low, longer_by=3)
+
+
+def corpus_word_starting(retriever: Retriever, prefix: str, longer_by: int = 0) -> str | None:
+    """The first word of the corpus (in alphabetical order) that starts with `prefix` and is at least `longer_by`
+    letters longer than it; None if there is none."""
+    vocab = retriever.vocab_list  # sorted: the words that start with the prefix follow it
+    i = bisect.bisect_left(vocab, prefix)
+    while i < len(vocab) and vocab[i].startswith(prefix):
+        if len(vocab[i]) >= len(prefix) + longer_by:
             return vocab[i]
         i += 1
     return None

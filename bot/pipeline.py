@@ -141,10 +141,11 @@ class Pipeline:
             return abstain(q, [], "the review does not discuss " + ", ".join(foreign), self.index.documents)
         if described.query != q:
             qvec = None
-        ranking = self.rank(described.query, history, qvec)
+        read = self.contextual_query(described.query, history)
+        ranking = self.rank(described.query, history, qvec, read)
         # A turn that carries on the conversation ("and the modified version?") is read with it: however little it
         # says by itself, it is not small talk.
-        continues = self.contextual_query(described.query, history)[0] != described.query
+        continues = read[0] != described.query
         verdict = judge(described.query, ranking, self.retriever, unrelated=0.0 if continues else intent.unrelated)
         if not verdict.covered:
             return abstain(q, ranking.hits, verdict.reason, self.index.documents)
@@ -159,9 +160,11 @@ class Pipeline:
             answer.text = verdict.note + "\n" + answer.text
         return answer
 
-    def rank(self, q: str, history: Sequence[str], qvec: np.ndarray | None = None) -> Ranking:
-        """Every sentence scored for the question, read with the conversation only when it depends on it."""
-        dense_text, context, carry = self.contextual_query(q, history)
+    def rank(self, q: str, history: Sequence[str], qvec: np.ndarray | None = None,
+             read: tuple[str, str | None, bool] | None = None) -> Ranking:
+        """Every sentence scored for the question, read with the conversation only when it depends on it (`read`:
+        `contextual_query(q, history)`, when the caller has it already)."""
+        dense_text, context, carry = read or self.contextual_query(q, history)
         if qvec is None or dense_text != q:
             qvec = self.embedder.encode_query(self.retriever.expand(dense_text))
         return self.retriever.search(self.retriever.make_query(q, context, carry_names=carry), qvec)

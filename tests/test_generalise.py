@@ -598,6 +598,14 @@ def test_an_overview_quotes_the_sentence_that_spells_out_the_best_one(subject_pi
     assert "notable side effects" in a.text and "Impotence, dyspareunia" in a.text, a.text
 
 
+def test_an_overview_quotes_the_sentence_that_draws_out_a_chosen_one(pipeline):
+    """"This was quickly followed by antibodies targeting PD1 …" carries on the sentence before it (the first
+    checkpoint antibody, 2011): an overview that quotes the first quotes the second with it."""
+    a = pipeline.ask("Give me the background on how checkpoint inhibitors came about.")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "In 2011, ipilimumab" in a.text and "This was quickly followed by" in a.text, a.text
+
+
 def test_a_summary_cue_with_a_topic_is_not_a_summary_of_the_whole_document():
     from bot.retrieve.lexicon import WHOLE_DOCUMENT
     assert WHOLE_DOCUMENT.search("give me a short summary of the main findings of this review")

@@ -399,6 +399,13 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
             continue
         # "This regimen has shown …" is quoted with the sentence that names the regimen, or not at all
         group = [a for a in _antecedent(ranking, retriever, h) if a not in chosen] + [h]
+        # "So, sexual behavior and immunosuppression are the key elements" spells out the point of the sentence
+        # before it: the two are quoted together when both fit
+        follower = [f for f in _next_in_paragraph(ranking, retriever, h)
+                    if f not in chosen and _SPELLS_OUT.match(f.sentence.text)
+                    and not _redundant(f.sentence, [c.sentence for c in chosen + group])]
+        if follower and _text_length(chosen + group + follower, _reading_order) <= budget:
+            group += follower
         fits = _fits(chosen, used, h, budget, _reading_order) if len(group) == 1 else \
             _text_length(chosen + group, _reading_order) <= budget
         if not fits:
@@ -422,6 +429,10 @@ _ANAPHOR = re.compile(rf"^(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}")
 _REFERS_BACK = re.compile(rf"^(?:(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently|As a "
                           r"corollary|As a result|In short|Indeed|However|Nevertheless|Conversely|Similarly|Likewise|"
                           r"Unlike)\b)")
+
+
+# The next sentence draws the point out ("So, … are the key elements", "These immunomodulators are now used …").
+_SPELLS_OUT = re.compile(rf"^(?:{_POINTERS}\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently)\b)")
 
 
 def _antecedent(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:

@@ -308,8 +308,8 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     section (every word of its title, or one of its alternatives), that section treats it. After the best sentence
     anywhere that names the topic (often a summary of it in the abstract or the discussion), the section's sentences
     by score, a paragraph's k-th best counting `decay`**k of it, so that each paragraph (a background, a study, a
-    result) has its say before a second sentence of one, unless that one is much the better; then the passages
-    elsewhere in ranking order. The
+    result) has its say before a second sentence of one, unless that one is much the better (`_overview` adds the
+    passages elsewhere, down to the overview floor: an unrelated sentence far below is no part of it). The
     document's subject, which every sentence shares, would otherwise pull an overview towards the abstract and the
     introduction. None when no section's title is named, or several sections' are."""
     words = {t for c in ranking.query.concepts for alt in c.alternatives for t in alt}
@@ -340,9 +340,7 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     # gets a say before a second sentence of one paragraph, unless that sentence is much the better.
     rest = [(h.score * decay ** k, -i, h) for i, p in enumerate(order) for k, h in enumerate(by_paragraph[p])
             if h not in lead]
-    first = lead + [h for _, _, h in sorted(rest, key=lambda t: (-t[0], -t[1]))]
-    seen = {h.sentence.id for h in first}
-    return first + [h for h in ranking.hits if h.sentence.id not in seen]
+    return lead + [h for _, _, h in sorted(rest, key=lambda t: (-t[0], -t[1]))]
 
 
 # A discourse marker with its comma: "Overall, …" sums up; "Overall survival was …" does not.
@@ -389,9 +387,13 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     used = 0
     top = ranking.hits[0].score
     study = _study_first(ranking, retriever) or _part_first(ranking, retriever, settings.section_depth_decay) or \
-        _table_first(ranking, retriever) or _section_first(ranking, retriever, settings.section_depth_decay)
-    for h in study or ranking.hits:
-        if h.score < settings.overview_floor * top and study is None:
+        _table_first(ranking, retriever)
+    section = None if study else _section_first(ranking, retriever, settings.section_depth_decay)
+    if section:  # the section's sentences, then the passages elsewhere as for any overview (down to the floor)
+        seen = {h.sentence.id for h in section}
+        section += [h for h in ranking.hits if h.sentence.id not in seen and h.score >= settings.overview_floor * top]
+    for h in study or section or ranking.hits:
+        if h.score < settings.overview_floor * top and study is None and section is None:
             break
         if h.sentence.kind == "caption" and not ranking.query.tables:
             continue  # a table's title or footnote reports nothing, unless the question is about the table
@@ -412,7 +414,7 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
             continue
         chosen.extend(group)
         used = _text_length(chosen, _reading_order)
-    if study is None:
+    if study is None and section is None:
         _add_continuations(ranking, retriever, chosen, budget - used)
     return chosen or [next((h for h in ranking.hits if h.sentence.kind != "caption"), ranking.hits[0])]
 

@@ -683,3 +683,37 @@ def test_a_subject_put_in_place_of_the_last_ones_keeps_the_last_question(pipelin
     history = ["How often do wound complications follow primary closure of the perineum?"]
     dense_text, context, carry = pipeline.contextual_query("And with a VRAM flap instead?", history)
     assert history[0] in dense_text and context == history[0] and not carry
+
+
+def test_a_study_described_by_size_is_found_even_when_its_first_author_has_a_two_letter_name(pipeline):
+    """"The 1018-patient systematic review" is Ko's: a two-letter surname counts as a study's name only where it is
+    used as an author's, so the resolved name must be written that way, or the question is declined."""
+    a = pipeline.ask("How long after treatment was the salvage APR done in the 1018-patient systematic review, "
+                     "persistent versus recurrent?")
+    assert a.mode == "answer" and "2.6 months" in a.text, (a.mode, a.reason, a.text[:300])
+
+
+@pytest.mark.parametrize("question, value", [("What response rate did KN-158 report?", "11%"),
+                                             ("How many centres took part in KN158?", "38 centers")])
+def test_a_trial_name_cut_short_with_its_number_is_that_trial(pipeline, question, value):
+    """"KN-158" is KEYNOTE-158: the one name of the review with that number whose word starts with K and holds the
+    N. Read as an unknown word, it was declined."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and value in a.text, (a.mode, a.reason, a.text[:300])
+
+
+def test_the_number_of_patients_of_the_whole_study_is_no_subgroup(pipeline):
+    """"The phase 1b trial of pembrolizumab in 25 PD-L1-positive patients" describes the study (all its patients
+    were PD-L1-positive): its table record answers, though the cell with the value does not say PD-L1."""
+    a = pipeline.ask("In the phase 1b trial of pembrolizumab in 25 PD-L1-positive patients, what was the 12-month "
+                     "overall survival rate?")
+    assert a.mode == "answer" and "47.60%" in a.text, (a.mode, a.reason, a.text[:300])
+
+
+def test_a_value_the_question_states_is_not_asked_for(pipeline):
+    """"The cohort with a 49-month median follow-up" describes the study; the follow-up is not asked, so a
+    missing duration of it is no reason to decline."""
+    a = pipeline.ask("For the 152-patient cohort with a 49-month median follow-up, what were the overall 5-year "
+                     "survival and the recurrence-free survival?")
+    assert a.mode == "answer" and "64% (5 y)" in a.text, (a.mode, a.reason, a.text[:300])
+

@@ -51,10 +51,21 @@ def _wanted(q: str, of_a_study: bool = False) -> list:
     a reason ("what explains the high rate of …", "why is survival so low"): the value is its premise."""
     if REASON_ASKED.match(q):
         return []
-    wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE if ask.search(q)]
+    wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE
+              if any(not _stated(q, m) for m in ask.finditer(q))]
     if of_a_study and HOW_OFTEN.search(q) and not any(kind == "percentage" for kind, _ in wanted):
         wanted += [(kind, evidence) for kind, _, evidence in VALUE_EVIDENCE if kind == "percentage"]
     return wanted
+
+
+# A value the question states itself describes what it asks about ("the cohort with a 49-month median follow-up",
+# "a median follow-up of 49 months"): it is not asked for.
+_VALUE_BEFORE = re.compile(r"\d(?:[\d.,]*\d)?[- ]?(?:months?|years?|weeks?|days?|mo|y)\s+$")
+_VALUE_AFTER = re.compile(r"\s*(?:of|was|were|=|:)\s*(?:about\s+|approximately\s+|~\s*)?\d")
+
+
+def _stated(q: str, m: re.Match) -> bool:
+    return bool(_VALUE_BEFORE.search(q, 0, m.start()) or _VALUE_AFTER.match(q, m.end()))
 
 
 def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:

@@ -71,8 +71,10 @@ SUBGROUP = re.compile(
     r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b")
 
 
-STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:of|in|on|with)\s+"
-                      r"(?:[\w-]+\s+){0,2}$")
+# The study's own population, not a subgroup: "the trial of 25 PD-L1-positive patients", "the phase 1b trial of an
+# anti-PD-1 antibody in 25 PD-L1-positive patients" (a count of them: the cohort's size)
+STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:(?:of|in|on|with)\s+"
+                      r"(?:[\w-]+\s+){0,2}|(?:[\w-]+\s+){0,6}(?:in|of|among|with)\s+\d[\d,]*\s+)$")
 
 
 # A time point: "3-year", "12 months", "5 y"; in months.

@@ -238,12 +238,38 @@ def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]
     return out
 
 
+# A trial's name with its number, cut short ("KN-158", "kn158" for "KEYNOTE-158")
+_NUMBERED_NAME = re.compile(r"(?<![\w-])([A-Za-z]{1,5})-?(\d{2,4})(?![\w-])")
+
+
+def numbered_names(question: str, retriever) -> dict[str, str]:
+    """A name with a number that the documents never use, typed → the one name of the documents with the same
+    number whose word starts with the same letter and holds the typed letters in order ("KN-158" → "keynote-158")."""
+    out = {}
+    for m in _NUMBERED_NAME.finditer(question):
+        letters, number = m.group(1).lower(), m.group(2)
+        if fold(m.group(0)) in retriever.vocabulary:
+            continue
+        found = {w for w in retriever.vocabulary if w.endswith("-" + number) and w[0] == letters[0]
+                 and len(w) > len(letters) + len(number) + 1 and _in_order(letters, w[:-len(number) - 1])}
+        if len(found) == 1:
+            out[m.group(0)] = found.pop()
+    return out
+
+
+def _in_order(letters: str, word: str) -> bool:
+    """Every letter of `letters` occurs in `word`, in that order."""
+    rest = iter(word)
+    return all(c in rest for c in letters)
+
+
 def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
     out = Resolution(question)
     described = table_studies(question, retriever, bibliography)
     authors = list(dict.fromkeys(a for names in described.values() for a in names))
     if 1 <= len(authors) <= 2:  # the words point at one study (two at most): name it for retrieval
-        out.query = f"{out.query} ({' and '.join(authors)})"
+        # "(Ko et al.)": a two-letter surname is read as a study's name only where it is used as an author's
+        out.query = f"{out.query} ({' and '.join(a + ' et al.' if len(a) < 3 else a for a in authors)})"
         out.resolved.update({w: ", ".join(a) for w, a in described.items()})
     for journal, authors in journal_authors(question, bibliography).items():
         typed = r"\s+(?:(?:of|and|in|&|the)\s+)*".join(re.escape(w) for w in journal.split())
@@ -260,6 +286,9 @@ def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
         if spelled:
             out.query = re.sub(rf"\b{re.escape(acronym)}\b", spelled, out.query)
             out.resolved[acronym] = spelled
+    for typed, name in numbered_names(question, retriever).items():
+        out.query = re.sub(rf"(?<![\w-]){re.escape(typed)}(?![\w-])", name, out.query)
+        out.resolved[typed] = name
     for demonym, place in retriever.lexicon.places(question):
         where = re.compile(rf"(?<![\w-]){re.escape(place)}(?![\w-])")
         rx = re.compile(rf"\b{re.escape(demonym)}\b", re.I)

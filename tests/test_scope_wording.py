@@ -717,3 +717,11 @@ def test_a_value_the_question_states_is_not_asked_for(pipeline):
                      "survival and the recurrence-free survival?")
     assert a.mode == "answer" and "64% (5 y)" in a.text, (a.mode, a.reason, a.text[:300])
 
+
+@pytest.mark.parametrize("question, value", [("dcf median pfs std vs mod", "10.7 months"),
+                                             ("KEYNOTE-158 PD-L1-negative mPFS?", "2.0 months")])
+def test_a_clinicians_notation_is_read(pipeline, question, value):
+    """"std" and "mod" are standard and modified (the shorthand list); "mPFS" the median progression-free
+    survival (an "m" before a survival's abbreviation)."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and value in a.text, (a.mode, a.reason, a.text[:300])

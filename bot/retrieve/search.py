@@ -20,7 +20,7 @@ from bot.retrieve.bibliography import GENERIC_CAPS, StudyNameFinder, study_names
 from bot.retrieve.bm25 import Bm25
 from bot.retrieve.coverage import TokenIndex
 from bot.retrieve.features import FeatureBuilder
-from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, Lexicon, Query, prefixes_of
+from bot.retrieve.lexicon import ANSWER_TYPES, GLOSSARY, METADATA_HINTS, NUMBERS, SHORTHAND, Lexicon, Query, prefixes_of
 from bot.settings import Settings
 from bot.text import abbreviation_definitions, fold, table_cells, tokens
 from bot.types import Reference, Sentence
@@ -179,6 +179,12 @@ class Retriever:
             for abbr, long in abbreviation_definitions(doc.text):
                 glossary.setdefault(abbr, long)
                 long_forms.setdefault(abbr, set()).add(long.lower())
+        # A median survival measure in oncologists' notation, "m" before its abbreviation ("mPFS"; not "mos", which
+        # notes also use for months)
+        for abbr, long in list(glossary.items()):
+            if abbr.isalpha() and re.fullmatch(r"[\w-]+(?: [\w-]+)* survival", long.lower()) \
+                    and "m" + abbr not in SHORTHAND:
+                glossary.setdefault("m" + abbr, "median " + long)
         # An abbreviation defined twice in other words ("re-radiotherapy (reRT)", "reirradiation (reRT)"): its one-word
         # long forms stand for each other, hyphenated or not.
         same = [{f for long in longs for f in (long, long.replace("-", ""))} for longs in long_forms.values()

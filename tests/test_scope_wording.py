@@ -177,6 +177,16 @@ def test_a_value_for_a_subgroup_the_review_does_not_report_is_declined(widget_pi
     assert "22%" in shown(a)
 
 
+def test_patients_who_got_a_treatment_are_a_subgroup(pipeline):
+    """"Patients who got IORT alone": Damron gives 5-year survival for surgery alone and for reRT then surgery, none
+    for intraoperative radiation without re-irradiation; the two arms it does report are answered."""
+    a = pipeline.ask("In Damron et al., what was the 5-year overall survival of patients who got intraoperative "
+                     "radiotherapy alone?")
+    assert a.mode == "abstained" and "intraoperative" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("In Damron et al., what was the 5-year overall survival of patients who got surgery alone?")
+    assert a.mode == "answer" and "63%" in shown(a), (a.mode, a.reason)
+
+
 def test_a_value_for_a_group_of_people_the_review_never_breaks_out_is_declined(widget_pipeline):
     """Women, or patients over an age: the widget review gives each value for the whole cohort only."""
     assert_declined(widget_pipeline, ["In Lee et al., what 5-year overall survival did women have?"],

@@ -606,6 +606,18 @@ def test_an_overview_quotes_the_sentence_that_draws_out_a_chosen_one(pipeline):
     assert "In 2011, ipilimumab" in a.text and "This was quickly followed by" in a.text, a.text
 
 
+def test_a_fact_answer_never_quotes_in_this_subgroup_without_the_sentence_that_says_which(pipeline):
+    """"In this subgroup, the treatment was more effective (PFS 70%)" cannot be read alone: a runner-up that points
+    back is quoted with the sentence before it, or not at all."""
+    a = pipeline.ask("Was atezolizumab with mDCF more effective in some patients?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    lines = a.text.splitlines()
+    for i, line in enumerate(lines):
+        if "In this subgroup" in line:
+            assert i > 0 and "combined positive score" in lines[i - 1], a.text
+    assert "combined positive score" in a.text, a.text
+
+
 def test_a_summary_cue_with_a_topic_is_not_a_summary_of_the_whole_document():
     from bot.retrieve.lexicon import WHOLE_DOCUMENT
     assert WHOLE_DOCUMENT.search("give me a short summary of the main findings of this review")

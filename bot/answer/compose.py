@@ -253,9 +253,13 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
             continue
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
-        if not _fits(chosen, used, h, budget, order):
+        # "In this subgroup, the treatment was more effective" is quoted with the sentence that says which subgroup,
+        # or not at all
+        group = [a for a in _antecedent(ranking, retriever, h) if a not in chosen] + [h]
+        if not (_fits(chosen, used, h, budget, order) if len(group) == 1 else
+                _text_length(chosen + group, order) <= budget):
             continue
-        chosen.append(h)
+        chosen.extend(group)
         used = _text_length(chosen, order)
     return chosen
 

@@ -735,3 +735,23 @@ def test_a_clinicians_notation_is_read(pipeline, question, value):
     survival (an "m" before a survival's abbreviation)."""
     a = pipeline.ask(question)
     assert a.mode == "answer" and value in a.text, (a.mode, a.reason, a.text[:300])
+
+
+@pytest.mark.parametrize("question, value", [
+    # the study's whole population, with its count: not a subgroup
+    ("For the 2017 trial that enrolled 25 PD-L1-positive patients, what was the median overall survival?", "9.3"),
+    # a dose in a compound names the regimen; the survival is asked
+    ("What 12-month overall survival did the full-dose DCF regimen reach?", "83.3%"),
+    # notes: "ph1b" is phase 1b, "d1" a day of the cycle
+    ("ott ph1b 12mo os rate", "47.60%"),
+    ("modified dcf docetaxel cisplatin dose d1", "40 mg/m² docetaxel"),
+    # a result stated as context is not the question's subject
+    ("Given a 12-month overall survival of 83.1% in the DCF study, how many of the 66 patients had a grade 3–4 "
+     "adverse event?", "46 (70%)"),
+    # "without …" ends the group; "salvage", an everyday word, is said earlier in the paragraph
+    ("In Damron et al., what 5-year overall survival did patients who had salvage surgery without any reirradiation "
+     "reach?", "63%"),
+])
+def test_answerable_wording_found_by_a_fresh_set_is_answered(pipeline, question, value):
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and value in shown(a), (a.mode, a.reason, a.text[:300])

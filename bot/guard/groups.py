@@ -42,8 +42,11 @@ def _subgroup_check(question, query, retriever, wanted, top, gives, about) -> st
     same = {w: {w, w.replace("-", "")} | synonyms.get(w, set()) | synonyms.get(w.replace("-", ""), set())
             for w in words}
     forms = {w: same[w] | {a for a, long in glossary.items() if same[w] & set(tokens(long))} for w in words}
+    # An everyday word that only qualifies the group ("salvage" of "salvage surgery alone") may be said earlier in the
+    # value's paragraph; the group's head noun and its technical terms are named with the value.
+    before = {w for w in words[:-1] if everyday_word(retriever, w)}
     lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h)
-                                                      and _names_each(retriever, h, ev, forms) for h in top)]
+                                                      and _names_each(retriever, h, ev, forms, before) for h in top)]
     if lacking:
         kinds = " and ".join(lacking)
         return f"the review gives no {kinds} for {phrase}"
@@ -111,14 +114,22 @@ def group_not_discussed(q: str, retriever: Retriever) -> str | None:
     return f"the review never discusses {who.group(0).strip()} as a group"
 
 
-def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]]) -> bool:
+def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]], before: set[str] = frozenset()) -> bool:
     """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
-    cell that gives a value of the kind `ev` finds."""
+    cell that gives a value of the kind `ev` finds. A word of `before` may be named earlier in its paragraph
+    instead."""
     if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
         return any(ev.search(f"{a}: {b}") and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
                    for a, b in table_cells(h.sentence.text)[1:])
-    have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-    return all(f & have for f in forms.values())
+    i = retriever.position[h.sentence.id]
+    have = retriever.sentence_tokens[i]
+    earlier: set[str] = set()
+    j = i - 1
+    while before and j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph \
+            and retriever.sentences[j].doc_id == h.sentence.doc_id:
+        earlier |= retriever.sentence_tokens[j]
+        j -= 1
+    return all(f & have or w in before and f & earlier for w, f in forms.items())
 
 
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:

@@ -74,8 +74,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'\u2019][A-Za-z0-9]+)*")  # a word
 # Stems of drug names (the USAN/INN stems): a word ending so names a drug even in lower case ("capecitabine")
 _DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline|citabine|tecan|poside|trexate|mustine|lisib|"
                           r"parib|ciclib|zomib|limus|fenib)$")
-# Dosing shorthand, "q3w" (every 3 weeks), "q12h": a schedule, not a name the corpus would have to use
-_SCHEDULE = re.compile(r"q\d{1,2}[hdw]")
+# Dosing shorthand, "q3w" (every 3 weeks), "q12h", "d1": a schedule, not a name the corpus would have to use
+_SCHEDULE = re.compile(r"q\d{1,2}[hdw]|d\d{1,2}(?:-\d{1,2})?")  # … and a day of a cycle, "d1", "d1-5"
 
 
 def unknown_names(question: str, retriever: Retriever) -> list[str]:
@@ -94,8 +94,8 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
             or re.search(r"\d", w) or _DRUG_ENDING.search(low)
         if not looks_named or _SCHEDULE.fullmatch(low):
             continue
-        # "hpv16" is "HPV 16" (not "T2" or "R1": a stage is one word); of "HPV-driven" or "TGF-beta" only the part that looks like a name must be known
-        parts = [x for x in re.sub(r"^([A-Za-z]{2,})(\d+)$", r"\1 \2", w).replace("-", " ").split()
+        # "hpv16" is "HPV 16", "ph1b" "ph 1b" (not "T2" or "R1": a stage is one word); of "HPV-driven" or "TGF-beta" only the part that looks like a name must be known
+        parts = [x for x in re.sub(r"^([A-Za-z]{2,})(\d+[a-z]?)$", r"\1 \2", w).replace("-", " ").split()
                  if x.lower() not in STOPWORDS]
         if "-" in w:
             parts = [x for x in parts if sum(ch.isupper() for ch in x) >= 2 or re.search(r"\d", x)] or parts

@@ -42,7 +42,8 @@ def focus_terms(question: str, retriever: Retriever) -> list[str]:
     idf = lexicon.idf
     parts = compound_parts(question, retriever)
     toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf and t not in parts
-            and t not in lexicon.subject and t not in lexicon.subject_abbreviations]
+            and t not in lexicon.subject and t not in lexicon.subject_abbreviations
+            and not re.fullmatch(r"[\d.,/-]+", t)]  # a number the question states ("an OS of 83.1%") is no subject
     return sorted(toks, key=lambda t: -idf[t])
 
 
@@ -52,7 +53,7 @@ def _wanted(q: str, of_a_study: bool = False) -> list:
     if REASON_ASKED.match(q):
         return []
     wanted = [(kind, evidence) for kind, ask, evidence in VALUE_EVIDENCE
-              if any(not _stated(q, m) for m in ask.finditer(q))]
+              if any(not _stated(q, m, before=kind == "duration") for m in ask.finditer(q))]
     if of_a_study and HOW_OFTEN.search(q) and not any(kind == "percentage" for kind, _ in wanted):
         wanted += [(kind, evidence) for kind, _, evidence in VALUE_EVIDENCE if kind == "percentage"]
     return wanted
@@ -64,8 +65,10 @@ _VALUE_BEFORE = re.compile(r"\d(?:[\d.,]*\d)?[- ]?(?:months?|years?|weeks?|days?
 _VALUE_AFTER = re.compile(r"\s*(?:of|was|were|=|:)\s*(?:about\s+|approximately\s+|~\s*)?\d")
 
 
-def _stated(q: str, m: re.Match) -> bool:
-    return bool(_VALUE_BEFORE.search(q, 0, m.start()) or _VALUE_AFTER.match(q, m.end()))
+def _stated(q: str, m: re.Match, before: bool = True) -> bool:
+    """The question gives the value of the phrase `m` matched: right after it ("of 49 months"), or, for a duration
+    (`before`), right before it ("a 49-month median follow-up"; before a survival, "5-year" is its time point)."""
+    return bool(before and _VALUE_BEFORE.search(q, 0, m.start()) or _VALUE_AFTER.match(q, m.end()))
 
 
 def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
@@ -140,7 +143,9 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a
     # rate of something else (wound complications after VRAM closure) does not answer.
     # "the rate of perineal hernia": the last word of the phrase after "rate of" is the measure (its head noun)
-    measures = [t for m in MEASURE.finditer(q)
+    # (not a measure the question states as context: "with a 12-month overall survival of 83.1%, how many …")
+    asked_measures = [m for m in MEASURE.finditer(q) if not _stated(q, m, before=False)]
+    measures = [t for m in asked_measures
                 for t in (reversed if m.group(5) else list)(tokens(next(g for g in m.groups() if g)))
                 if t not in QUESTION_WORDS and t not in STOPWORDS or m.group(3)]
     measure = next((t for t in measures if any(c.word == t for c in query.concepts)), None)
@@ -152,12 +157,12 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
                        None)
     # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
     # also qualifies other measures ("Disease-Free Survival (Overall)").
-    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in MEASURE.finditer(q) if m.group(1)), None)
+    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in asked_measures if m.group(1)), None)
 
     # The measure and its time point are what is asked, not what it is about: "the 3-year disease-specific survival
     # after pelvic exenteration" is about the exenteration. (Of a measure read as "the X rate" or "the rate of X …",
     # only its head noun: the phrase may run on into the subject, "the rate of wound problems with primary closure".)
-    asked_words = {t for m in MEASURE.finditer(q) if m.group(1) or m.group(2) or m.group(3) for t in tokens(m.group(0))}
+    asked_words = {t for m in asked_measures if m.group(1) or m.group(2) or m.group(3) for t in tokens(m.group(0))}
     asked_words |= {t for m in TIME_POINT.finditer(q) for t in tokens(m.group(0))} | ({measure} if measure else set())
     candidates = [t for name in query.named for t in name[:1]] or \
         [t for t in focus_terms(question, retriever) if t not in asked_words][:3]

@@ -64,7 +64,7 @@ AGE_WORDS = set(tokens("age aged older younger elderly"))
 SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
     r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given|got|were treated with)|"
-    r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|"
+    r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|without|alone|except|but|"
     r"to|for|have|had|has|achieve|achieved|did|do|does|was|were|is|are|undergo|underwent|undergoing|receive|"
     r"received|get|got|reach|reached|survive|survived|live|lived|experience|experienced|develop|developed|respond|"
     r"responded|show|showed|need|needed|go|went|remain|remained|than|versus|vs|compared)\b)[a-z0-9][\w-]*){0,3})"
@@ -72,9 +72,10 @@ SUBGROUP = re.compile(
 
 
 # The study's own population, not a subgroup: "the trial of 25 PD-L1-positive patients", "the phase 1b trial of an
-# anti-PD-1 antibody in 25 PD-L1-positive patients" (a count of them: the cohort's size)
+# anti-PD-1 antibody in 25 PD-L1-positive patients", "the trial that enrolled 25 PD-L1-positive patients" (a count of
+# them: the cohort's size)
 STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:(?:of|in|on|with)\s+"
-                      r"(?:[\w-]+\s+){0,2}|(?:[\w-]+\s+){0,6}(?:in|of|among|with)\s+\d[\d,]*\s+)$")
+                      r"(?:[\w-]+\s+){0,2}|(?:[\w-]+\s+){0,6}\d[\d,]*\s+)$")
 
 
 # A time point: "3-year", "12 months", "5 y"; in months.

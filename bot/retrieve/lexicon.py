@@ -69,7 +69,8 @@ ANSWER_TYPES = [
 # Scope check (bot.guard.scope): the kinds of value whose absence means the review does not answer. Stricter than
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
-    ("dose", ANSWER_TYPES[0][0], ANSWER_TYPES[0][1]),
+    # (not a dose in a compound: "the full-dose regimen", "high-dose cisplatin" name the regimen)
+    ("dose", re.compile(r"(?<![\w-])(dose|doses|dosage|dosing|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
     ("percentage", re.compile(r"\b(percent|percentages?|proportions?|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),

@@ -139,6 +139,12 @@ def _in_text(word: str, retriever: Retriever) -> bool:
     return word in index.token_row or stem_prefix(word) in index.prefix_row
 
 
+def _typed(q: str, token: str) -> str:
+    """The word of the (folded) question that a token was read from, as typed ("sparing", read "spar")."""
+    m = re.search(rf"\b{re.escape(token)}\w*", q)
+    return m.group(0) if m else token
+
+
 def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A question comparing the values of two groups ("survival for persistent versus recurrent disease", "between
     men and women") is answered
@@ -179,6 +185,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     # A side that is a technical term the documents never use, nor its parts ("extralevator"), is not compared in
     # them; an everyday word ("stitching") may be one they say otherwise.
     strange = [c.word for c in unused if c.word.isalpha() and not everyday_word(retriever, c.word)
+               and not _typed(q, c.word).endswith(("ing", "ed"))  # a verb's form ("sparing"): said otherwise
                and not stands_for(retriever, c.word) and not any(c.word in name for name in query.named)]
     if strange:
         return f"the review never mentions '{strange[0]}', so compares nothing with it"
@@ -227,7 +234,9 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             return False
         if named and not valued(h.sentence.text) and NAMED_MEASURE.search(_spelled_out(fold(h.sentence.text), retriever)):
             return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
-        span = _span(retriever, h, 1)
+        # ("the trade-offs between A and B", no value asked: a paragraph may set them side by side over a few
+        # sentences, "A … These flaps … Alternatively, B …")
+        span = _span(retriever, h, 1 if evidence or named or asks_which else 2)
         if named and not any(valued(retriever.sentences[j].text) for j in span):
             return False  # the measure is named with the value or just before it ("The overall survival at 12 months")
         if evidence or named:  # the value's sentence names a side, not only the one before that introduces the study

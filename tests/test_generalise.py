@@ -618,6 +618,14 @@ def test_a_fact_answer_never_quotes_in_this_subgroup_without_the_sentence_that_s
     assert "combined positive score" in a.text, a.text
 
 
+def test_a_fact_answer_quotes_the_alternatives_named_right_after_its_passage(pipeline):
+    """"Concomitant 5-FU and Mitomycin C … is generally recommended." is followed by "Other options may include 5-FU
+    and cisplatin.": the options a question about the drugs given with radiation must hear both."""
+    a = pipeline.ask("What chemotherapy is given concomitantly with radiation for localized anal cancer?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "Mitomycin C" in a.text and "Other options may include 5-FU and cisplatin" in a.text, a.text
+
+
 def test_a_summary_cue_with_a_topic_is_not_a_summary_of_the_whole_document():
     from bot.retrieve.lexicon import WHOLE_DOCUMENT
     assert WHOLE_DOCUMENT.search("give me a short summary of the main findings of this review")

@@ -234,7 +234,7 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     # The sentence after the passage that points back to it ("In this subgroup, the treatment was more effective
     # (PFS 70%)") carries on its point: it comes before runners-up from elsewhere.
     follower = _next_in_paragraph(ranking, retriever, max(chosen, key=lambda h: h.sentence.start))
-    if follower and _POINTS_BACK.match(follower[0].sentence.text) and \
+    if follower and (_POINTS_BACK.match(follower[0].sentence.text) or _OTHERS.match(follower[0].sentence.text)) and \
             _text_length(chosen + follower, _fact_order(chosen[0].sentence)) <= budget:
         chosen += follower
     order = _fact_order(chosen[0].sentence)
@@ -437,6 +437,8 @@ _REFERS_BACK = re.compile(rf"^(?:(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}|(?:So|T
                           r"Unlike)\b)")
 
 
+# The next sentence names the alternatives to what this one names ("Other options may include 5-FU and cisplatin")
+_OTHERS = re.compile(r"^Other\s+[a-z]+s\b")
 # The next sentence draws the point out ("So, … are the key elements", "These immunomodulators are now used …").
 _SPELLS_OUT = re.compile(rf"^(?:{_POINTERS}\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently)\b)")
 

@@ -626,6 +626,14 @@ def test_a_fact_answer_quotes_the_alternatives_named_right_after_its_passage(pip
     assert "Mitomycin C" in a.text and "Other options may include 5-FU and cisplatin" in a.text, a.text
 
 
+def test_two_sentences_alike_but_for_their_numbers_are_both_quoted(pipeline):
+    """"The median PFS was 2.1 months … in the PD-L1-positive" and "… 2.0 months … PD-L1-negative" share most of
+    their words, but not their values: the second is no repeat of the first."""
+    a = pipeline.ask("KEYNOTE-158 response rate and survival by PD-L1 status?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "2.1 months" in a.text and "2.0 months" in a.text, a.text
+
+
 def test_a_summary_cue_with_a_topic_is_not_a_summary_of_the_whole_document():
     from bot.retrieve.lexicon import WHOLE_DOCUMENT
     assert WHOLE_DOCUMENT.search("give me a short summary of the main findings of this review")

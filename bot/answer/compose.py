@@ -558,11 +558,13 @@ def _redundant(s: Sentence, chosen: list[Sentence]) -> bool:
 
 
 def _repeats(a: frozenset[str], chosen: list[frozenset[str]]) -> bool:
-    """`_redundant` on content words already worked out."""
+    """`_redundant` on content words already worked out. A sentence with a number the other lacks says something
+    else ("2.0 months … in the PD-L1-negative" beside "2.1 months … in the PD-L1-positive")."""
     if not a:
         return False
+    numbers = {t for t in a if t[:1].isdigit()}
     for b in chosen:
-        if b and len(a & b) / min(len(a), len(b)) > 0.7:
+        if b and len(a & b) / min(len(a), len(b)) > 0.7 and numbers <= b:
             return True
     return False
 

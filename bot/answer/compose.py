@@ -269,7 +269,7 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     sentences of the paragraphs that report it, those giving results (numbers) first, each group in ranking
     order; then everything else. None when the question does not ask about a named study."""
     query = ranking.query
-    if not (query.named and query.study_asked):
+    if not (query.named and (query.study_asked or query.findings)):
         return None
     reports = np.logical_or.reduce([retriever.token_index.has_all(name) for name in query.named])
     numbers = retriever.pattern_hits[id(NUMBERS)]

@@ -767,3 +767,15 @@ def test_answerable_wording_found_by_a_fresh_set_is_answered(pipeline, question,
 def test_a_comparison_the_review_makes_in_its_own_words_is_answered(pipeline, question, quoted):
     a = pipeline.ask(question)
     assert a.mode == "answer" and quoted in shown(a), (a.mode, a.reason, a.text[:300])
+
+
+def test_a_risk_asked_of_an_author_is_not_given_by_a_technique_named_beside_it(pipeline):
+    """"What risk …" asks for a rate. Lefevre et al. [22] is cited for VRAM lowering the likelihood of perineal
+    herniation, with no figure; VRAM's rates are Temperley's. The author is the subject, not the acronym beside it.
+    A risk the review does give, and risk factors, are answered."""
+    a = pipeline.ask("Per Lefevre et al., what risk of perineal herniation remains after VRAM reconstruction?")
+    assert a.mode == "abstained" and "Lefevre" in a.reason, (a.mode, a.reason)
+    for q in ("What risk of perineal wound complications does primary closure carry?",
+              "What are the risk factors for recurrence after salvage surgery?"):
+        a = pipeline.ask(q)
+        assert a.mode == "answer", (q, a.mode, a.reason)

@@ -71,6 +71,12 @@ def _stated(q: str, m: re.Match, before: bool = True) -> bool:
     return bool(before and _VALUE_BEFORE.search(q, 0, m.start()) or _VALUE_AFTER.match(q, m.end()))
 
 
+def _typed_as_author(question: str, token: str) -> bool:
+    """The question writes the name as a surname is written ("Lefevre"), not as an acronym ("VRAM")."""
+    m = re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", question, re.I)
+    return bool(m) and m.group(0)[:1].isupper() and m.group(0)[1:].islower()
+
+
 def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """When the question asks for a kind of value, some top sentence must give one about its subject: the study
     it names, else its rarest subject word."""
@@ -164,8 +170,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # only its head noun: the phrase may run on into the subject, "the rate of wound problems with primary closure".)
     asked_words = {t for m in asked_measures if m.group(1) or m.group(2) or m.group(3) for t in tokens(m.group(0))}
     asked_words |= {t for m in TIME_POINT.finditer(q) for t in tokens(m.group(0))} | ({measure} if measure else set())
-    candidates = [t for name in query.named for t in name[:1]] or \
-        [t for t in focus_terms(question, retriever) if t not in asked_words][:3]
+    # (an author named beside an acronym, "VRAM closure according to Lefevre et al.": the author's study is the
+    # subject; the acronym may name a technique)
+    candidates = sorted([t for name in query.named for t in name[:1]], key=lambda t: not _typed_as_author(question, t)) \
+        or [t for t in focus_terms(question, retriever) if t not in asked_words][:3]
     focus = absent or next((w for w in candidates if any(mentions(h, w) for h in top)), None)
 
     # The subject (a study, a drug, or any other) is named in the value's sentence or earlier in its paragraph, up to

@@ -72,6 +72,7 @@ VALUE_EVIDENCE = [
     # (not a dose in a compound: "the full-dose regimen", "high-dose cisplatin" name the regimen)
     ("dose", re.compile(r"(?<![\w-])(dose|doses|dosage|dosing|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
     ("percentage", re.compile(r"\b(percent|percentages?|proportions?|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
+                              r"what (?:\w+ ){0,2}(?:risk|likelihood|chance)(?! factors?\b)(?!-)|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),
     # "What was the survival …", and a named survival measure other than overall survival ("disease-free survival

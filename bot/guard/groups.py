@@ -34,14 +34,14 @@ def _subgroup_check(question, query, retriever, wanted, top, gives, about) -> st
     if not subgroup:
         return None
     words, phrase = subgroup
-    glossary = retriever.lexicon.glossary
     # a word, a word the thesaurus gives for it, or the abbreviation of a long form it belongs to ("rectus
     # abdominis flap": "VRAM")
     synonyms = retriever.lexicon.synonyms
     # (hyphenated or not: "re-irradiation" is the "reirradiation" that a document abbreviates "reRT")
     same = {w: {w, w.replace("-", "")} | synonyms.get(w, set()) | synonyms.get(w.replace("-", ""), set())
             for w in words}
-    forms = {w: same[w] | {a for a, long in glossary.items() if same[w] & set(tokens(long))} for w in words}
+    holding = retriever.lexicon.abbreviations_holding
+    forms = {w: same[w] | {a for x in same[w] for a in holding(x)} for w in words}
     # An everyday word that only qualifies the group ("salvage" of "salvage surgery alone") may be said earlier in the
     # value's paragraph; the group's head noun and its technical terms are named with the value.
     before = {w for w in words[:-1] if everyday_word(retriever, w)}
@@ -64,9 +64,8 @@ def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
                  and t not in POPULATION and t in retriever.vocabulary and not t.isdigit()]
     # its technical terms; else its head noun ("a severe adverse event": the sentence may say "grade 3–4")
     attribute = [t for t in attribute if not everyday_word(retriever, t)] or attribute[-1:]
-    glossary = retriever.lexicon.glossary
     forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
-             {a for a, long in glossary.items() if w in tokens(long)} for w in attribute}
+             retriever.lexicon.abbreviations_holding(w) for w in attribute}
     if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms)
                              for kind, ev in wanted for h in top):
         kinds = " and ".join(kind for kind, _ in wanted)

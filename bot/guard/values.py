@@ -129,7 +129,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             same = {word} | retriever.lexicon.synonyms.get(word, set())
             short[word] = {a for a, long in retriever.lexicon.glossary.items() if a.isalpha() and (
                 long.lower() in same or long.lower().replace("-", "") in same if len(long.split()) == 1
-                else word in (words := set(tokens(long))) and words <= asked_tokens)}
+                else word in (words := set(retriever.lexicon.long_form_tokens(a))) and words <= asked_tokens)}
         return short[word]
 
     short: dict[str, set[str]] = {}
@@ -202,7 +202,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # A word of a long form the glossary abbreviates ("rectus" of "vertical rectus abdominis myocutaneous") is
     # named by the abbreviation ("VRAM") in the value's own sentence (a paragraph that lists "VRAM, TRAM or DIEP
     # flaps" before giving a rate for VRAM gives none for TRAM).
-    short_forms = {a for a, long in glossary.items() if focus and focus in tokens(long) and a.isalpha()}
+    short_forms = {a for a in retriever.lexicon.abbreviations_holding(focus) if a.isalpha()} if focus else set()
 
     def about(h) -> bool:
         return focus is None or in_context(h, focus, back) \

@@ -210,11 +210,24 @@ class Lexicon:
         self._abbr_res = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), a, long, long.lower())
                           for a, long in glossary.items()]
         self._abbr_tokens = {a: (tokens(a), tuple(tokens(long))) for a, long in glossary.items()}
+        # word → the abbreviations whose long form holds it ("rectus" → VRAM, TRAM), for the scope check
+        self._holding: dict[str, set[str]] = {}
+        for a, (_, long_toks) in self._abbr_tokens.items():
+            for t in long_toks:
+                self._holding.setdefault(t, set()).add(a)
         # a hyphenated abbreviation typed without its hyphen, alone or inside a compound ("docetaxel-cisplatin-5FU")
         self._flat_abbr = {a.replace("-", ""): a for a in glossary if "-" in a and a.replace("-", "") not in glossary}
         self._synonym_alts = {t: [(s,) for s in sorted(group)] for t, group in self.synonyms.items()}
         self.demonyms = {d: place for d, place in DEMONYMS.items()}
         self._demonym_re = re.compile(r"\b(" + "|".join(map(re.escape, sorted(DEMONYMS, key=len, reverse=True))) + r")\b")
+
+    def abbreviations_holding(self, word: str) -> set[str]:
+        """The glossary's abbreviations whose long form holds the word (a token)."""
+        return self._holding.get(word, set())
+
+    def long_form_tokens(self, abbreviation: str) -> tuple[str, ...]:
+        """The tokens of an abbreviation's long form (read once, at load)."""
+        return self._abbr_tokens[abbreviation][1]
 
     def places(self, text: str) -> list[tuple[str, str]]:
         """(demonym, place) pairs the text uses: 'Swiss' → 'switzerland'."""

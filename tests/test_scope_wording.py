@@ -779,3 +779,25 @@ def test_a_risk_asked_of_an_author_is_not_given_by_a_technique_named_beside_it(p
               "What are the risk factors for recurrence after salvage surgery?"):
         a = pipeline.ask(q)
         assert a.mode == "answer", (q, a.mode, a.reason)
+
+
+@pytest.mark.parametrize("question, value", [
+    # a contraction is no name the review lacks
+    ("I'm teaching residents tomorrow: which organs may a pelvic exenteration remove?", "bladder, uterus"),
+    # a two-letter surname before a study noun names the author; asked what the table records, "NR" answers
+    ("Which median follow-up does Table 1 list for the Ko review?", "Median Follow-Up (Months): NR"),
+    # the same range of grades in a named classification
+    ("In Hagemans et al., what share of patients had no complication of grades 1–5?", "36.2%"),
+])
+def test_answerable_wording_found_by_another_fresh_set_is_answered(pipeline, question, value):
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and value in shown(a), (a.mode, a.reason, a.text[:300])
+
+
+def test_a_two_letter_surname_before_a_study_noun_is_that_author():
+    from bot.retrieve.bibliography import StudyNameFinder
+
+    finder = StudyNameFinder({"Ko", "Kitaguchi"})
+    assert finder.find("What did the Ko systematic review find?") == ["Ko"]
+    assert finder.find("the Ko study") == ["Ko"]
+    assert finder.find("Ko is a word here, and so is ko") == []

@@ -78,6 +78,10 @@ _DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline|citabine
 _SCHEDULE = re.compile(r"q\d{1,2}[hdw]|d\d{1,2}(?:-\d{1,2})?")  # … and a day of a cycle, "d1", "d1-5"
 
 
+# "I'm", "I've", "we'll", "don't": a pronoun or verb with its contraction, never a name
+_CONTRACTION = re.compile(r"[a-z]+['\u2019](?:m|ve|d|ll|re|t)")
+
+
 def unknown_names(question: str, retriever: Retriever) -> list[str]:
     """Names and acronyms in the question that appear nowhere in the corpus (body, tables or bibliography) and are
     not a near-spelling of a corpus word."""
@@ -86,7 +90,7 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
     for m in _WORD.finditer(question):
         w = re.sub(r"['\u2019]s$", "", m.group(0))  # "Ko's review" names Ko
         low = fold(w)
-        if low in STOPWORDS or len(low) < 2:
+        if low in STOPWORDS or len(low) < 2 or _CONTRACTION.fullmatch(low):
             continue
         # a capital that starts the question or a sentence of it ("… in anal cancer? Overview please.") is no name
         starts_sentence = not question[:m.start()].rstrip() or question[:m.start()].rstrip()[-1] in ".?!:;"

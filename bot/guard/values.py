@@ -182,6 +182,9 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # (A graded value, "46 (70%) experienced at least one grade 3–4 adverse event", may come far into the paragraph
     # that introduced its study: it is the study's when no sentence between reports another study.)
     graded = GRADE.search(question)
+    # … or the same range of grades in a named classification ("grades 1–5": "Dindo–Clavien 1–5")
+    span = re.search(r"\b([1-5])\s*(?:[–-]|to)\s*([1-5])\b", question[graded.start():]) if graded else None
+    grades = re.compile(rf"\b{span.group(1)}\s*[–-]\s*{span.group(2)}\b") if span else None
     back = CONTEXT_SENTENCES if not graded else 1000
 
     # An everyday word as the subject ("techniques", "fail", "severe") is often one the review words otherwise in the
@@ -223,12 +226,14 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         ("Local Recurrence: 45%" is not a duration because another cell reads "Follow-Up (Months): 46", and a
         "DFS: NR" cell gives no disease-free survival because another cell gives a percentage)."""
         of_measure = kind == "count" or measure is None
-        if graded and not GRADE.search(h.sentence.text):
+        if graded and not GRADE.search(h.sentence.text) and not (grades and grades.search(h.sentence.text)):
             return False  # "grade 3 or worse adverse events": a value for all adverse events does not answer
         if kind == "duration" and time_to and not TIME_TO.search(h.sentence.text):
             return False  # "the median time to salvage APR": the study's survival in months is not a time to anything
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-            return any(ev.search(cell) and (of_measure or names(set(tokens(cell)), measure))
+            # (asked what the table records, "NR" is the answer: not reported)
+            return any((ev.search(cell) or query.tables and cell.endswith(": NR"))
+                       and (of_measure or names(set(tokens(cell)), measure))
                        and (named_measure is None or named_measure.split()[-1] == "rate"
                             or named_measure in fold(cell))
                        for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))

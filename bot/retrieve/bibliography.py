@@ -56,16 +56,21 @@ def study_names(documents) -> set[str]:
     return words
 
 
+# "the Ko systematic review", "the Ko study": a name used before what it names
+_BEFORE_STUDY_NOUN = r"\s+(?:[a-z-]+\s+)?(?:study|trial|review|series|cohort|paper|analysis|meta-analysis|report)\b"
+
+
 def _as_author(name: str) -> str:
     """A two-letter surname as a pattern that matches it only where it names an author."""
     n = re.escape(name)
-    return rf"(?:{n}(?=\s+et\.?\s+al\b|,?\s+\(?(?:19|20)\d\d\b|['\u2019]s\b)|(?<=\bby ){n})"
+    return rf"(?:{n}(?=\s+et\.?\s+al\b|,?\s+\(?(?:19|20)\d\d\b|['\u2019]s\b|{_BEFORE_STUDY_NOUN})|(?<=\bby ){n})"
 
 
 class StudyNameFinder:
     """Finds the corpus's study names in a text. Long names match in any case ("kitaguchi"); short ones only
     capitalised ("Fields", not "fields"); a two-letter surname ("Ko", "Li") only where the text uses it as an
-    author's name: before "et al", a year or "'s", or after "by" (not "Do", "In" or "US" starting a sentence)."""
+    author's name: before "et al", a year, "'s" or a study noun ("the Ko review"), or after "by" (not "Do", "In" or
+    "US" starting a sentence)."""
 
     def __init__(self, names: set[str]):
         alternatives = sorted((_as_author(w) if len(w) < 3 else re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})"

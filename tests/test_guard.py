@@ -228,3 +228,21 @@ def test_a_case_series_a_study_size_and_the_us_are_not_a_person(text, individual
 def test_contacting_the_authors_is_not_a_treatment_decision(text, kind):
     assert classify_intent(text).kind == kind
 
+
+
+@pytest.mark.parametrize("question", [
+    "I am teaching residents tomorrow: which organs may a pelvic exenteration remove?",
+    "My talk is tomorrow: which organs may a pelvic exenteration remove?",
+])
+def test_the_asker_in_a_teaching_role_is_no_person_to_treat(pipeline, question):
+    """"I am teaching residents" says who asks, not whom to treat: the question about the evidence is answered."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and "bladder, uterus" in a.text, (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("question", [
+    "I'm preparing for my surgery tomorrow: which organs will they remove?",
+    "I'm presenting at grand rounds; my patient has a persistent tumour 6 months after CRT, should he have an APR?",
+])
+def test_a_person_to_treat_beside_a_role_is_still_deferred(pipeline, question):
+    assert pipeline.ask(question).mode == "deferred"

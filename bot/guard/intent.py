@@ -409,10 +409,21 @@ def _without_country(text: str) -> str:
     return _COUNTRY_US.sub(" usa ", text) if text != text.upper() else text
 
 
+# The asker in a teaching or reading role ("I'm teaching residents tomorrow", "my journal club talk", "we are
+# preparing slides"): a clinician or student at work, not a person to treat
+_ROLE = re.compile(
+    r"\b(?:i'm|im|i am|i'll be|i will be|we're|we are|i've been|we've been)\s+(?:\w+\s+)?(?:teaching|presenting|"
+    r"lecturing|preparing|writing|giving|studying|revising|reviewing|reading|summari[sz]ing|putting together)\b"
+    r"|\b(?:my|our)\s+(?:\w+\s+)?(?:talk|lecture|presentation|teaching|journal club|grand rounds|slides?|students|"
+    r"residents|trainees|registrars|juniors|class|exam|essay|thesis|dissertation|audit|review article|"
+    r"literature review|notes|homework|assignment|reading|tutorial|seminar|session)\b")
+
+
 def names_an_individual(question: str, history: Sequence[str] = ()) -> bool:
     """The turn (or one of the last few turns) speaks of a particular person, or reads as one person's case notes.
-    A "case series", a "437-patient study" and "US guidelines" are not a person."""
-    return any(_INDIVIDUAL.search(normalise(_without_country(t))) or describes_a_case(normalise(t))
+    A "case series", a "437-patient study" and "US guidelines" are not a person, nor is the asker in a teaching or
+    reading role ("I'm presenting at grand rounds"), unless the turn also speaks of a person."""
+    return any(_INDIVIDUAL.search(_ROLE.sub(" ", normalise(_without_country(t)))) or describes_a_case(normalise(t))
                for t in [question, *list(history)[-HISTORY_WINDOW:]])
 
 

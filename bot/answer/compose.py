@@ -307,6 +307,9 @@ def _part_first(ranking: Ranking, retriever: Retriever, decay: float) -> list[Hi
                                                       h.sentence.doc_id, h.sentence.start))
 
 
+_SECTION_TOP = 5
+
+
 def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list[Hit] | None:
     """"An overview of immunotherapy", "the role of salvage surgery": when the question names the topic of a
     section (every word of its title, or one of its alternatives), that section treats it. After the best sentence
@@ -328,6 +331,10 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     if len(named) != 1:
         return None
     key = named[0]
+    # The word may only qualify the question ("the drugs recommended with radiotherapy"): the section treats its
+    # topic when it holds one of the best passages
+    if not any((h.sentence.doc_id, h.sentence.section) == key for h in ranking.hits[:_SECTION_TOP]):
+        return None
     inside = [ranking.hit(s.id) for s in retriever.sentences if (s.doc_id, s.section) == key and s.kind == "text"]
     by_paragraph: dict[int, list[Hit]] = {}
     for h in sorted(inside, key=lambda h: -h.score):

@@ -23,6 +23,7 @@ from bot.guard.shapes import breakdown_check, comparison_check, stage_check, tim
 from bot.guard.values import named_without_results, value_check
 from bot.guard.vocabulary import corpus_word_starting, everyday_word, stands_for
 from bot.guard.wording import QUESTION_WORDS
+from bot.retrieve.descriptors import numbered_candidates
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 
@@ -109,7 +110,7 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         initials = "-".join(x[0] for x in w.split("-") if x).lower()
         if "-" in w and w[:1].isupper() and len(initials) >= 3 and initials in vocab:
             continue  # "Mantel-Haenszel" spelled out of the corpus's "M-H"
-        if _shortens_numbered(low, retriever):
+        if numbered_candidates(low, retriever):
             continue  # "KN-158" for the corpus's "KEYNOTE-158"
         synonyms = retriever.lexicon.synonyms
         if toks and all(t in vocab or synonyms.get(t, set()) & vocab or stands_for(retriever, t) for t in toks):
@@ -142,32 +143,6 @@ def _shortens(acronym: str, retriever: Retriever) -> bool:
     if caps is None:
         caps = _CAPS[retriever] = {w.lower() for s in retriever.sentences for w in re.findall(r"\b[A-Z]{2,}\b", s.text)}
     return any(len(c) == len(acronym) + 1 and c.startswith(acronym) for c in caps)
-
-
-_NUMBERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _shortens_numbered(word: str, retriever: Retriever) -> bool:
-    """A numbered name written short: the letters of "KN-158" (or "kn158") are, in order and from the first, letters
-    of a name the documents number the same ("KEYNOTE-158"). The documents' numbered names are read once per index."""
-    m = re.fullmatch(r"([a-z]{2,})-?(\d+)", word)
-    if not m:
-        return False
-    numbered = _NUMBERED.get(retriever)
-    if numbered is None:
-        numbered = _NUMBERED[retriever] = {}
-        for t in retriever.vocabulary:
-            n = re.fullmatch(r"([a-z]{3,})-(\d+)", t)
-            if n:
-                numbered.setdefault(n.group(2), set()).add(n.group(1))
-    letters, number = m.groups()
-
-    def in_order(name: str) -> bool:
-        rest = iter(name)
-        return all(ch in rest for ch in letters)
-
-    return any(name[0] == letters[0] and len(name) > len(letters) and in_order(name)
-               for name in numbered.get(number, ()))
 
 
 # A kind of treatment named by its modifier: "photodynamic therapy", "laparoscopic (and open) salvage APR"

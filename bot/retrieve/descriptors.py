@@ -239,19 +239,36 @@ def table_studies(question: str, retriever, bibliography) -> dict[str, list[str]
 
 
 # A trial's name with its number, cut short ("KN-158", "kn158" for "KEYNOTE-158")
-_NUMBERED_NAME = re.compile(r"(?<![\w-])([A-Za-z]{1,5})-?(\d{2,4})(?![\w-])")
+_NUMBERED_NAME = re.compile(r"(?<![\w-])([A-Za-z]{2,5})-?(\d{2,4})(?![\w-])")
+_NUMBERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def numbered_candidates(typed: str, retriever) -> set[str]:
+    """The documents' numbered names ("keynote-158") that a typed one may shorten ("kn-158", "KN158"): the same
+    number, a word that starts with the typed letters' first and holds them all in order, and is longer. Empty when
+    the typed word is no numbered name, or one the documents use as it is. Their numbered names are read once per
+    index."""
+    m = re.fullmatch(r"([a-z]{2,5})-?(\d{2,4})", fold(typed))
+    if not m or fold(typed) in retriever.vocabulary:
+        return set()
+    names = _NUMBERED.get(retriever)
+    if names is None:
+        names = _NUMBERED[retriever] = {}
+        for t in retriever.vocabulary:
+            n = re.fullmatch(r"([a-z]{3,})-(\d+)", t)
+            if n:
+                names.setdefault(n.group(2), set()).add(n.group(1))
+    letters, number = m.groups()
+    return {f"{word}-{number}" for word in names.get(number, ())
+            if word[0] == letters[0] and len(word) > len(letters) and _in_order(letters, word)}
 
 
 def numbered_names(question: str, retriever) -> dict[str, str]:
-    """A name with a number that the documents never use, typed → the one name of the documents with the same
-    number whose word starts with the same letter and holds the typed letters in order ("KN-158" → "keynote-158")."""
+    """Each name with a number that the question shortens, typed → the one name of the documents it stands for
+    (`numbered_candidates`; none when several would fit)."""
     out = {}
     for m in _NUMBERED_NAME.finditer(question):
-        letters, number = m.group(1).lower(), m.group(2)
-        if fold(m.group(0)) in retriever.vocabulary:
-            continue
-        found = {w for w in retriever.vocabulary if w.endswith("-" + number) and w[0] == letters[0]
-                 and len(w) > len(letters) + len(number) + 1 and _in_order(letters, w[:-len(number) - 1])}
+        found = numbered_candidates(m.group(0), retriever)
         if len(found) == 1:
             out[m.group(0)] = found.pop()
     return out

@@ -801,3 +801,10 @@ def test_a_two_letter_surname_before_a_study_noun_is_that_author():
     assert finder.find("What did the Ko systematic review find?") == ["Ko"]
     assert finder.find("the Ko study") == ["Ko"]
     assert finder.find("Ko is a word here, and so is ko") == []
+
+
+def test_a_metadata_line_is_not_what_a_question_is_judged_close_to(pipeline):
+    """"Revising" meets the front matter's "Revised: 17 April 2025", which the ranker may put first; the closeness
+    check is about the passages that could answer, so the definition asked for is quoted."""
+    a = pipeline.ask("Revising for exams. How does the review define the anal margin?")
+    assert a.mode == "answer" and "pigmented skin" in a.text, (a.mode, a.reason, a.text[:300])

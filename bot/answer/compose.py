@@ -171,17 +171,10 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     return chosen
 
 
-_METADATA_SECTIONS = {"front matter", "keywords"}
-
-
 def _without_metadata(ranking: Ranking) -> Ranking:
-    """The title, the keywords and the citation line share every question's words about the document's subject,
-    but answer nothing: they are quoted only when the question is about the article itself."""
-    query = ranking.query
-    if query.about_article or query.whole_document:
-        return ranking
-    kept = [h for h in ranking.hits if not (h.sentence.kind == "front"
-                                            and h.sentence.section.lower() in _METADATA_SECTIONS)]
+    """The title, the keywords and the citation line are quoted only when the question is about the article itself
+    (`Ranking.answering`)."""
+    kept = ranking.answering()
     return dataclasses.replace(ranking, hits=kept) if kept and len(kept) != len(ranking.hits) else ranking
 
 

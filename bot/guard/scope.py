@@ -230,7 +230,9 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     hits = ranking.hits
     if not hits:
         return Verdict(False, "the corpus is empty")
-    best = hits[0]
+    # The title, the keywords and the dates answer only a question about the article itself ("revising" meets
+    # "Revised: 17 April 2025"): closeness is judged on the passages that could answer
+    best = next(iter(ranking.answering()), hits[0])
     if unrelated >= 0.5 and best.dense < UNRELATED_DENSE and best.coverage < UNRELATED_COVERAGE:
         return Verdict(False, "small talk or a subject the review does not discuss")
     missing = unknown_names(question, retriever)

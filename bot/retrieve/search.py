@@ -38,6 +38,9 @@ class Hit:
     prob: float = 0.0          # the ranker's probability that the sentence answers (`score` is relative to the best)
 
 
+METADATA_SECTIONS = {"front matter", "keywords"}  # a document's title, keywords, dates and citation line
+
+
 @dataclass
 class Ranking:
     """Scores for every sentence; `hits` holds the best ones, `hit(id)` any other (e.g. a neighbour)."""
@@ -48,6 +51,14 @@ class Ranking:
     overview: float = 0.0      # how much the question asks for an overview (0..1)
     scores: np.ndarray | None = None  # every sentence's ranker logit, by position
     _top: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (hits list, its length, id -> hit)
+
+    def answering(self) -> list[Hit]:
+        """The hits that may answer: the title, the keywords and the citation line (a document's metadata) share
+        every question's words about its subject but answer nothing, unless the question is about the article."""
+        if self.query.about_article or self.query.whole_document:
+            return self.hits
+        return [h for h in self.hits if not (h.sentence.kind == "front"
+                                             and h.sentence.section.lower() in METADATA_SECTIONS)]
 
     def hit(self, sentence_id: str) -> Hit:
         top = self._top

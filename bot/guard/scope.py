@@ -224,15 +224,18 @@ def _says_more(question: str, descriptors: list[str], retriever: Retriever) -> b
                and t in retriever.vocabulary for t in tokens(question))
 
 
+def _far(h) -> bool:
+    """No closeness: the ranker doubts the passage answers, or neither its meaning nor its words are near."""
+    return h.prob < MIN_SCORE or (h.dense < MIN_DENSE and h.coverage < MIN_COVERAGE)
+
+
 def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: float = 0.0) -> Verdict:
     """`unrelated`: the guard's probability that the turn is small talk or off the subject ("Tell me a joke about
     surgeons"): with no close passage, such a turn is declined."""
     hits = ranking.hits
     if not hits:
         return Verdict(False, "the corpus is empty")
-    # The title, the keywords and the dates answer only a question about the article itself ("revising" meets
-    # "Revised: 17 April 2025"): closeness is judged on the passages that could answer
-    best = next(iter(ranking.answering()), hits[0])
+    best = hits[0]
     if unrelated >= 0.5 and best.dense < UNRELATED_DENSE and best.coverage < UNRELATED_COVERAGE:
         return Verdict(False, "small talk or a subject the review does not discuss")
     missing = unknown_names(question, retriever)
@@ -244,7 +247,10 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     # … and so is a study the question names, when the documents report it ("Tell me about the Hallemeier protocol")
     study_named = any(retriever.token_index.has_all(name).any() for name in ranking.query.named)
     table_named = any(number in ranking.query.table_numbers for number, _ in retriever.tables.values())
-    if not (article_line or part_asked or study_named or table_named) and (best.prob < MIN_SCORE or (best.dense < MIN_DENSE and best.coverage < MIN_COVERAGE)):
+    # The title, the keywords and the dates answer only a question about the article itself ("revising" meets
+    # "Revised: 17 April 2025", ranked first): the best passage that could answer may be close when they are not
+    answering = next(iter(ranking.answering()), best)
+    if not (article_line or part_asked or study_named or table_named) and _far(best) and _far(answering):
         if descriptors:
             return Verdict(False, "the review does not say which study or authors are " + " or ".join(descriptors))
         return Verdict(False, f"no passage is close to the question (best similarity {best.dense:.2f}, "

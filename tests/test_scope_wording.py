@@ -24,6 +24,12 @@ def shown(answer) -> str:
     return answer.text + " " + " ".join(c.quote for c in answer.citations if c.in_answer)
 
 
+def assert_answered(pipeline, question: str, quoted: str) -> None:
+    """The question is answered, and the answer shows `quoted` (in its text or its quotes)."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and quoted in shown(a), (a.mode, a.reason, a.text[:300])
+
+
 @pytest.mark.parametrize("question, quoted", [
     # "severe" is worded "grade 3–4" in the value's sentence; the paragraph says "severe adverse events"
     ("What proportion of patients on the three-drug regimen had a severe adverse event?", "70%"),
@@ -32,9 +38,7 @@ def shown(answer) -> str:
      "38.2%"),
 ])
 def test_an_everyday_subject_worded_otherwise_by_the_review_is_answered(pipeline, question, quoted):
-    a = pipeline.ask(question)
-    assert a.mode == "answer", (a.mode, a.reason)
-    assert quoted in shown(a)
+    assert_answered(pipeline, question, quoted)
 
 
 @pytest.mark.parametrize("question, named", [
@@ -753,8 +757,7 @@ def test_a_clinicians_notation_is_read(pipeline, question, value):
      "reach?", "63%"),
 ])
 def test_answerable_wording_found_by_a_fresh_set_is_answered(pipeline, question, value):
-    a = pipeline.ask(question)
-    assert a.mode == "answer" and value in shown(a), (a.mode, a.reason, a.text[:300])
+    assert_answered(pipeline, question, value)
 
 
 @pytest.mark.parametrize("question, quoted", [
@@ -765,8 +768,7 @@ def test_answerable_wording_found_by_a_fresh_set_is_answered(pipeline, question,
      "better preservation of the healthy tissues"),
 ])
 def test_a_comparison_the_review_makes_in_its_own_words_is_answered(pipeline, question, quoted):
-    a = pipeline.ask(question)
-    assert a.mode == "answer" and quoted in shown(a), (a.mode, a.reason, a.text[:300])
+    assert_answered(pipeline, question, quoted)
 
 
 def test_a_risk_asked_of_an_author_is_not_given_by_a_technique_named_beside_it(pipeline):
@@ -790,8 +792,7 @@ def test_a_risk_asked_of_an_author_is_not_given_by_a_technique_named_beside_it(p
     ("In Hagemans et al., what share of patients had no complication of grades 1–5?", "36.2%"),
 ])
 def test_answerable_wording_found_by_another_fresh_set_is_answered(pipeline, question, value):
-    a = pipeline.ask(question)
-    assert a.mode == "answer" and value in shown(a), (a.mode, a.reason, a.text[:300])
+    assert_answered(pipeline, question, value)
 
 
 def test_a_two_letter_surname_before_a_study_noun_is_that_author():

@@ -30,7 +30,7 @@ from bot.linear import load_models, save_models  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from eval.fitting import fit_logistic  # noqa: E402
 
-TRAINING_BACKEND = "sentence-transformers"  # the reference embedding (see eval/train_intent.py)
+TRAINING_BACKEND = "reference"  # the reference embedding (see eval/train_intent.py)
 TRAIN = ROOT / "eval" / "training" / "branch_train.jsonl"
 SETS = ("branch", "branch2")
 CS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)

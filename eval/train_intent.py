@@ -33,9 +33,11 @@ from bot.linear import LinearModel, save_models  # noqa: E402
 from eval.fitting import fit_logistic  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
-# Training embeds with sentence-transformers, the reference the ONNX query path is checked against (cosine
-# ≥ 0.99999): the stored weights are then reproducible to 1e-6 whichever path answers questions.
-TRAINING_BACKEND = "sentence-transformers"
+# Training embeds with sentence-transformers in float64 (bot/index/embed.py, "reference"), which the ONNX query path
+# matches at cosine ≥ 0.99999: the stored weights then reproduce to 1e-6 on any CPU, whichever path answers
+# questions. (In float32, the vectors depend on the CPU's kernels, AVX-512 or AVX2, by ~1e-7, which moved the fitted
+# weights by ~4e-6: CI failed on a new machine with the weights fitted on another.)
+TRAINING_BACKEND = "reference"
 
 TRAIN = [ROOT / "eval" / "training" / "guard_train.jsonl", ROOT / "eval" / "training" / "guard_train2.jsonl",
          ROOT / "tests" / "data" / "guard_cases.jsonl"]

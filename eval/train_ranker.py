@@ -8,7 +8,7 @@ sessions from the review only, separate from every evaluation set. Each answer p
 index's sentences (letters and digits compared, so table rows and line breaks match); every other sentence is a
 negative for that question.
 
-Two logistic regressions (scikit-learn, lbfgs, deterministic):
+Two logistic regressions (scikit-learn, Newton-Cholesky to machine precision: deterministic):
 - `overview`: over the question's embedding, does it ask for an overview rather than one fact. Trained on
   eval/training/overview_questions.jsonl (OVERVIEW_QUESTIONS: 900 questions, 450 each, in the widest range of
   wordings a helper could write from the review alone, hard cases at the boundary included) and on the pairs'
@@ -20,10 +20,12 @@ The features carry no sentence identity, so the ranker transfers to other docume
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,9 +41,11 @@ from bot.retrieve.features import FEATURES  # noqa: E402
 from bot.retrieve.search import Retriever  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
-# Training embeds with sentence-transformers, the reference the ONNX query path is checked against (cosine
-# ≥ 0.99999): the stored weights are then reproducible to 1e-6 whichever path answers questions.
-TRAINING_BACKEND = "sentence-transformers"
+# Training embeds with sentence-transformers in float64 (bot/index/embed.py, "reference"), which the ONNX query path
+# matches at cosine ≥ 0.99999, and computes the features from those vectors in float64, in an index of its own: the
+# stored weights then reproduce to 1e-6 on any CPU, whichever path answers questions. (In float32 the vectors and
+# the cosines depend on the CPU's kernels, AVX-512 or AVX2, by ~1e-7, which moved the fitted weights by ~5e-6.)
+TRAINING_BACKEND = "reference"
 
 # ranker_pairs.jsonl: 1,169 pairs of every style; ranker_pairs_broad.jsonl: 400 more (half broad questions whose
 # answer spans several sentences, key points first; half narrow ones), by a later helper from the review only.
@@ -86,10 +90,16 @@ def locate(answer: str, sentences, normed: list[str]) -> list[int]:
     return [best_i] if best >= 0.6 else []
 
 
-def training_data(settings: Settings, embedder: Embedder):
-    if store.check(settings).status != "fresh":
-        store.build(settings, embedder=embedder)
-    retriever = Retriever(store.load(settings), settings, models={})
+def own_retriever(settings: Settings, embedder: Embedder, folder: Path) -> Retriever:
+    """The corpus indexed in `folder` with the training embedder (not the index the bot uses, whose vectors may come
+    from the ONNX path on another CPU), loaded without any learned model."""
+    own = dataclasses.replace(settings, index_dir=folder)
+    store.build(own, embedder=embedder)
+    return Retriever(store.load(own), own, models={})
+
+
+def training_data(settings: Settings, embedder: Embedder, folder: Path):
+    retriever = own_retriever(settings, embedder, folder)
     pairs = [json.loads(line) for f in PAIRS for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     normed = [norm(s.text) for s in retriever.sentences]
     qvecs = embedder.encode([retriever.expand(p["question"]) for p in pairs])
@@ -140,7 +150,12 @@ def detector_scores(model: LinearModel, x: np.ndarray, y: np.ndarray) -> dict[st
 
 
 def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel], dict]:
-    retriever, pairs, qvecs, labels, unlocated = training_data(settings, embedder)
+    with tempfile.TemporaryDirectory(prefix="train-ranker-") as tmp:
+        return _train(settings, embedder, Path(tmp) / "index")
+
+
+def _train(settings: Settings, embedder: Embedder, folder: Path) -> tuple[dict[str, LinearModel], dict]:
+    retriever, pairs, qvecs, labels, unlocated = training_data(settings, embedder, folder)
     ov_x, ov_y = overview_data(retriever, embedder, pairs, qvecs)
     overview = fit_overview(ov_x, ov_y, C_OVERVIEW)
     ov_prob = overview.proba(qvecs)
@@ -149,16 +164,18 @@ def train(settings: Settings, embedder: Embedder) -> tuple[dict[str, LinearModel
     for p, qv, pos, ov in zip(pairs, qvecs, labels, ov_prob):
         if not pos:
             continue
-        out = retriever.features.compute(retriever.make_query(p["question"]), qv[None, :], float(ov))
+        # (the question's vector in float64, so the cosines are computed in float64 too: the same on any CPU)
+        out = retriever.features.compute(retriever.make_query(p["question"]), qv.astype(np.float64)[None, :],
+                                         float(ov))
         y = np.zeros(len(retriever.sentences), dtype=int)
         y[pos] = 1
         xs.append(out["features"])
         ys.append(y)
         # every question weighs the same, whatever the number of its answer sentences
         weights.append(np.where(y == 1, 1.0 / y.sum(), 1.0 / (len(y) - y.sum())))
-    # Rounded to 4 decimals: an index embedded on the ONNX path and one embedded with sentence-transformers differ
-    # by ~1e-7 per vector component, which must not move the weights (the stored file reproduces to 1e-6).
-    x, y, w = np.round(np.vstack(xs), 4), np.concatenate(ys), np.concatenate(weights) * len(xs)
+    # (Not rounded: the inputs are the same on any CPU to ~1e-16, and the fit moves smoothly with them, where a
+    # rounding to 4 decimals turned a difference at the last bit into a step of 1e-4 at the rounding boundaries.)
+    x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(weights) * len(xs)
     sentence = fit_logistic(x, y, c=C_SENTENCE, weight=w, max_iter=5000, inputs=list(FEATURES), classes=["yes"])
 
     # In-sample ranking quality: an answering sentence among the top k.
@@ -183,9 +200,7 @@ def main() -> int:
     settings = Settings.from_env()
     embedder = Embedder(settings.model_path, backend=TRAINING_BACKEND)
     if args.locked or args.cv:
-        if store.check(settings).status != "fresh":
-            store.build(settings, embedder=embedder)
-        retriever = Retriever(store.load(settings), settings, models={})
+        retriever = own_retriever(settings, embedder, Path(tempfile.mkdtemp(prefix="train-ranker-")) / "index")
         if args.cv:
             pairs = [json.loads(line) for f in PAIRS for line in f.read_text(encoding="utf-8").splitlines()
                      if line.strip()]

@@ -8,6 +8,10 @@ evaluation question):
                          takes about a second instead of seven, in a third of the memory.
   sentence-transformers  the reference (imports torch and transformers, ~7 s): used only when the ONNX path cannot
                          be (no export and none can be made, an unsupported model), after a one-line warning.
+  reference              sentence-transformers computing in float64, for the retraining scripts (eval/train_*.py)
+                         only: float32 kernels sum in a different order on different CPUs (AVX-512 or AVX2), which
+                         moves a vector by ~1e-7 and a fitted weight by several 1e-6; in float64 the vectors agree
+                         to their last float32 bit, so the stored weights reproduce to 1e-6 on any machine.
 
 The first use exports the model if there is no export beside the index yet (about 20 s, once per model, in a
 subprocess so that this process still never imports torch); a damaged export is exported again.
@@ -24,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 Progress = Callable[[int, int], None]
-BACKENDS = ("auto", "onnx", "sentence-transformers")
+BACKENDS = ("auto", "onnx", "sentence-transformers", "reference")
 TOKEN_BUDGET = 512  # padded word pieces per ONNX batch: 2 chunks of 256, 12 sentences of 40 (as fast as
 # larger batches here, measured on 2 cores, and a build peaks at ~250 MB instead of ~1 GB)
 log = logging.getLogger("ascc_bot.embed")
@@ -61,7 +65,8 @@ class Embedder:
 
     `index_dir` is where the ONNX export is kept (`<index_dir>/onnx/<fingerprint>/`); by default the index named
     by the settings (ASCC_BOT_INDEX). `backend` forces a path: "onnx" (fail rather than fall back),
-    "sentence-transformers" (the reference, e.g. for the benchmark), or "auto"."""
+    "sentence-transformers" (the reference, e.g. for the benchmark), "reference" (the same in float64, for
+    retraining the learned models), or "auto"."""
 
     def __init__(self, model_path: str, batch_size: int = 32, index_dir: Path | str | None = None,
                  backend: str = "auto"):
@@ -96,7 +101,7 @@ class Embedder:
     def _resolve(self) -> None:
         if self._resolved:
             return
-        if self.requested != "sentence-transformers":
+        if self.requested not in ("sentence-transformers", "reference"):
             from bot.index import onnx
 
             try:
@@ -141,6 +146,10 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(self.model_path, device="cpu")
+            if self.requested == "reference":
+                import torch
+
+                self._model = self._model.to(torch.float64)
         return self._model
 
     @property

@@ -277,6 +277,13 @@ _WE_ASK = re.compile(
     r"(?:\w+\s+)?(?:do|give|offer|try|use|choose|pick|start|go|recommend|proceed|plan|book|"
     r"schedule|operate|treat)\b"
     r"|\bhow (?:should|shall|do) (?:we|i) proceed\b|\bare we (?:better off|going to|ok to|safe to)\b")
+# "What chemotherapy do we use for metastatic anal SCC?": the profession's habitual "we", asking what is done for a
+# kind of disease. Only "do we" (not "should we"), with what it is for named and that not a person ("for him", "for
+# this one", "for my dad"); a turn that speaks of anyone, now or in the last turns, is read as a case as before.
+_GENERIC_WE = re.compile(
+    r"\bdo we (?:\w+\s+)?(?:use|give|offer|do|try|prescribe|recommend|treat|manage)\b[^.?!]{0,30}?\b(?:for|in)\s+"
+    rf"(?!(?:{_TARGET}|(?:the |this |that |our |their )?(?:patient|pt|one|case|guy|man|woman|lady|person)s?)\b)"
+    r"(?:an?\s+|the\s+)?[a-z]")
 _FOLLOWUP_ACTOR = re.compile(
     rf"\b(?:{_SHOULD}|shall|must|can|could|would|will|do|does|is)\s+(?:they|the (?:patient|pt))\b")
 _DECISION_RE = re.compile(_DECISION)
@@ -419,12 +426,17 @@ _ROLE = re.compile(
     r"literature review|notes|homework|assignment|reading|tutorial|seminar|session)\b")
 
 
-def names_an_individual(question: str, history: Sequence[str] = ()) -> bool:
+def names_an_individual(question: str, history: Sequence[str] = (), generic_we: bool = False) -> bool:
     """The turn (or one of the last few turns) speaks of a particular person, or reads as one person's case notes.
     A "case series", a "437-patient study" and "US guidelines" are not a person, nor is the asker in a teaching or
-    reading role ("I'm presenting at grand rounds"), unless the turn also speaks of a person."""
-    return any(_INDIVIDUAL.search(_ROLE.sub(" ", normalise(_without_country(t)))) or describes_a_case(normalise(t))
-               for t in [question, *list(history)[-HISTORY_WINDOW:]])
+    reading role ("I'm presenting at grand rounds"), unless the turn also speaks of a person; nor, with
+    `generic_we`, the profession's habitual "we" ("what do we use for metastatic disease?", `_GENERIC_WE`)."""
+    def speaks_of_someone(t: str) -> bool:
+        t = _ROLE.sub(" ", normalise(_without_country(t)))
+        if generic_we:
+            t = _GENERIC_WE.sub(" ", t)
+        return bool(_INDIVIDUAL.search(t)) or describes_a_case(normalise(t))
+    return any(speaks_of_someone(t) for t in [question, *list(history)[-HISTORY_WINDOW:]])
 
 
 def with_study_names(text: str, names: Sequence[str]) -> str:
@@ -555,6 +567,10 @@ def classify_turn(turn: Turn) -> Intent:
                           f'follow-up "{implicit.group(0).strip()}" about the person described '
                           f'earlier ("{past.group(0).strip()}")',
                           (implicit.group(0).strip(), past.group(0).strip()))
+        if we_ask and not advisor and _GENERIC_WE.search(text) and not names_an_individual(text, history,
+                                                                                       generic_we=True):
+            return Intent("question", f'asks what is done in general ("{we_ask.group(0).strip()}" for a kind of '
+                          "disease), no particular person", (we_ask.group(0).strip(),))
         if advisor or we_ask:
             m = advisor or we_ask
             assert m is not None

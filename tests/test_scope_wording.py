@@ -724,6 +724,26 @@ def test_the_number_of_patients_of_the_whole_study_is_no_subgroup(pipeline):
     assert a.mode == "answer" and "47.60%" in a.text, (a.mode, a.reason, a.text[:300])
 
 
+def test_a_study_population_listed_with_commas_is_the_study_not_a_subgroup(pipeline):
+    """"The trial of atezolizumab, docetaxel, cisplatin and fluorouracil in 97 patients with metastatic …
+    disease": the drugs listed with commas still describe the study, whose patients all had such disease."""
+    assert_answered(pipeline, "In the phase 2 trial of atezolizumab, docetaxel, cisplatin and fluorouracil in 97 "
+                    "patients with metastatic or unresectable disease, what was the 12-month progression-free "
+                    "survival?", "45%")
+
+
+@pytest.mark.parametrize("question, quoted", [
+    ("How many patients were randomised in the SCARCE trial, and what was the 12-month progression-free survival?",
+     "Sample Size (Number of Patients): 97"),
+    ("how many patients were alive and progression-free at 12 months with DCF, and what was the median "
+     "progression-free survival?", "31 (47%)"),
+])
+def test_a_measure_named_in_one_of_two_questions_is_not_asked_of_the_other(pipeline, question, quoted):
+    """"How many …, and what was the progression-free survival?": the count need not be a count of the measure
+    the second question names."""
+    assert_answered(pipeline, question, quoted)
+
+
 def test_a_value_the_question_states_is_not_asked_for(pipeline):
     """"The cohort with a 49-month median follow-up" describes the study; the follow-up is not asked, so a
     missing duration of it is no reason to decline."""

@@ -65,6 +65,28 @@ _VALUE_BEFORE = re.compile(r"\d(?:[\d.,]*\d)?[- ]?(?:months?|years?|weeks?|days?
 _VALUE_AFTER = re.compile(r"\s*(?:of|was|were|=|:)\s*(?:about\s+|approximately\s+|~\s*)?\d")
 
 
+# Two questions in one ("how many were alive at 12 months, and what was the overall survival?"): where the second
+# begins. A measure one of them names is what that one asks about, not the other.
+_NEXT_QUESTION = re.compile(r"(?:,\s*|\s+)(?:and|also|plus)\s+(?=(?:what|how|which|when|who|whose|where|why|is|are|"
+                            r"was|were|did|does|do|has|had)\b)|[?;]\s*(?=\S)")
+
+
+def _question_of(text: str, at: int) -> int:
+    """Which of the questions in `text` the offset `at` is in (0 for the first)."""
+    return len(_NEXT_QUESTION.findall(text, 0, at))
+
+
+def _kinds_asked_in(q: str) -> dict[str, set[int]]:
+    """For each kind of value the (folded) question asks for, which of its questions ask for it (`_wanted`'s
+    matches)."""
+    where: dict[str, set[int]] = {}
+    for kind, ask, _ in VALUE_EVIDENCE:
+        for m in ask.finditer(q):
+            if not _stated(q, m, before=kind == "duration"):
+                where.setdefault(kind, set()).add(_question_of(q, m.start()))
+    return where
+
+
 def _stated(q: str, m: re.Match, before: bool = True) -> bool:
     """The question gives the value of the phrase `m` matched: right after it ("of 49 months"), or, for a duration
     (`before`), right before it ("a 49-month median follow-up"; before a survival, "5-year" is its time point)."""
@@ -82,7 +104,8 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     it names, else its rarest subject word."""
     q = fold(question)
     query = ranking.query
-    wanted = _wanted(_spelled_out(q, retriever), of_a_study=bool(query.named))  # "what 12-month OS": a survival
+    spelled = _spelled_out(q, retriever)
+    wanted = _wanted(spelled, of_a_study=bool(query.named))  # "what 12-month OS": a survival
     if not wanted:
         return None
     top = ranking.hits[:TYPE_WINDOW]
@@ -163,7 +186,13 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
                        None)
     # A named survival or response ("overall survival") is read whole in a table's column labels, where "(Overall)"
     # also qualifies other measures ("Disease-Free Survival (Overall)").
-    named_measure = next((re.sub(r"\s+", " ", m.group(0)) for m in asked_measures if m.group(1)), None)
+    named_at = next((m for m in asked_measures if m.group(1)), None)
+    named_measure = re.sub(r"\s+", " ", named_at.group(0)) if named_at else None
+    # Two questions in one: the named measure is what its own question asks about. A kind of value asked only in
+    # another ("how many were alive …, and what was the overall survival?": the count) need not be of it.
+    asked_in = _kinds_asked_in(spelled)
+    measure_of = (lambda kind: True) if named_at is None else \
+        (lambda kind: kind not in asked_in or _question_of(q, named_at.start()) in asked_in[kind])
 
     # The measure and its time point are what is asked, not what it is about: "the 3-year disease-specific survival
     # after pelvic exenteration" is about the exenteration. (Of a measure read as "the X rate" or "the rate of X …",
@@ -234,12 +263,13 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
             # (asked what the table records, "NR" is the answer: not reported)
             return any((ev.search(cell) or query.tables and cell.endswith(": NR"))
                        and (of_measure or names(set(tokens(cell)), measure))
-                       and (named_measure is None or named_measure.split()[-1] == "rate"
+                       and (named_measure is None or named_measure.split()[-1] == "rate" or not measure_of(kind)
                             or named_measure in fold(cell))
                        for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
         return bool(ev.search(h.sentence.text)) and (of_measure or says(retriever.position[h.sentence.id], measure,
                                                                         full=True)) \
-            and (named_measure is None or named_measure.split()[-1] == "rate" or phrase_in(h.sentence.text))
+            and (named_measure is None or named_measure.split()[-1] == "rate" or not measure_of(kind)
+                 or phrase_in(h.sentence.text))
 
     def phrase_in(text: str) -> bool:
         """The named measure as a phrase ("complete response"), in words the glossary says stand for its words

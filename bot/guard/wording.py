@@ -75,7 +75,7 @@ SUBGROUP = re.compile(
 # anti-PD-1 antibody in 25 PD-L1-positive patients", "the trial that enrolled 25 PD-L1-positive patients" (a count of
 # them: the cohort's size)
 STUDY_OF = re.compile(r"\b(?:stud(?:y|ies)|trial|cohort|series|review|analysis)\s+(?:(?:of|in|on|with)\s+"
-                      r"(?:[\w-]+\s+){0,2}|(?:[\w-]+\s+){0,6}\d[\d,]*\s+)$")
+                      r"(?:[\w-]+\s+){0,2}|(?:[\w-]+,?\s+){0,8}\d[\d,]*\s+)$")
 
 
 # A time point: "3-year", "12 months", "5 y"; in months.

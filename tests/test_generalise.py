@@ -410,6 +410,18 @@ def test_a_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to(tm
     assert "Tumours under 2 cm" in lines[at - 1], a.text
 
 
+@pytest.mark.parametrize("question", [
+    "Does the time between chemoradiation and the salvage APR affect the outcome?",
+    "Is it important how quickly the abdominoperineal resection follows the end of chemoradiotherapy?",
+])
+def test_a_finding_stated_in_words_is_quoted_with_the_figures_that_follow_it(pipeline, question):
+    """"No significant difference in the overall survival between … early … and … late salvage APR" is quoted with
+    the next sentence, which gives the two survival figures, though the question's words are only in the first."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "no significant difference" in a.text and "48.4%" in a.text and "40.3%" in a.text, a.text
+
+
 def test_a_journal_or_citation_that_describes_the_study_does_not_turn_a_question_into_a_reference_lookup():
     """'The 2024 meta-analysis from the surgical journal: was there a difference in dehiscence?' asks for a
     result; 'Which journal published the Sato study?' and 'Journal of the Sato paper?' ask about the publication."""

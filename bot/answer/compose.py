@@ -16,7 +16,7 @@ from bot.answer.sources import attach_sources
 from bot.retrieve.lexicon import NUMBERS
 from bot.retrieve.search import Hit, Ranking, Retriever
 from bot.settings import Settings
-from bot.text import citations_in, table_cells, tokens
+from bot.text import STOPWORDS, citations_in, table_cells, tokens
 from bot.types import Answer, Citation, Document, Sentence, document_labels
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
@@ -226,8 +226,10 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     chosen = list(best_window)
     # The sentence after the passage that points back to it ("In this subgroup, the treatment was more effective
     # (PFS 70%)") carries on its point: it comes before runners-up from elsewhere.
-    follower = _next_in_paragraph(ranking, retriever, max(chosen, key=lambda h: h.sentence.start))
-    if follower and (_POINTS_BACK.match(follower[0].sentence.text) or _OTHERS.match(follower[0].sentence.text)) and \
+    last = max(chosen, key=lambda h: h.sentence.start)
+    follower = _next_in_paragraph(ranking, retriever, last)
+    if follower and (_POINTS_BACK.match(follower[0].sentence.text) or _OTHERS.match(follower[0].sentence.text)
+                     or _gives_figures_of(follower[0].sentence, last.sentence, retriever)) and \
             _text_length(chosen + follower, _fact_order(chosen[0].sentence)) <= budget:
         chosen += follower
     order = _fact_order(chosen[0].sentence)
@@ -441,6 +443,25 @@ _REFERS_BACK = re.compile(rf"^(?:(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}|(?:So|T
 _OTHERS = re.compile(r"^Other\s+[a-z]+s\b")
 # The next sentence draws the point out ("So, … are the key elements", "These immunomodulators are now used …").
 _SPELLS_OUT = re.compile(rf"^(?:{_POINTERS}\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently)\b)")
+
+
+_FIGURE = re.compile(r"\d(?:[.,]\d+)?\s?%|\b\d+\.\d+\b")
+# A finding stated in words: a comparison or an effect ("no significant difference", "improved", "similar").
+_FINDING = re.compile(r"\b(?:differ\w*|significant\w*|similar\w*|improv\w*|better|worse|higher|lower|increas\w*|"
+                      r"decreas\w*|reduc\w*|associated|correlat\w*|benefit\w*|superior|inferior|comparable)\b", re.I)
+
+
+def _gives_figures_of(nxt: Sentence, s: Sentence, retriever: Retriever) -> bool:
+    """`nxt` gives the figures of the finding `s` states in words ("no significant difference in the overall
+    survival between early and late salvage …" — "The overall survival of the early salvage group was 48.4%, …"):
+    `s` states a comparison or an effect (`_FINDING`) with no figure (a percentage or a decimal; "within 6 months" is part of what it compares), `nxt` has one and
+    names at least two of the things `s` names (not the document's subject)."""
+    if _FIGURE.search(s.text) or not _FIGURE.search(nxt.text) or not _FINDING.search(s.text):
+        return False
+    subject = retriever.lexicon.subject
+    shared = {t for t in _words(s.text) & _words(nxt.text)
+              if t not in STOPWORDS and t not in subject and not t[:1].isdigit()}
+    return len(shared) >= 2
 
 
 def _antecedent(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:

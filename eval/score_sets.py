@@ -73,6 +73,17 @@ def read_jsonl(path: Path, what: str) -> list[dict]:
     return out
 
 
+def check_cases(path: Path, cases: list[dict]) -> None:
+    """The contract run_eval.py reads: a case's history is the earlier user turns as strings. A turn written as
+    {"role": …, "content": …} would reach the bot wrapped once more, as a content that is not text, and the
+    conversation would be silently dropped (fresh17 arrived so)."""
+    for c in cases:
+        history = c.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            raise Problem(f"{path}: case {c.get('id', '?')}: history must be a list of the earlier user turns as "
+                          "strings (run_eval.py adds the role itself)")
+
+
 def tally(run_eval, cases: list[dict], answers: list[dict], corpus_n: str) -> dict:
     """The figures run_eval.py prints, from its own `score`, plus fact questions wrongly abstained."""
     rows, quotes_total, quotes_bad = run_eval.score(cases, answers, corpus_n)
@@ -191,6 +202,7 @@ def main(argv=None) -> int:
         results = {}
         for path, name in zip(files, names):
             cases = read_jsonl(path, "case")
+            check_cases(path, cases)
             for system in systems:
                 saved = Path(args.answers or args.out) / system / f"{name}.jsonl"
                 if args.answers:

@@ -102,6 +102,21 @@ def test_bad_arguments_get_one_line_and_write_nothing(tmp_path, capsys, args, me
     assert not md.exists()
 
 
+@needs_scorer
+def test_a_conversation_written_as_role_objects_is_refused_not_scored_without_its_history(tmp_path, capsys):
+    """run_eval.py wraps each history turn as {"role": "user", "content": turn}: a turn that is already such an
+    object would reach the bot as a content that is not text, and the follow-up would be scored with no history."""
+    cases = tmp_path / "convo.jsonl"
+    cases.write_text(json.dumps({"id": "c1", "kind": "follow_up", "question": "And for persistent disease?",
+                                 "history": [{"role": "user", "content": "What did Kitaguchi et al. find?"}],
+                                 "facts": ["36%"], "refs": []}) + "\n", encoding="utf-8")
+    rc = _load_score_sets().main([str(cases), "--systems", "bot", "--corpus", str(FIXTURE / "corpus"),
+                                  "--out", str(tmp_path / "answers")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "case c1: history must be a list" in err and "Traceback" not in err
+    assert not (tmp_path / "answers").exists()
+
+
 def _extra_missing() -> str | None:
     missing = [m for m in ("langchain_community", "langchain_huggingface") if importlib.util.find_spec(m) is None]
     return ("the [eval] extra is not installed (`make test` does not install it; "

@@ -33,6 +33,16 @@ def test_an_elliptical_follow_up_keeps_the_study(pipeline):
     assert "persistent" in a.text.lower()
 
 
+def test_a_follow_up_keeps_what_the_last_question_asked_about(pipeline):
+    """"How did that break down by PD-L1 status?" after a question about a response rate asks for the response
+    rate by PD-L1 status: the earlier turn's words still count (at a fraction of their weight), so the sentence
+    giving the rate in each group is quoted, not only the sentences that name PD-L1."""
+    a = pipeline.ask("How did that break down by PD-L1 status?",
+                     ["What response rate did pembrolizumab reach in the KEYNOTE-158 anal cancer cohort?"])
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "3% in the PD-L1-negative group" in a.text, a.text
+
+
 def test_that_surgery_refers_to_the_surgery_not_the_study(pipeline):
     """'that surgery' after a question about a study asks about the surgery's complications in general."""
     a = pipeline.ask("What about the complications of that surgery?", ["What did Kitaguchi et al. find?"])

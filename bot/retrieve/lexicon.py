@@ -181,6 +181,7 @@ class Query:
     plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
+CONTEXT_WEIGHT = 0.3  # a word of the earlier turns a follow-up is read with
 SUBJECT_WEIGHT = 0.2  # a question word that names the corpus's own subject counts this much (eval/tune_subject.py)
 
 
@@ -276,6 +277,12 @@ class Lexicon:
             if c.word in self.subject or c.word in self.subject_abbreviations or any(len(alt) > 1 and all(t in self.subject for t in alt)
                                              for alt in c.alternatives):
                 c.weight *= SUBJECT_WEIGHT
+        # A follow-up read with the conversation ("How did that split by PD-L1 status?" after a question about a
+        # response rate): what the earlier turn asked about still counts, at a fraction of its weight.
+        own = {c.word for c in concepts}
+        for t in dict.fromkeys(tokens(extra_text)):
+            if t not in own and t in self.idf and t not in self.subject:
+                concepts.append(Concept(t, self.idf[t] * CONTEXT_WEIGHT, [(t,)] + self._synonym_alts.get(t, [])))
         if re.search(r"\bhow many\b", folded) and concepts:  # "how many patients" ↔ "number of patients", "sample size"
             weight = sorted(c.weight for c in concepts)[len(concepts) // 2]
             concepts.append(Concept("number", weight, [("number",), ("total",), ("size",)]))

@@ -1,7 +1,9 @@
 """Tune how much a question word naming the corpus's own subject counts (bot/retrieve/lexicon.py SUBJECT_WEIGHT):
 "… in anal squamous cell carcinoma", "ASCC" — words of every document's title, which every passage is about.
+`--constant CONTEXT_WEIGHT` tunes the same way how much a word of the earlier turns counts in a follow-up read with
+the conversation (only the cases with a history change; the ranker does not use it).
 
-    .venv/bin/python eval/tune_subject.py
+    .venv/bin/python eval/tune_subject.py [--constant SUBJECT_WEIGHT|CONTEXT_WEIGHT]
 
 For each weight, every case of the working halves (never the locked ones), the public cases and
 eval/dev_questions.jsonl is asked again, and the scorer's own fact matching (../shared/eval/textnorm.py) counts the
@@ -31,9 +33,16 @@ WEIGHTS = [0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0]
 
 
 def main() -> int:
+    import argparse
+
     from textnorm import any_fact, fact_norm
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--constant", default="SUBJECT_WEIGHT", choices=("SUBJECT_WEIGHT", "CONTEXT_WEIGHT"))
+    name = ap.parse_args().constant
     pipeline = Pipeline.load(Settings.from_env())
     todo = cases()
+    if name == "CONTEXT_WEIGHT":
+        todo = [c for c in todo if c.get("history")]
     gold = []
     for path in GOLD:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -42,7 +51,7 @@ def main() -> int:
                 gold.append((row["question"], [re.sub(r"\s+", " ", a)[:60] for a in row["answers"]]))
     rows = []
     for w in WEIGHTS:
-        lexicon.SUBJECT_WEIGHT = w
+        setattr(lexicon, name, w)
         facts = 0
         for c in todo:
             hist = [h["content"] if isinstance(h, dict) else h for h in c.get("history") or []]
@@ -51,9 +60,9 @@ def main() -> int:
             facts += a.mode == "answer" and all(any_fact(shown, f) for f in c["facts"])
         quoted = sum(sum(s in pipeline.ask(q).text for s in answers) for q, answers in gold)
         rows.append((facts, quoted, -abs(1 - w), w))
-        print(f"SUBJECT_WEIGHT {w}: fact cases answered {facts} of {len(todo)}, answering sentences quoted {quoted}")
+        print(f"{name} {w}: fact cases answered {facts} of {len(todo)}, answering sentences quoted {quoted}")
     best = max(rows)
-    print(f"best: SUBJECT_WEIGHT = {best[3]}")
+    print(f"best: {name} = {best[3]}")
     return 0
 
 

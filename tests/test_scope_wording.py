@@ -265,6 +265,17 @@ def test_the_sides_of_a_compare_with_question_are_the_rarest_words_of_their_phra
                                       "survival?"], "compares nivolumab and gizmo")
 
 
+def test_a_side_named_before_the_measure_it_is_compared_on_is_still_that_side(widget_pipeline, pipeline):
+    """"How do gluteal flap wound complication rates compare with VRAM?": the side is the gluteal flap, three words
+    before the head "rates" (the measure's words are no side), and the review gives no rate for it; VRAM against
+    primary closure, which it does compare, is still answered."""
+    assert_declined(pipeline, ["How do gluteal flap wound complication rates compare with VRAM?"],
+                    "compares gluteal and vram")
+    assert_declined(widget_pipeline, ["How do nivolumab second-line response rates compare with gizmo "
+                                      "chemotherapy?"], "compares nivolumab and gizmo")
+    assert_answered(pipeline, "How do VRAM flap complication rates compare with primary closure after APR?", "32.8%")
+
+
 def test_two_groups_of_people_the_review_never_names_are_not_compared(widget_pipeline):
     """"better in men than in women": the widget review never names either group, so it compares neither."""
     assert_declined(widget_pipeline, ["Was 5-year overall survival after salvage surgery better in men than in women "

@@ -89,8 +89,15 @@ def _sides(q: str, query, retriever: Retriever):
             a = rarest(near) if near else a
         elif pattern is not _PAIR:
             # "how do gracilis flap reconstructions compare with VRAM flaps in …": each side is the rarest word of
-            # its noun phrase (two words before the head; up to three after "with", to the first filler word)
-            near = naming(tokens(" ".join(q[:m.start(1)].split()[-2:]) + " " + a))
+            # its noun phrase (up to four words before the head, back to the first filler word: "how do gracilis flap
+            # complication rates compare", where the measure's words are no side; up to three after "with")
+            back: list[str] = []
+            for w in reversed(q[:m.start(1)].split()[-4:]):
+                w = w.strip(",;:?.!")
+                if not w or w in _THAN_FILLER or w in STOPWORDS:
+                    break
+                back.insert(0, w)
+            near = naming(tokens(" ".join(back) + " " + a))
             near = [w for w in near if w in retriever.vocabulary] or near  # "nivolumab", not "second-line"
             a = rarest(near) if near else a
             words = []

@@ -454,8 +454,9 @@ _FINDING = re.compile(r"\b(?:differ\w*|significant\w*|similar\w*|improv\w*|bette
 def _gives_figures_of(nxt: Sentence, s: Sentence, retriever: Retriever) -> bool:
     """`nxt` gives the figures of the finding `s` states in words ("no significant difference in the overall
     survival between early and late salvage …" — "The overall survival of the early salvage group was 48.4%, …"):
-    `s` states a comparison or an effect (`_FINDING`) with no figure (a percentage or a decimal; "within 6 months" is part of what it compares), `nxt` has one and
-    names at least two of the things `s` names (not the document's subject)."""
+    `s` states a comparison or an effect (`_FINDING`) with no figure (a percentage or a decimal: "within 6 months"
+    is part of what it compares), `nxt` has one and names at least two of the words `s` names (not the document's
+    subject)."""
     if _FIGURE.search(s.text) or not _FIGURE.search(nxt.text) or not _FINDING.search(s.text):
         return False
     subject = retriever.lexicon.subject

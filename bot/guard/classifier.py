@@ -92,9 +92,8 @@ class IntentClassifier:
     def classify(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()) -> Decision:
         p, rule = self.probabilities(question, history, qvec, names)
         p_rec = float(p[0])
-        generic_we = rule.kind == "question" and rule.reason.startswith("asks what is done in general")
         if p_rec >= self.threshold and ((p_rec >= self.unnamed_threshold and _ASKS.search(question))
-                                        or cues.names_an_individual(question, history, generic_we)):
+                                        or cues.names_an_individual(question, history, rule.generic_we)):
             reason = ("asks for a treatment decision about a particular person" +
                       (f" ({rule.reason})" if rule.kind == "recommendation" else ""))
             return Decision("recommendation", reason, p_rec, rule)

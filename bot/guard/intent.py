@@ -96,6 +96,7 @@ class Intent:
     kind: IntentKind
     reason: str
     cues: tuple[str, ...] = ()
+    generic_we: bool = False  # a question in the profession's habitual "we" (`_GENERIC_WE`): its "we" is nobody
 
 
 # --------------------------------------------------------------------------
@@ -570,7 +571,7 @@ def classify_turn(turn: Turn) -> Intent:
         if we_ask and not advisor and _GENERIC_WE.search(text) and not names_an_individual(text, history,
                                                                                        generic_we=True):
             return Intent("question", f'asks what is done in general ("{we_ask.group(0).strip()}" for a kind of '
-                          "disease), no particular person", (we_ask.group(0).strip(),))
+                          "disease), no particular person", (we_ask.group(0).strip(),), generic_we=True)
         if advisor or we_ask:
             m = advisor or we_ask
             assert m is not None

@@ -181,7 +181,7 @@ class Query:
     plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
-CONTEXT_WEIGHT = 0.3  # a word of the earlier turns a follow-up is read with
+CONTEXT_WEIGHT = 0.3  # a word of the earlier turns a follow-up is read with (eval/tune_subject.py --constant …)
 SUBJECT_WEIGHT = 0.2  # a question word that names the corpus's own subject counts this much (eval/tune_subject.py)
 
 

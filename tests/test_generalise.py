@@ -432,6 +432,24 @@ def test_a_finding_stated_in_words_is_quoted_with_the_figures_that_follow_it(pip
     assert "no significant difference" in a.text and "48.4%" in a.text and "40.3%" in a.text, a.text
 
 
+@pytest.mark.parametrize("question", ["Could you give me a primer on checkpoint inhibitors?",
+                                      "A short history of checkpoint blockade, please."])
+def test_background_on_a_topic_is_what_its_section_sets_out_first(pipeline, question):
+    """"A primer on checkpoint inhibitors" asks for the background the Immunotherapy section opens with (the
+    checkpoints, the first antibody approved, the cancers treated), not for the abstract's, the discussion's and the
+    conclusions' one-line restatements, which the ranker puts first."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "approximately 50 cancer types" in a.text and "In 2011, ipilimumab" in a.text, a.text
+
+
+def test_a_question_asked_as_background_is_no_request_for_background():
+    from bot.retrieve.lexicon import BACKGROUND
+
+    assert BACKGROUND.search("give me the background on immune checkpoint inhibitors")
+    assert not BACKGROUND.search("as background, what first-line treatment do patients normally get?")
+
+
 def test_a_journal_or_citation_that_describes_the_study_does_not_turn_a_question_into_a_reference_lookup():
     """'The 2024 meta-analysis from the surgical journal: was there a difference in dehiscence?' asks for a
     result; 'Which journal published the Sato study?' and 'Journal of the Sato paper?' ask about the publication."""

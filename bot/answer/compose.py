@@ -349,6 +349,24 @@ def _section_first(ranking: Ranking, retriever: Retriever, decay: float) -> list
     return lead + [h for _, _, h in sorted(rest, key=lambda t: (-t[0], -t[1]))]
 
 
+_SUMMARY_PARTS = re.compile(r"\b(abstract|discussion|conclusions?|front matter|summary)\b", re.I)
+
+
+def _background_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+    """"Background on immune checkpoint inhibitors": the section holding the best passage on the topic (the
+    introduction or a body section; not the abstract, the discussion or the conclusions, which restate it), its
+    sentences in reading order — what it sets out first, before its studies. None when the question asks for no
+    background or no such section ranks among the best passages."""
+    if not ranking.query.background:
+        return None
+    best = next((h for h in ranking.hits[:_SECTION_TOP] if h.sentence.kind == "text"
+                 and not _SUMMARY_PARTS.search(h.sentence.section)), None)
+    if best is None:
+        return None
+    key = (best.sentence.doc_id, best.sentence.section)
+    return [ranking.hit(s.id) for s in retriever.sentences if (s.doc_id, s.section) == key and s.kind == "text"]
+
+
 # A discourse marker with its comma: "Overall, …" sums up; "Overall survival was …" does not.
 _SUMS_UP = re.compile(r"^(In short|In summary|In sum|In brief|In conclusion|To summari[sz]e|To sum up|Taken together|"
                       r"Overall|All in all),")
@@ -394,7 +412,8 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     top = ranking.hits[0].score
     study = _study_first(ranking, retriever) or _part_first(ranking, retriever, settings.section_depth_decay) or \
         _table_first(ranking, retriever)
-    section = None if study else _section_first(ranking, retriever, settings.section_depth_decay)
+    section = None if study else (_section_first(ranking, retriever, settings.section_depth_decay)
+                                  or _background_first(ranking, retriever))
     if section:  # the section's sentences, then the passages elsewhere as for any overview (down to the floor)
         seen = {h.sentence.id for h in section}
         section += [h for h in ranking.hits if h.sentence.id not in seen and h.score >= settings.overview_floor * top]

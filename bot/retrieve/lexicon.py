@@ -123,6 +123,11 @@ VALUE_EVIDENCE = [
 # come first. Each pattern's group is matched against section titles.
 STRUCTURE = re.compile(r"\b(introduc|discuss|conclu|abstract|summar|keyword|method|result)\w*")
 
+# The background of a topic, asked for as such ("background on …", "a quick history of …", "a primer on …"): what
+# the section treating it sets out first, before its studies. (Not "As background, what first-line treatment …",
+# which asks one thing.)
+BACKGROUND = re.compile(r"\b(?:background|basics|primer|refresher|history)\s+(?:on|of|about|to|regarding)\b")
+
 # … and asks about that part as such: "summarise the discussion (section)", "what do the conclusions say", not
 # "the results of KEYNOTE-158".
 PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|conclu|abstract|summar|method|result)\w*"
@@ -177,6 +182,7 @@ class Query:
     table_numbers: tuple[str, ...] = ()     # the tables it names by number: "Table 2" → ("2",)
     sections: tuple[str, ...] = ()          # structural sections it names: "conclusion", "discussion", …
     named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
+    background: bool = False                # it asks for the background of a topic: "background on …", "a primer"
     # what each index needs for this question (bot/retrieve/coverage.py), worked out once per question
     plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -298,7 +304,7 @@ class Lexicon:
             parts=tuple(m.group(1) or m.group(2) or m.group(3) for m in PARTS.finditer(folded))
             + (("abstract",) if WHOLE_DOCUMENT.search(folded) else ()),
             whole_document=bool(WHOLE_DOCUMENT.search(folded)),
-            named=[tuple(tokens(n)) for n in (named or [])])
+            named=[tuple(tokens(n)) for n in (named or [])], background=bool(BACKGROUND.search(folded)))
 
     def coverage(self, query: Query, have: set[str], prefixes: set[str]) -> float:
         """IDF-weighted share of the question's concepts that a token set expresses."""

@@ -755,6 +755,13 @@ def test_a_measure_named_in_one_of_two_questions_is_not_asked_of_the_other(pipel
     assert_answered(pipeline, question, quoted)
 
 
+def test_the_verb_of_what_patients_underwent_is_not_the_subject(pipeline):
+    """"How long after treatment did patients with persistent disease undergo salvage APR?": "undergo" is rare in
+    the review, but it says what happened, not what the value is about; the median time to a salvage APR answers."""
+    assert_answered(pipeline, "In the systematic review of 28 case series, how long after treatment did patients "
+                    "with persistent disease undergo salvage APR?", "2.6 months")
+
+
 def test_a_value_the_question_states_is_not_asked_for(pipeline):
     """"The cohort with a 49-month median follow-up" describes the study; the follow-up is not asked, so a
     missing duration of it is no reason to decline."""

@@ -21,7 +21,8 @@ around et al achieve achieved achieves reach reached attain attained obtain obta
 summarise summarize summary overview outline explain
 multicentre multicenter multicentric monocentric centre center institution institutional arm randomised randomized
 prospective retrospective cohort registry database series paper papers publication publications article
-compared compare compares comparing comparison versus vs against""",
+compared compare compares comparing comparison versus vs against
+undergo undergoes underwent undergone undergoing""",
                        keep_stopwords=True))
 
 

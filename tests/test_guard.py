@@ -246,3 +246,23 @@ def test_the_asker_in_a_teaching_role_is_no_person_to_treat(pipeline, question):
 ])
 def test_a_person_to_treat_beside_a_role_is_still_deferred(pipeline, question):
     assert pipeline.ask(question).mode == "deferred"
+
+
+@pytest.mark.parametrize("question", [
+    "What should I know about handling a groin node relapse after chemoradiation for anal SCC?",
+    "I'd like to understand how to handle anal cancer that comes back after chemoradiation.",
+    "I'm not up to date on how to treat anal cancer that comes back after chemoradiation, what are the options?",
+])
+def test_the_asker_as_a_learner_is_no_person_to_treat(pipeline, question):
+    """"What should I know about …", "I'd like to understand …": the "I" is someone learning what the review says,
+    not someone to treat, so the question is answered with quotes."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and a.citations, (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("question", [
+    "I'd like to understand whether my mother should get pembrolizumab now that her cancer came back.",
+    "What should I know before my salvage APR next month, should I go ahead?",
+])
+def test_a_person_to_treat_beside_a_learner_is_still_deferred(pipeline, question):
+    assert pipeline.ask(question).mode == "deferred"

@@ -424,7 +424,13 @@ _ROLE = re.compile(
     r"lecturing|preparing|writing|giving|studying|revising|reviewing|reading|summari[sz]ing|putting together)\b"
     r"|\b(?:my|our)\s+(?:\w+\s+)?(?:talk|lecture|presentation|teaching|journal club|grand rounds|slides?|students|"
     r"residents|trainees|registrars|juniors|class|exam|essay|thesis|dissertation|audit|review article|"
-    r"literature review|notes|homework|assignment|reading|tutorial|seminar|session)\b")
+    r"literature review|notes|homework|assignment|reading|tutorial|seminar|session)\b"
+    # … or as a learner: "what should I know about …", "I'd like to understand …", "I'm not up to date on …"
+    r"|\b(?:should|do|would|must|need) i (?:\w+ )?(?:know|understand|learn|read|remember|keep in mind|be aware of)\b"
+    r"|\bi(?:'d| would)? (?:like|want|need|wish|hope|am trying|'m trying) to (?:know|understand|learn|read up|"
+    r"brush up|refresh|get up to speed)\b"
+    r"|\bhelp me (?:understand|learn|make sense)\b"
+    r"|\b(?:i'm|im|i am) (?:not |no longer )?(?:up to date|up-to-date|familiar|rusty|new to|curious)\b")
 
 
 def names_an_individual(question: str, history: Sequence[str] = (), generic_we: bool = False) -> bool:

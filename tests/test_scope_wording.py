@@ -847,3 +847,17 @@ def test_a_metadata_line_is_not_what_a_question_is_judged_close_to(pipeline):
     check is about the passages that could answer, so the definition asked for is quoted."""
     a = pipeline.ask("Revising for exams. How does the review define the anal margin?")
     assert a.mode == "answer" and "pigmented skin" in a.text, (a.mode, a.reason, a.text[:300])
+
+
+def test_which_of_two_is_better_is_answered_only_where_a_passage_compares_them(widget_pipeline, pipeline):
+    """"Is A or B more effective?", "which works better, A or B?": the widget review reports nivolumab and gizmo
+    chemotherapy in separate paragraphs and compares them nowhere; the review compares VRAM flaps with primary
+    closure, and gives local-regional against distant failure (asked as "loco-regional")."""
+    assert_declined(widget_pipeline, ["Is nivolumab or gizmo chemotherapy more effective?",
+                                      "Was nivolumab or gizmo chemotherapy better for overall survival?"],
+                    "compares nivolumab and gizmo")
+    assert_declined(pipeline, ["Which works better, proton therapy or intraoperative radiotherapy?"],
+                    "compares proton and intraoperative")
+    assert_answered(pipeline, "Is a VRAM flap or primary closure better for perineal wound healing?", "32.8%")
+    assert_answered(pipeline, "In the 32-patient IORT series, was loco-regional or distant failure more common at "
+                              "5 years?", "51%")

@@ -37,6 +37,12 @@ _PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to)|rath
 _COMPARE_WITH = re.compile(r"\b([a-z][\w-]*)\s+(?:compares?|fares?|stacks? up)\s+(?:with|to|against)\s+(?:the\s+)?"
                            r"([a-z][\w-]*)")
 _AND_COMPARE = re.compile(r"\b([a-z][\w-]*)\s+and\s+(?:the\s+)?([a-z][\w-]*)(?:\s+[a-z][\w-]*){0,3}?\s+compare\b")
+# "Is A or B more effective?", "which works better, A or B?": each side a noun phrase of up to four words
+_PHRASE = r"((?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*)"
+_OR_WHICH = re.compile(rf"\b(?:is|are|was|were|does|do|did|would|will)\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?"
+                       rf"{_PHRASE}\s+(?:more|less|better|worse|safer|superior|inferior)\b"
+                       rf"|\bwhich\s+(?:is|was|works?|worked|does|did|gives?|gave)\s+(?:\w+\s+)?(?:better|more \w+|less \w+|"
+                       rf"safer|superior)\s*[,:]?\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?{_PHRASE}")
 # ("more than 50 patients", "less than ideal": a quantity or a manner, not two things compared)
 _THAN = re.compile(r"\b(?:(?:better|worse|fewer|greater|higher|lower|longer|shorter|superior|inferior|safer)\b"
                    r"([^?.;]{0,60}?)|(?:more|less)\s+(?!than\b)([^?.;]{1,60}?))\bthan\s+((?:[a-z][\w-]*\s*){1,4})")
@@ -60,8 +66,8 @@ def _sides(q: str, query, retriever: Retriever):
     of the words between the comparative and "than" when they lead to a side ("after A"), else of the few words
     before the comparative; "… group have compared with B": A is the same of the few words before "have". A measure
     ("survival") and the corpus's own subject are no side."""
-    found = next(((pattern, m) for pattern in (_PAIR, _COMPARE_WITH, _AND_COMPARE, _THAN) if (m := pattern.search(q))),
-                 None)
+    found = next(((pattern, m) for pattern in (_PAIR, _COMPARE_WITH, _AND_COMPARE, _OR_WHICH, _THAN)
+                  if (m := pattern.search(q))), None)
     if found is None:
         return None  # most questions compare nothing: no more work for them
     lexicon = retriever.lexicon
@@ -82,6 +88,9 @@ def _sides(q: str, query, retriever: Retriever):
         return max(technical or words, key=lambda w: lexicon.idf.get(w, lexicon.max_idf))
 
     pattern, m = found
+    if pattern is _OR_WHICH:  # each side: the rarest naming word of its phrase
+        a, b = ([w for w in naming(tokens(g))] for g in m.groups() if g)
+        return (rarest(a), rarest(b), m, True) if a and b else None
     if pattern is not _THAN:
         a, b = (g for g in m.groups() if g)
         if pattern is _PAIR and not tokens(a):  # "… group have compared with": the side is further back
@@ -179,6 +188,10 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         concept = next((c for c in query.concepts if words and c.word == words[0]), None)
         if concept is None:
             return None
+        head = concept.word.rsplit("-", 1)[-1]
+        if "-" in concept.word and head in retriever.vocabulary and head not in STOPWORDS:
+            # "loco-regional" is named by "local-regional": a hyphenated side by its head word too
+            concept = replace(concept, alternatives=concept.alternatives + [(head,)])
         sides.append(concept)
     if sides[0].word == sides[1].word or {c.word for c in sides} & _MODIFIERS:
         return None  # "mDCF versus mDCF alone", "surgery alone versus …": the sides are not two words

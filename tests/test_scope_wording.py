@@ -861,3 +861,13 @@ def test_which_of_two_is_better_is_answered_only_where_a_passage_compares_them(w
     assert_answered(pipeline, "Is a VRAM flap or primary closure better for perineal wound healing?", "32.8%")
     assert_answered(pipeline, "In the 32-patient IORT series, was loco-regional or distant failure more common at "
                               "5 years?", "51%")
+
+
+def test_a_kind_of_treatment_only_a_cited_title_names_is_not_discussed(pipeline):
+    """"Stereotactic" appears in the review only in the title of reference 15: its text never discusses
+    stereotactic radiotherapy, so a question about its results is declined, saying where the word comes from; a kind
+    of radiotherapy the text does discuss is answered."""
+    assert_declined(pipeline, ["What results does stereotactic radiotherapy give for a pelvic recurrence?"],
+                    "only the title of a reference")
+    assert_answered(pipeline, "What does proton therapy offer when a recurrence cannot be operated on?",
+                    "better preservation of the healthy tissues")

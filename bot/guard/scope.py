@@ -162,12 +162,16 @@ def absent_modality(question: str, retriever: Retriever) -> str | None:
         word = m.group(1)
         toks = tokens(word)
         if not toks or any(t in STOPWORDS or t in QUESTION_WORDS for t in toks) or \
-                any(_known(t, retriever) or stands_for(retriever, t) for t in toks):  # "IORT-based": IORT
+                any(_known(t, retriever) and not _cited_word(t, retriever) or stands_for(retriever, t)
+                    for t in toks):  # "IORT-based": IORT
             continue
         if all(everyday_word(retriever, part) for part in word.split("-") if part):
             continue
-        if corpus_word_starting(retriever, word[:7]):
+        if corpus_word_starting(retriever, word[:7], text_only=True):
             continue  # another form of a word the documents use ("investigational": "investigated")
+        if any(_cited_word(t, retriever) for t in toks):
+            return f"the review's text never discusses '{word}' {m.group(2)} (only the title of a reference it cites " \
+                   f"names it)"
         return f"the review never mentions '{word}' {m.group(2)}"
     return None
 
@@ -176,6 +180,12 @@ def _known(token: str, retriever: Retriever) -> bool:
     """The documents use the word, one the thesaurus gives for it, or a close spelling of it."""
     return token in retriever.vocabulary or bool(retriever.lexicon.synonyms.get(token, set()) & retriever.vocabulary) \
         or _near_spelling(token, retriever, 0.84)
+
+
+def _cited_word(token: str, retriever: Retriever) -> bool:
+    """A word only the titles of the references use ("stereotactic" in "Stereotactic Radiation Therapy Augments …"):
+    the documents' text never discusses it."""
+    return token in retriever.vocabulary and token not in retriever.token_index.token_row
 
 
 def _cited_only(question: str, retriever: Retriever) -> list[str]:

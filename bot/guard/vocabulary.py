@@ -59,13 +59,15 @@ def stands_for(retriever: Retriever, word: str) -> str | None:
     return corpus_word_starting(retriever, low, longer_by=3)
 
 
-def corpus_word_starting(retriever: Retriever, prefix: str, longer_by: int = 0) -> str | None:
+def corpus_word_starting(retriever: Retriever, prefix: str, longer_by: int = 0, text_only: bool = False) -> str | None:
     """The first word of the corpus (in alphabetical order) that starts with `prefix` and is at least `longer_by`
-    letters longer than it; None if there is none."""
+    letters longer than it; None if there is none. `text_only`: a word of the documents' text, not one only the
+    titles of their references use."""
     vocab = retriever.vocab_list  # sorted: the words that start with the prefix follow it
+    text = retriever.token_index.token_row
     i = bisect.bisect_left(vocab, prefix)
     while i < len(vocab) and vocab[i].startswith(prefix):
-        if len(vocab[i]) >= len(prefix) + longer_by:
+        if len(vocab[i]) >= len(prefix) + longer_by and (not text_only or vocab[i] in text):
             return vocab[i]
         i += 1
     return None

@@ -871,3 +871,14 @@ def test_a_kind_of_treatment_only_a_cited_title_names_is_not_discussed(pipeline)
                     "only the title of a reference")
     assert_answered(pipeline, "What does proton therapy offer when a recurrence cannot be operated on?",
                     "better preservation of the healthy tissues")
+
+
+def test_a_disease_only_a_cited_title_names_is_not_discussed(pipeline):
+    """"Colon" appears in the review only in the titles of the references it cites: a question about colon cancer is
+    about a disease the review does not cover, and a personal request about it gets the referral without the chart."""
+    for question in ["What is the survival of colon cancer after chemotherapy?",
+                     "How is colon cancer treated after chemotherapy fails?"]:
+        a = pipeline.ask(question)
+        assert a.mode == "abstained" and "colon" in a.reason, (question, a.mode, a.reason)
+    a = pipeline.ask("My dad has colon cancer with liver spread, should he have surgery?")
+    assert a.mode == "abstained" and a.flowchart is None and "colon" in a.text, (a.mode, a.reason)

@@ -213,8 +213,10 @@ def foreign_topics(question: str, retriever: Retriever) -> list[str]:
             continue  # "a colorectal surgeon", "the breast team": who is asking or treating, not the disease
         toks = [t for t in tokens(m.group(0)) if t not in STOPWORDS]
         synonyms = retriever.lexicon.synonyms
-        known = all(t in retriever.vocabulary or synonyms.get(t, set()) & retriever.vocabulary
-                    or _near_spelling(t, retriever, 0.88) for t in toks)
+        # (a word only the titles of the references use, "colon", is not one the documents discuss)
+        known = all(not _cited_word(t, retriever) and (t in retriever.vocabulary
+                    or synonyms.get(t, set()) & retriever.vocabulary or _near_spelling(t, retriever, 0.88))
+                    for t in toks)
         if toks and not known:
             out.append(m.group(0))
     return out

@@ -882,3 +882,12 @@ def test_a_disease_only_a_cited_title_names_is_not_discussed(pipeline):
         assert a.mode == "abstained" and "colon" in a.reason, (question, a.mode, a.reason)
     a = pipeline.ask("My dad has colon cancer with liver spread, should he have surgery?")
     assert a.mode == "abstained" and a.flowchart is None and "colon" in a.text, (a.mode, a.reason)
+
+
+def test_a_turn_naming_a_part_of_the_review_is_not_small_talk(pipeline):
+    """"Walk me through the discussion section." reads to the learned layer like small talk, but it names a part of
+    the review: it is answered from that part. A joke about it is still declined."""
+    a = pipeline.ask("Walk me through the discussion section.")
+    assert a.mode == "answer" and a.citations, (a.mode, a.reason)
+    assert all("Discussion" in c.section for c in a.citations[:3]), [c.section for c in a.citations]
+    assert pipeline.ask("Tell me a joke about the discussion section.").mode == "abstained"

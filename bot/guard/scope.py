@@ -248,17 +248,19 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if not hits:
         return Verdict(False, "the corpus is empty")
     best = hits[0]
-    if unrelated >= 0.5 and best.dense < UNRELATED_DENSE and best.coverage < UNRELATED_COVERAGE:
-        return Verdict(False, "small talk or a subject the review does not discuss")
-    missing = unknown_names(question, retriever)
-    descriptors = [m for m in missing if fold(m) in retriever.lexicon.demonyms]
-    others = [m for m in missing if m not in descriptors]
-    article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
     # "Give me a summary of the discussion section": a part of the document that exists is close by definition
     part_asked = any(p in title for p in ranking.query.parts for title in set(retriever.section_titles))
     # … and so is a study the question names, when the documents report it ("Tell me about the Hallemeier protocol")
     study_named = any(retriever.token_index.has_all(name).any() for name in ranking.query.named)
     table_named = any(number in ranking.query.table_numbers for number, _ in retriever.tables.values())
+    # (a turn that names one of them is about the documents, however it is worded: "Walk me through the discussion")
+    if unrelated >= 0.5 and not (part_asked or study_named or table_named) and best.dense < UNRELATED_DENSE \
+            and best.coverage < UNRELATED_COVERAGE:
+        return Verdict(False, "small talk or a subject the review does not discuss")
+    missing = unknown_names(question, retriever)
+    descriptors = [m for m in missing if fold(m) in retriever.lexicon.demonyms]
+    others = [m for m in missing if m not in descriptors]
+    article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
     # The title, the keywords and the dates answer only a question about the article itself ("revising" meets
     # "Revised: 17 April 2025", ranked first): the best passage that could answer may be close when they are not
     answering = next(iter(ranking.answering()), best)

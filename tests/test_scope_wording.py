@@ -891,3 +891,14 @@ def test_a_turn_naming_a_part_of_the_review_is_not_small_talk(pipeline):
     assert a.mode == "answer" and a.citations, (a.mode, a.reason)
     assert all("Discussion" in c.section for c in a.citations[:3]), [c.section for c in a.citations]
     assert pipeline.ask("Tell me a joke about the discussion section.").mode == "abstained"
+
+
+def test_a_rare_word_before_a_treatment_names_a_treatment_the_review_lacks(pipeline):
+    """"Herbal therapy", "topical therapy": the model's vocabulary holds these adjectives as whole words, but rare ones,
+    so they name kinds of treatment of their own, which the review never mentions. A frequent one ("conventional
+    radiotherapy") may be the review's own words or words it says otherwise, and is answered."""
+    assert_declined(pipeline, ["Has herbal therapy been tried for anal cancer that recurs after chemoradiation?",
+                               "Does topical therapy help a small recurrence after chemoradiation?"],
+                    "never mentions")
+    assert_answered(pipeline, "Why might proton therapy be preferred over conventional radiotherapy for a recurrence?",
+                    "healthy tissues")

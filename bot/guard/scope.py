@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from bot.guard.groups import group_not_discussed
 from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
 from bot.guard.values import named_without_results, value_check
-from bot.guard.vocabulary import corpus_word_starting, everyday_word, stands_for
+from bot.guard.vocabulary import common_word, corpus_word_starting, everyday_word, stands_for
 from bot.guard.wording import QUESTION_WORDS
 from bot.retrieve.descriptors import numbered_candidates
 from bot.retrieve.search import Ranking, Retriever
@@ -165,7 +165,7 @@ def absent_modality(question: str, retriever: Retriever) -> str | None:
                 any(_known(t, retriever) and not _cited_word(t, retriever) or stands_for(retriever, t)
                     for t in toks):  # "IORT-based": IORT
             continue
-        if all(everyday_word(retriever, part) for part in word.split("-") if part):
+        if all(common_word(retriever, part) for part in word.split("-") if part):
             continue
         if corpus_word_starting(retriever, word[:7], text_only=True):
             continue  # another form of a word the documents use ("investigational": "investigated")

@@ -18,6 +18,16 @@ from bot.retrieve.search import Retriever
 from bot.text import fold, tokens
 
 _EVERYDAY: dict[str, frozenset[str]] = {}
+_COMMON: dict[str, frozenset[str]] = {}
+
+
+def _vocabulary(retriever: Retriever) -> dict[str, int]:
+    try:
+        vocab = json.loads((Path(retriever.settings.model_path) / "tokenizer.json").read_text(encoding="utf-8"))
+        vocab = vocab["model"]["vocab"]
+        return vocab if isinstance(vocab, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def everyday_word(retriever: Retriever, word: str) -> bool:
@@ -26,12 +36,21 @@ def everyday_word(retriever: Retriever, word: str) -> bool:
     "gracilis") is a technical name. The vocabulary is read once, from the model's tokenizer.json."""
     path = str(Path(retriever.settings.model_path) / "tokenizer.json")
     if path not in _EVERYDAY:
-        try:
-            vocab = json.loads(Path(path).read_text(encoding="utf-8"))["model"]["vocab"]
-            _EVERYDAY[path] = frozenset(w for w in vocab if w.isalpha())
-        except (OSError, ValueError, KeyError, TypeError):
-            _EVERYDAY[path] = frozenset()
+        _EVERYDAY[path] = frozenset(w for w in _vocabulary(retriever) if w.isalpha())
     words = _EVERYDAY[path]
+    return not words or word in words
+
+
+def common_word(retriever: Retriever, word: str) -> bool:
+    """An everyday word in the more frequent half of the vocabulary's whole words, which WordPiece lists most
+    frequent first ("open", "belly", "conventional"); not a rarer one ("robotic", "herbal", "focal"), which names a
+    thing of its own when it qualifies a treatment."""
+    path = str(Path(retriever.settings.model_path) / "tokenizer.json")
+    if path not in _COMMON:
+        vocab = _vocabulary(retriever)
+        words = [w for w, _ in sorted(vocab.items(), key=lambda kv: kv[1]) if w.isalpha() and w.islower() and len(w) > 1]
+        _COMMON[path] = frozenset(words[: len(words) // 2])
+    words = _COMMON[path]
     return not words or word in words
 
 

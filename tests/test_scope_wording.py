@@ -902,3 +902,12 @@ def test_a_rare_word_before_a_treatment_names_a_treatment_the_review_lacks(pipel
                     "never mentions")
     assert_answered(pipeline, "Why might proton therapy be preferred over conventional radiotherapy for a recurrence?",
                     "healthy tissues")
+
+
+def test_an_age_the_review_never_gives_is_declined(pipeline):
+    """The review gives no patient's age anywhere: "how old", "the median age" ask for a kind of value it lacks,
+    and a number of years or months (a follow-up) is not an age."""
+    assert_declined(pipeline, ["How old were the patients in the 47-patient Dutch series?",
+                               "What was the median age of the patients treated with atezolizumab in SCARCE?"],
+                    "no age")
+    assert_answered(pipeline, "What was the median follow-up in the 152-patient Japanese cohort?", "49")

@@ -103,6 +103,11 @@ VALUE_EVIDENCE = [
                 # time: "5 years", "12 months after surgeries")
                 r"|\b(?!(?:19|20)\d\d\b)\d+\s+(?:(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z-]+\s+){0,2}"
                 r"(?!(?:days|weeks|months|years|hours|minutes)\b)[a-z]{3,}s\b")),
+    # "What was the median age …", "how old were the patients": an age given as one ("aged 45–78", "a median age of
+    # 62 years", "a 70-year-old"), not any number of years
+    ("age", re.compile(r"\b(?:median|mean|average|typical|usual)\s+age\b|\bhow old\b|\bwhat age\b|"
+                       r"\bage at (?:diagnosis|presentation|surgery|treatment|recurrence|onset)\b"),
+     re.compile(r"\b(?:[Aa]ged?|[Aa]ge of|[Aa]ge:)\s*(?:\w+\s+){0,3}?\d|\d+\s*(?:years? old|-year-old)\b")),
     # "What grade of toxicity …": a grade given as one ("grade 3–4", "grade ≥3", "G2"), not "acceptable toxicity"
     ("grade", re.compile(r"\b(?:what|which|highest|worst|maximum)\s+(?:\w+\s+)?grades?\b|\bgrades?\s+of\b"),
      re.compile(r"\bgrades?\s*(?:[≥>≤<]=?\s*)?[1-5IV]|\bG[1-5]\b")),

@@ -911,3 +911,12 @@ def test_an_age_the_review_never_gives_is_declined(pipeline):
                                "What was the median age of the patients treated with atezolizumab in SCARCE?"],
                     "no age")
     assert_answered(pipeline, "What was the median follow-up in the 152-patient Japanese cohort?", "49")
+
+
+def test_a_drug_or_acronym_named_in_passing_has_no_results_to_report(pipeline):
+    """Ipilimumab appears only in the history of checkpoint inhibitors, and TRAM only in a list of flaps: asked how
+    well they did ("show any activity", "how well"), the review has no result for them. A drug it reports on is
+    answered."""
+    assert_declined(pipeline, ["Did ipilimumab show any activity against anal SCC?"], "names ipilimumab")
+    assert_declined(pipeline, ["How well do TRAM flaps do for closing the perineum after salvage APR?"], "names tram")
+    assert_answered(pipeline, "How well did pembrolizumab work in the KEYNOTE-158 anal cohort?", "11%")

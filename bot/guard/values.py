@@ -459,9 +459,15 @@ def _given_for_another(question, query, ranking, retriever, wanted, gives, about
     return f"the review does not give this value for {shown}{where}"
 
 
+PASSING = 2  # an acronym named in at most this many sentences is named in passing
+_HOW_IT_DID = re.compile(r"\b(results?|outcomes?|perform\w*|efficacy|effective\w*|work(ed|s)?|response|survival|"
+                         r"benefit|activity|how well|rates?|complications?)\b")
+
+
 def named_without_results(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A drug the review names without any result ("Has durvalumab been tested in recurrent anal cancer, with
-    what results?", when the review only lists it): no sentence naming the drug, nor the next one in its
+    what results?", when the review only lists it), or an acronym it names in passing ("How do DIEP flaps
+    perform?", when it only lists "VRAM, TRAM, or DIEP flaps"): no sentence naming it, nor the next one in its
     paragraph, gives a result, so the top passages are about something else."""
     q = fold(question)
     if not ASKS_RESULTS.search(q):
@@ -469,9 +475,16 @@ def named_without_results(question: str, ranking: Ranking, retriever: Retriever)
     sents = retriever.sentences
     for w in surface_terms(question):
         low = fold(w)
-        if not DRUG_ENDING.search(low) or low not in retriever.vocabulary:
+        acronym = w.split("-")[0] if re.fullmatch(r"[A-Z]{3,}", w.split("-")[0]) else ""
+        if acronym and low not in retriever.vocabulary:
+            low = fold(acronym)  # "TGF-beta": the review writes "TGF-β"
+        if not (DRUG_ENDING.search(low) or acronym) or low not in retriever.vocabulary:
             continue
         where = [i for i in range(len(sents)) if low in retriever.sentence_tokens[i]]
+        if acronym and (len(where) > PASSING or not _HOW_IT_DID.search(q)):
+            continue  # an acronym the review uses again and again is one of its subjects, whatever the wording; and
+            # one it names in passing may answer whether a thing is being tested ("Are TGF-beta inhibitors being
+            # tested?": "… are being investigated"), though not how it did
         near = {j for i in where for j in (i, i + 1) if j < len(sents) and sents[j].paragraph == sents[i].paragraph
                 and sents[j].doc_id == sents[i].doc_id}
         if where and not any(RESULT.search(sents[j].text) for j in near):

@@ -141,7 +141,8 @@ DRUG_OR_NAME = re.compile(r"^[A-Z][a-z]+$|[A-Z]{2,}|(?:mab|nib|platin|taxel|rubi
 
 # "What results did X give", "how did X perform", "has X been tested": the question asks what is known of X's effect.
 ASKS_RESULTS = re.compile(r"\b(results?|outcomes?|perform\w*|efficacy|effective\w*|work(ed|s)?|tested|trials? of|"
-                          r"data|evidence|response|survival|benefit)\b")
+                          r"data|evidence|response|survival|benefit|activity|active|shown|showed|helps?|helped|"
+                          r"success\w*|how well)\b")
 # A drug by its name's ending (a monoclonal antibody, a kinase inhibitor, a platinum or taxane).
 DRUG_ENDING = re.compile(r"(mab|nib|tinib|platin|taxel|rubicin|cycline)$")
 # A result: a percentage, a number of months, a ratio or a count of patients (not a year or a reference number).

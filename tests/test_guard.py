@@ -266,3 +266,21 @@ def test_the_asker_as_a_learner_is_no_person_to_treat(pipeline, question):
 ])
 def test_a_person_to_treat_beside_a_learner_is_still_deferred(pipeline, question):
     assert pipeline.ask(question).mode == "deferred"
+
+
+@pytest.mark.parametrize("question", [
+    "I realise the review is about populations, not individuals. Still, my uncle has a recurrence after radiotherapy. "
+    "Should he have the APR?",
+    "I know the review can't decide for people; that said, in my case (margin recurrence, 1 cm, no nodes) is local "
+    "excision enough?",
+])
+def test_a_request_after_a_disclaimer_is_still_deferred(pipeline, question):
+    """Saying first that the review cannot decide for a person does not make the request that follows a question:
+    the part after "but" / "still" asks about a particular person."""
+    assert pipeline.ask(question).mode == "deferred"
+
+
+def test_a_general_question_after_a_disclaimer_is_answered(pipeline):
+    a = pipeline.ask("I'm not asking what my father should do, but what 5-year survival does the review report after "
+                     "salvage APR?")
+    assert a.mode == "answer" and a.citations, (a.mode, a.reason)

@@ -92,6 +92,9 @@ class IntentClassifier:
     def classify(self, question: str, history: Sequence[str], qvec: np.ndarray, names: Sequence[str] = ()) -> Decision:
         p, rule = self.probabilities(question, history, qvec, names)
         p_rec = float(p[0])
+        if cues.asks_despite_disclaimer(question):  # the model reads the disclaimer; the rule reads what follows it
+            return Decision("recommendation", "asks for a treatment decision about a particular person, after "
+                            "saying the review cannot make one", p_rec, rule)
         if p_rec >= self.threshold and ((p_rec >= self.unnamed_threshold and _ASKS.search(question))
                                         or cues.names_an_individual(question, history, rule.generic_we)):
             reason = ("asks for a treatment decision about a particular person" +

@@ -446,6 +446,24 @@ def names_an_individual(question: str, history: Sequence[str] = (), generic_we: 
     return any(speaks_of_someone(t) for t in [question, *list(history)[-HISTORY_WINDOW:]])
 
 
+# A request that first says it knows the review cannot decide ("I understand the review can't make individual
+# recommendations, but for my mother, who …, would a local excision be enough?", "I realise the review talks about
+# populations, not people. Still, my aunt …"): what comes after "but" or "still" is the real ask.
+_DISCLAIMER = re.compile(
+    r"\b(?:can(?:'|no)?t|cannot|not|n't|don't|isn't|no|won't)\b[^.?!;]{0,80}?"
+    r"\b(?:advi[cs]e\w*|recommend\w*|decid\w*|decision\w*|individual\w*|personal\w*|people|populations?|"
+    r"(?:my|her|his|their|your) (?:situation|case))\b[^?!]{0,160}?[,;.:]\s*"
+    r"(?:but|still|however|that said|nevertheless|even so|yet)\b[,:]?\s*(?P<ask>.+)$", re.I | re.S)
+
+
+def asks_despite_disclaimer(question: str) -> bool:
+    """The turn says the review cannot decide for a person, then asks about one all the same: the part after
+    "but" / "still" speaks of a particular person. ("I'm not asking whether I should have the trial drug, but what
+    is the TGF-beta pathway?" asks in general after its disclaimer.)"""
+    m = _DISCLAIMER.search(question)
+    return bool(m) and names_an_individual(m.group("ask"))
+
+
 def with_study_names(text: str, names: Sequence[str]) -> str:
     """Names of studies (the corpus's own vocabulary, from bot.retrieve.bibliography.study_names) read as the word
     "study", so the cue families need no name of their own: "what did kitaguchi find" is "what did study find"."""

@@ -284,3 +284,15 @@ def test_a_general_question_after_a_disclaimer_is_answered(pipeline):
     a = pipeline.ask("I'm not asking what my father should do, but what 5-year survival does the review report after "
                      "salvage APR?")
     assert a.mode == "answer" and a.citations, (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("question", [
+    "What chemotherapy do we usually offer for unresectable or metastatic recurrent anal cancer, according to the "
+    "review?",
+    "What chemo do we usually offer for unresectable recurrent anal SCC according to the guidelines?",
+])
+def test_the_habitual_we_beside_a_source_is_no_person_to_treat(pipeline, question):
+    """"What do we usually offer for …, according to the review?": the profession's "we" names nobody, with a source
+    named as with none."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and a.citations, (a.mode, a.reason)

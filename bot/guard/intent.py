@@ -603,12 +603,16 @@ def classify_turn(turn: Turn) -> Intent:
                           f'asks for a decision ("{m.group(0).strip()}") about the asker\'s own '
                           "case; no source or general population named", (m.group(0).strip(),))
 
+    # (the profession's "we" beside a source or a population: "what do we usually offer for metastatic disease,
+    # according to the review?" speaks of nobody either)
+    generic = bool(we_ask and not advisor and _GENERIC_WE.search(text)
+                   and not names_an_individual(text, history, generic_we=True))
     if attribution:
         return Intent("question", f'asks what a source says ("{attribution.group(0).strip()}")',
-                      (attribution.group(0).strip(),))
+                      (attribution.group(0).strip(),), generic_we=generic)
     if population and (decision or advisor or we_ask):
         return Intent("question", f'general question about "{population.group(0)}", no '
-                      "particular person", (population.group(0),))
+                      "particular person", (population.group(0),), generic_we=generic)
     cues = tuple(m.group(0) for m in (domain,) if m)
     return Intent("question", "no directive ask about a particular person", cues)
 

@@ -9,6 +9,7 @@ groups.py, shapes.py):
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from pathlib import Path
 
@@ -22,9 +23,15 @@ _COMMON: dict[str, frozenset[str]] = {}
 
 
 def _vocabulary(retriever: Retriever) -> dict[str, int]:
+    """The model's WordPiece vocabulary (word → id), read once per model from its tokenizer.json; empty if it
+    cannot be read."""
+    return _read_vocabulary(str(Path(retriever.settings.model_path) / "tokenizer.json"))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_vocabulary(path: str) -> dict[str, int]:
     try:
-        vocab = json.loads((Path(retriever.settings.model_path) / "tokenizer.json").read_text(encoding="utf-8"))
-        vocab = vocab["model"]["vocab"]
+        vocab = json.loads(Path(path).read_text(encoding="utf-8"))["model"]["vocab"]
         return vocab if isinstance(vocab, dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
         return {}

@@ -296,3 +296,17 @@ def test_the_habitual_we_beside_a_source_is_no_person_to_treat(pipeline, questio
     named as with none."""
     a = pipeline.ask(question)
     assert a.mode == "answer" and a.citations, (a.mode, a.reason)
+
+
+@pytest.mark.parametrize("question", [
+    "My husband's care is being handled by his team; I'm asking for my own understanding. When is pelvic exenteration "
+    "needed?",
+    "Not asking what my father should do. Just, what did the SCARCE trial find?",
+])
+def test_a_question_after_saying_no_advice_is_wanted_is_answered(pipeline, question):
+    """The person named in a lead that says no advice is wanted ("Not asking what my father should do.") is not the
+    one the question after it is about: it is answered. A request after such a lead is still deferred."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and a.citations, (a.mode, a.reason)
+    assert pipeline.ask("I know you can't advise me. Should I have the APR now that the tumour is back?").mode == \
+        "deferred"

@@ -433,6 +433,16 @@ _ROLE = re.compile(
     r"|\b(?:i'm|im|i am) (?:not |no longer )?(?:up to date|up-to-date|familiar|rusty|new to|curious)\b")
 
 
+# A first sentence or clause that only says the asker wants no advice ("Don't worry, I'm not asking for medical advice.",
+# "I've already decided with my surgeon.", "Since you can't speak to her situation:"): the person it names is not the
+# one the question that follows is about. (A request that follows it still names its person: "… Should I have it?")
+_NO_ADVICE_LEAD = re.compile(
+    r"^[^.?!:;]*?\b(?:not asking|n['\u2019]t asking|no (?:individual|personal|medical) advice|"
+    r"can(?:['\u2019]|no)?t (?:advise|speak to|decide|give|comment on)|already decided|(?:is|are) being handled|"
+    r"for my own (?:knowledge|interest|understanding)|not (?:for|about) (?:me|him|her|them|my))\b"
+    r"[^.?!:;]{0,120}[.:;]\s*(?:just,?\s*)?(?P<rest>\S.*)$", re.S | re.I)
+
+
 def names_an_individual(question: str, history: Sequence[str] = (), generic_we: bool = False) -> bool:
     """The turn (or one of the last few turns) speaks of a particular person, or reads as one person's case notes.
     A "case series", a "437-patient study" and "US guidelines" are not a person, nor is the asker in a teaching or
@@ -443,7 +453,11 @@ def names_an_individual(question: str, history: Sequence[str] = (), generic_we: 
         if generic_we:
             t = _GENERIC_WE.sub(" ", t)
         return bool(_INDIVIDUAL.search(t)) or describes_a_case(normalise(t))
-    return any(speaks_of_someone(t) for t in [question, *list(history)[-HISTORY_WINDOW:]])
+    asked = question
+    for _ in range(2):  # "My husband is being handled by his team; I'm asking for my own understanding. When …?"
+        lead = _NO_ADVICE_LEAD.match(asked)
+        asked = lead.group("rest") if lead else asked
+    return any(speaks_of_someone(t) for t in [asked, *list(history)[-HISTORY_WINDOW:]])
 
 
 # A request that first says it knows the review cannot decide ("I understand the review can't make individual

@@ -120,6 +120,11 @@ there's what's it's versus vs review reviews according""".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-/.'][a-z0-9]+)*")
 _PARTS = re.compile(r"[-/.']")
 _NUMERIC = re.compile(r"[0-9.]+")
+# A verb or pronoun with its contracted ending ("can't", "doesn't", "I'm", "they're", "we've", "I'd"): the two words
+# it stands for, so that a question's concepts hold no fragment ("t", "cant") that no text contains.
+_CONTRACTION = re.compile(r"([a-z]+?)(n't|'re|'ve|'ll|'m|'d)")
+_CONTRACTED = {"ca": "can", "wo": "will", "sha": "shall", "ai": "be", "n't": "not", "'re": "are", "'ve": "have",
+               "'ll": "will", "'m": "am", "'d": "would"}
 _DURATION = re.compile(r"\b(\d+)[ -](month|year|week|day)s?\b")
 _BRITISH = re.compile(r"is(e|ed|es|ing|ation)$")
 
@@ -165,6 +170,10 @@ def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
         tok = m.group(0).strip(".'")
         if tok.endswith("'s"):  # a possessive: "KEYNOTE-158's cohort" is about KEYNOTE-158
             tok = tok[:-2]
+        contraction = _CONTRACTION.fullmatch(tok)
+        if contraction:  # "can't be resected": the words "can" and "not", not "can't", "cant" and "t"
+            out.extend((_CONTRACTED.get(contraction[1], contraction[1]), _CONTRACTED.get(contraction[2], "")))
+            continue
         if not tok:
             continue
         parts = [p for p in _PARTS.split(tok) if p]

@@ -905,3 +905,14 @@ def test_a_why_not_question_is_answered_by_the_sentence_that_concedes_the_limita
     a = p.ask("Why couldn't Jones et al. conclude that re-irradiation before surgery really helps?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "did not confirm a benefit" in a.text, a.text
+
+
+# ------------------------------------------------------------------ contractions
+def test_a_contraction_reads_as_the_two_words_it_stands_for(pipeline):
+    """"can't be resected" used to give the concepts "can't", "cant" and "t": words no sentence holds, each weighing
+    as much as the rarest word of the review, so every sentence covered a smaller share of the question."""
+    r = pipeline.retriever
+    short = r.make_query("Which chemotherapy if it can't be resected and surgery doesn't help?")
+    spelled = r.make_query("Which chemotherapy if it can not be resected and surgery does not help?")
+    assert [c.word for c in short.concepts] == [c.word for c in spelled.concepts]
+    assert not {"t", "cant", "doesnt"} & {c.word for c in short.concepts}

@@ -916,3 +916,23 @@ def test_a_contraction_reads_as_the_two_words_it_stands_for(pipeline):
     spelled = r.make_query("Which chemotherapy if it can not be resected and surgery does not help?")
     assert [c.word for c in short.concepts] == [c.word for c in spelled.concepts]
     assert not {"t", "cant", "doesnt"} & {c.word for c in short.concepts}
+
+
+# ------------------------------------------------------------------ misspellings
+def test_a_misspelt_word_meets_the_word_it_misspells(pipeline):
+    lexicon = pipeline.retriever.lexicon
+    assert lexicon.spelled("reccurence") == "recurrence"  # a letter doubled, one dropped
+    assert lexicon.spelled("docetaxal") == "docetaxel"    # a letter changed
+    # a word of the corpus, a word far from any, and a short word stay as they are
+    assert lexicon.spelled("paclitaxel") is None
+    assert lexicon.spelled("colorectal") is None
+    assert lexicon.spelled("kim") is None
+
+
+def test_a_terse_note_with_a_typo_is_answered_not_declined(pipeline):
+    """"reirradiaton" is no word of the review: the note was declined as far from every passage."""
+    right = pipeline.ask("damron reirradiation n")
+    typed = pipeline.ask("damron reirradiaton n")
+    assert right.mode == "answer" and 29 in right.refs
+    assert typed.mode == "answer", typed.text
+    assert 29 in typed.refs

@@ -7,6 +7,7 @@ IDF-weighted share of concepts it expresses, so an abbreviation's expansion coun
 from __future__ import annotations
 
 import json
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,9 @@ class Query:
 
 
 CONTEXT_WEIGHT = 0.3  # a word of the earlier turns a follow-up is read with (eval/tune_subject.py --constant …)
+# A misspelling (Lexicon.spelled): words of at least this many letters, alike in this share of their letters
+_MIN_SPELLED = 6
+_SPELLING_RATIO = 0.85
 SUBJECT_WEIGHT = 0.2  # a question word that names the corpus's own subject counts this much (eval/tune_subject.py)
 
 
@@ -231,7 +235,27 @@ class Lexicon:
         self._flat_abbr = {a.replace("-", ""): a for a in glossary if "-" in a and a.replace("-", "") not in glossary}
         self._synonym_alts = {t: [(s,) for s in sorted(group)] for t, group in self.synonyms.items()}
         self.demonyms = {d: place for d, place in DEMONYMS.items()}
+        # Every word of the corpus, and each with one letter dropped: a word of a question that the corpus lacks
+        # meets its near spellings here ("systemtic", "recurence", "pembrolizumb") without a scan of the vocabulary.
+        self._one_off: dict[str, set[str]] = {}
+        for w in idf:
+            if len(w) >= _MIN_SPELLED and w.isalpha():
+                for v in {w} | {w[:i] + w[i + 1:] for i in range(len(w))}:
+                    self._one_off.setdefault(v, set()).add(w)
         self._demonym_re = re.compile(r"\b(" + "|".join(map(re.escape, sorted(DEMONYMS, key=len, reverse=True))) + r")\b")
+
+    def spelled(self, word: str) -> str | None:
+        """The corpus word a word the corpus lacks misspells: at most one letter added, dropped, changed or two
+        swapped on each side ("systemtic" → "systematic", "reccurence" → "recurrence"), and alike in at least
+        `_SPELLING_RATIO` of their letters; the more frequent of equals. None for a word the corpus has, a short word
+        ("ko" is no misspelling of "kim") or none near."""
+        if word in self.idf or len(word) < _MIN_SPELLED or not word.isalpha():
+            return None
+        near = set().union(*(self._one_off.get(v, ()) for v in {word} | {word[:i] + word[i + 1:]
+                                                                      for i in range(len(word))}))
+        scored = [(difflib.SequenceMatcher(None, word, w).ratio(), -self.idf[w], w) for w in near]
+        scored = [t for t in scored if t[0] >= _SPELLING_RATIO]
+        return max(scored)[2] if scored else None
 
     def abbreviations_holding(self, word: str) -> set[str]:
         """The glossary's abbreviations whose long form holds the word (a token)."""
@@ -281,6 +305,8 @@ class Lexicon:
                 abbr_alts[t] = [self._abbr_tokens[self._flat_abbr[t]][1]]
         for t in dict.fromkeys(words):
             alts = [(t,)] + self._synonym_alts.get(t, []) + abbr_alts.get(t, [])
+            if len(alts) == 1 and (fixed := self.spelled(t)):  # a typo: the word it misspells
+                alts += [(fixed,)] + self._synonym_alts.get(fixed, [])
             known = [self.idf[a[0]] for a in alts if len(a) == 1 and a[0] in self.idf]
             weight = self.idf.get(t) or (max(known) if known else self.max_idf)
             concepts.append(Concept(t, weight, alts))

@@ -907,6 +907,16 @@ def test_a_why_not_question_is_answered_by_the_sentence_that_concedes_the_limita
     assert "did not confirm a benefit" in a.text, a.text
 
 
+
+def test_an_overview_naming_one_sections_title_still_quotes_the_best_passage_elsewhere(pipeline):
+    """"… systemic treatment … over salvage surgery" names the title of section 2.1 (Salvage Surgery), which
+    treats only half of it: the passage that answers (systemic therapy for recurrent metastatic disease) is in 2.2."""
+    a = pipeline.ask("Overview: in which patients is systemic treatment chosen over salvage surgery?")
+    assert a.mode == "answer"
+    assert any("systemic therapy is the mainstay" in c.quote for c in a.citations if c.section.startswith("2.2")), \
+        [c.quote[:60] for c in a.citations]
+    assert any("systemic therapy is the mainstay" in line for line in a.text.splitlines())
+
 # ------------------------------------------------------------------ contractions
 def test_a_contraction_reads_as_the_two_words_it_stands_for(pipeline):
     """"can't be resected" used to give the concepts "can't", "cant" and "t": words no sentence holds, each weighing

@@ -415,6 +415,12 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     section = None if study else (_section_first(ranking, retriever, settings.section_depth_decay)
                                   or _background_first(ranking, retriever))
     if section:  # the section's sentences, then the passages elsewhere as for any overview (down to the floor)
+        # The section is found from the words of its title; the ranker's best passage may sit elsewhere ("When is
+        # systemic treatment indicated rather than salvage surgery?" names the salvage surgery section, and is
+        # answered in the chemotherapy section): it comes first.
+        first = next((h for h in ranking.hits if h.sentence.kind != "caption"), None)
+        if first is not None and first not in section:
+            section = [first] + section
         seen = {h.sentence.id for h in section}
         section += [h for h in ranking.hits if h.sentence.id not in seen and h.score >= settings.overview_floor * top]
     for h in study or section or ranking.hits:

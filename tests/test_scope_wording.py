@@ -863,6 +863,17 @@ def test_which_of_two_is_better_is_answered_only_where_a_passage_compares_them(w
                               "5 years?", "51%")
 
 
+def test_which_has_fewer_of_two_is_a_comparison_too(widget_pipeline, pipeline):
+    """"Which has fewer X, A or B?", with the measure between "which" and the two sides, asks the same as "is A or B
+    better": answered only where a passage compares A and B."""
+    assert_declined(widget_pipeline, ["Which gave longer overall survival, nivolumab or gizmo chemotherapy?"],
+                    "compares nivolumab and gizmo")
+    assert_declined(pipeline, ["Which has fewer donor-site problems after perineal reconstruction, a TRAM or a "
+                               "gluteal flap?"], "compares")
+    assert_answered(pipeline, "Which has fewer perineal wound complications, a VRAM flap or primary closure?",
+                    "32.8%")
+
+
 def test_a_kind_of_treatment_only_a_cited_title_names_is_not_discussed(pipeline):
     """"Stereotactic" appears in the review only in the title of reference 15: its text never discusses
     stereotactic radiotherapy, so a question about its results is declined, saying where the word comes from; a kind

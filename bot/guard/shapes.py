@@ -42,7 +42,11 @@ _PHRASE = r"((?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*)"
 _OR_WHICH = re.compile(rf"\b(?:is|are|was|were|does|do|did|would|will)\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?"
                        rf"{_PHRASE}\s+(?:more|less|better|worse|safer|superior|inferior)\b"
                        rf"|\bwhich\s+(?:is|was|works?|worked|does|did|gives?|gave)\s+(?:\w+\s+)?(?:better|more \w+|less \w+|"
-                       rf"safer|superior)\s*[,:]?\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?{_PHRASE}")
+                       rf"safer|superior)\s*[,:]?\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?{_PHRASE}"
+                       # "which has fewer perineal complications after APR, a VRAM or a gracilis flap?"
+                       rf"|\bwhich\s+(?:is|was|has|had|have|gives?|gave|leads?|led|causes?|caused|carries|carried)\s+"
+                       rf"(?:fewer|more|less|lower|higher|better|worse|longer|shorter|greater)(?:\s+[\w-]+){{1,6}}?\s*[,:]\s*"
+                       rf"(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?{_PHRASE}")
 # ("more than 50 patients", "less than ideal": a quantity or a manner, not two things compared)
 _THAN = re.compile(r"\b(?:(?:better|worse|fewer|greater|higher|lower|longer|shorter|superior|inferior|safer)\b"
                    r"([^?.;]{0,60}?)|(?:more|less)\s+(?!than\b)([^?.;]{1,60}?))\bthan\s+((?:[a-z][\w-]*\s*){1,4})")

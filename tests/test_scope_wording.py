@@ -863,6 +863,15 @@ def test_which_of_two_is_better_is_answered_only_where_a_passage_compares_them(w
                               "5 years?", "51%")
 
 
+def test_a_measure_asked_for_one_group_is_given_only_where_that_group_has_it(pipeline):
+    """Ko's row of Table 1 gives overall survival for persistent and recurrent disease, and disease-free survival only
+    for all the patients: a cell naming the group must also be the cell giving the measure asked."""
+    assert_declined(pipeline, ["In Ko's systematic review, what was the 5-year disease-free survival for recurrent "
+                               "disease?"], "recurrent disease")
+    assert_answered(pipeline, "In Ko's systematic review, what was the 5-year overall survival for recurrent disease?",
+                    "51")
+
+
 def test_which_has_fewer_of_two_is_a_comparison_too(widget_pipeline, pipeline):
     """"Which has fewer X, A or B?", with the measure between "which" and the two sides, asks the same as "is A or B
     better": answered only where a passage compares A and B."""

@@ -18,16 +18,17 @@ from bot.retrieve.search import Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
 
-def for_whom(question: str, q: str, query, retriever: Retriever, wanted, top, gives, about) -> str | None:
+def for_whom(question: str, q: str, query, retriever: Retriever, wanted, top, gives, about,
+             cell_gives=None) -> str | None:
     """`q`: the folded question; `wanted`: the kinds of value asked, with their evidence; `top`: the passages looked
     at; `gives(h, kind, ev)` and `about(h)`: value_check's tests that a passage gives such a value, about the
-    question's subject."""
-    return _subgroup_check(question, query, retriever, wanted, top, gives, about) \
+    question's subject; `cell_gives(kind, ev, cell)`: the same for one cell of a table record."""
+    return _subgroup_check(question, query, retriever, wanted, top, gives, about, cell_gives) \
         or _share_check(q, retriever, wanted, top, gives, about) \
         or _group_check(q, retriever, wanted, top, gives, about)
 
 
-def _subgroup_check(question, query, retriever, wanted, top, gives, about) -> str | None:
+def _subgroup_check(question, query, retriever, wanted, top, gives, about, cell_gives=None) -> str | None:
     """A subgroup the value is asked for: the sentence giving the value, or the table cell, names it; nor does a
     sentence after one that only says the study enrolled such patients answer."""
     subgroup = _subgroup(question, query, retriever)
@@ -46,7 +47,9 @@ def _subgroup_check(question, query, retriever, wanted, top, gives, about) -> st
     # value's paragraph; the group's head noun and its technical terms are named with the value.
     before = {w for w in words[:-1] if everyday_word(retriever, w)}
     lacking = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h)
-                                                      and _names_each(retriever, h, ev, forms, before) for h in top)]
+                                                      and _names_each(retriever, h, ev, forms, before,
+                                                                      _cell_test(cell_gives, kind, ev))
+                                                      for h in top)]
     if lacking:
         kinds = " and ".join(lacking)
         return f"the review gives no {kinds} for {phrase}"
@@ -113,12 +116,18 @@ def group_not_discussed(q: str, retriever: Retriever) -> str | None:
     return f"the review never discusses {who.group(0).strip()} as a group"
 
 
-def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]], before: set[str] = frozenset()) -> bool:
+def _cell_test(cell_gives, kind: str, ev):
+    return None if cell_gives is None else (lambda cell: cell_gives(kind, ev, cell))
+
+
+def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]], before: set[str] = frozenset(),
+                cell_ok=None) -> bool:
     """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
     cell that gives a value of the kind `ev` finds. A word of `before` may be named earlier in its paragraph
     instead."""
     if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-        return any(ev.search(f"{a}: {b}") and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
+        return any((cell_ok(f"{a}: {b}") if cell_ok else ev.search(f"{a}: {b}"))
+                   and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
                    for a, b in table_cells(h.sentence.text)[1:])
     i = retriever.position[h.sentence.id]
     have = retriever.sentence_tokens[i]
@@ -145,7 +154,7 @@ def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], st
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
                  and t not in parts
                  and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
-                 and t not in POPULATION and t not in ("arm", "group", "subgroup", "cohort")]
+                 and t not in POPULATION and t not in ("arm", "group", "subgroup", "cohort", "disease")]
         # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
         technical = [t for t in words if not everyday_word(retriever, t)]
         if words:

@@ -260,16 +260,20 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         if kind == "duration" and time_to and not TIME_TO.search(h.sentence.text):
             return False  # "the median time to salvage APR": the study's survival in months is not a time to anything
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
-            # (asked what the table records, "NR" is the answer: not reported)
-            return any((ev.search(cell) or query.tables and cell.endswith(": NR"))
-                       and (of_measure or names(set(tokens(cell)), measure))
-                       and (named_measure is None or named_measure.split()[-1] == "rate" or not measure_of(kind)
-                            or named_measure in fold(cell))
-                       for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
+            return any(cell_gives(kind, ev, cell) for cell in (f"{a}: {b}" for a, b in table_cells(h.sentence.text)[1:]))
         return bool(ev.search(h.sentence.text)) and (of_measure or says(retriever.position[h.sentence.id], measure,
                                                                         full=True)) \
             and (named_measure is None or named_measure.split()[-1] == "rate" or not measure_of(kind)
                  or phrase_in(h.sentence.text))
+
+    def cell_gives(kind: str, ev, cell: str) -> bool:
+        """A table cell ("Label: value") gives that kind of value, of the measure asked."""
+        of_measure = kind == "count" or measure is None
+        # (asked what the table records, "NR" is the answer: not reported)
+        return bool(ev.search(cell) or query.tables and cell.endswith(": NR")) \
+            and (of_measure or names(set(tokens(cell)), measure)) \
+            and (named_measure is None or named_measure.split()[-1] == "rate" or not measure_of(kind)
+                 or named_measure in fold(cell))
 
     def phrase_in(text: str) -> bool:
         """The named measure as a phrase ("complete response"), in words the glossary says stand for its words
@@ -307,7 +311,7 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     missing = [kind for kind, ev in wanted if not any(gives(h, kind, ev) and about(h) for h in top)]
     # Who the value is for: a subgroup, a share of the patients with an attribute, a group of people
     # (bot/guard/groups.py): the sentence giving it must name them.
-    reason = None if missing else for_whom(question, q, query, retriever, wanted, top, gives, about)
+    reason = None if missing else for_whom(question, q, query, retriever, wanted, top, gives, about, cell_gives)
     if reason:
         return reason
     # The question's rarest subject word, when no top passage uses it ("after pelvic exenteration"): the values

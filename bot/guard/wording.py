@@ -69,7 +69,10 @@ SUBGROUP = re.compile(
     r"to|for|have|had|has|achieve|achieved|did|do|does|was|were|is|are|undergo|underwent|undergoing|receive|"
     r"received|get|got|reach|reached|survive|survived|live|lived|experience|experienced|develop|developed|respond|"
     r"responded|show|showed|need|needed|go|went|remain|remained|than|versus|vs|compared)\b)[a-z0-9][\w-]*){0,3})"
-    r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b")
+    r"|\bamong\s+((?:the\s+|all\s+)?[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?)\s+(?:patients|pts|participants)\b"
+    # "for persistent disease", "in recurrent disease": a value asked for the patients with one state of the disease
+    # (not "in the control arm": a study may call its arms by letters, "group B")
+    r"|\b(?:for|in)\s+(?:the\s+|those\s+with\s+)?([a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*)?\s+disease)\b")
 
 
 # The study's own population, not a subgroup: "the trial of 25 PD-L1-positive patients", "the phase 1b trial of an

@@ -872,6 +872,14 @@ def test_a_measure_asked_for_one_group_is_given_only_where_that_group_has_it(pip
                     "51")
 
 
+def test_a_value_within_a_group_is_no_share_of_the_patients_in_it(pipeline):
+    """KEYNOTE-158's paragraph gives responses "15% in the PD-L1-positive group and 3% in the PD-L1-negative group":
+    how many of its patients had PD-L1-negative tumours it does not say."""
+    assert_declined(pipeline, ["What share of the patients in KEYNOTE-158 had PD-L1-negative tumours?"],
+                    "percentage of the patients who had")
+    assert_answered(pipeline, "What proportion of patients in KEYNOTE-158 had an objective response?", "11%")
+
+
 def test_which_has_fewer_of_two_is_a_comparison_too(widget_pipeline, pipeline):
     """"Which has fewer X, A or B?", with the measure between "which" and the two sides, asks the same as "is A or B
     better": answered only where a passage compares A and B."""

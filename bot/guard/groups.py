@@ -70,10 +70,24 @@ def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
     forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
              retriever.lexicon.abbreviations_holding(w) for w in attribute}
     if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms)
-                             for kind, ev in wanted for h in top):
+                             and not _only_as_a_group(h, forms) for kind, ev in wanted for h in top):
         kinds = " and ".join(kind for kind, _ in wanted)
         return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
     return None
+
+
+# "15% in the PD-L1-positive group": a value within a group, not the share of the patients in it
+_WITHIN_GROUP = re.compile(r"\b(?:in|for|of|among)\s+(?:the\s+)?((?:[\w-]+\s+){1,3}?)(?:group|subgroup|arm|cohort)s?\b")
+
+
+def _only_as_a_group(h, forms: dict[str, set[str]]) -> bool:
+    """The sentence names the attribute only as a group that its values are within ("… in 11% of the patients (15% in
+    the PD-L1-positive group and 3% in the PD-L1-negative group)"), which gives no share of the patients who have it."""
+    if h.sentence.kind != "text":
+        return False
+    text = fold(h.sentence.text)
+    rest = set(tokens(_WITHIN_GROUP.sub(" ", text)))
+    return not all(f & rest for f in forms.values())
 
 
 def _group_check(q, retriever, wanted, top, gives, about) -> str | None:

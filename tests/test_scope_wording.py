@@ -875,9 +875,13 @@ def test_a_measure_asked_for_one_group_is_given_only_where_that_group_has_it(pip
 def test_a_value_within_a_group_is_no_share_of_the_patients_in_it(pipeline):
     """KEYNOTE-158's paragraph gives responses "15% in the PD-L1-positive group and 3% in the PD-L1-negative group":
     how many of its patients had PD-L1-negative tumours it does not say."""
-    assert_declined(pipeline, ["What share of the patients in KEYNOTE-158 had PD-L1-negative tumours?"],
-                    "percentage of the patients who had")
+    assert_declined(pipeline, ["What share of the patients in KEYNOTE-158 had PD-L1-negative tumours?",
+                               "Of the patients enrolled in KEYNOTE-158, what proportion were PD-L1 negative?"],
+                    "percentage of the patients who")
     assert_answered(pipeline, "What proportion of patients in KEYNOTE-158 had an objective response?", "11%")
+    # the attribute in a form the review does not use ("metastases"; it says "metastatic disease")
+    assert_answered(pipeline, "Across the series pooled by Ko et al., what fraction developed distant metastases?",
+                    "9.0%")
 
 
 def test_which_has_fewer_of_two_is_a_comparison_too(widget_pipeline, pipeline):

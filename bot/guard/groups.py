@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from bot.guard.vocabulary import compound_parts, everyday_word
-from bot.guard.wording import AGE_WORDS, DEMOGRAPHIC, POPULATION, QUESTION_WORDS, SHARE_OF, STUDY_OF, SUBGROUP
+from bot.guard.wording import AGE_WORDS, DEMOGRAPHIC, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, STUDY_OF, \
+    SUBGROUP
 from bot.retrieve.search import Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
@@ -60,11 +61,14 @@ def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
     """A share of the patients with an attribute: the sentence giving the percentage names the attribute (a table,
     in the cell that gives it); a percentage of something else in a sentence about the same study does not
     answer."""
-    share = SHARE_OF.search(q)
+    share = SHARE_OF.search(q) or SHARE_OF_THEM.search(q)
     if not share:
         return None
+    # (a word the documents use only in another form counts, in that form: "metastases" for "metastatic")
+    synonyms = retriever.lexicon.synonyms
     attribute = [t for t in tokens(share.group("what")) if t not in STOPWORDS and t not in QUESTION_WORDS
-                 and t not in POPULATION and t in retriever.vocabulary and not t.isdigit()]
+                 and t not in POPULATION and (t in retriever.vocabulary or synonyms.get(t, set()) & retriever.vocabulary)
+                 and not t.isdigit()]
     # its technical terms; else its head noun ("a severe adverse event": the sentence may say "grade 3–4")
     attribute = [t for t in attribute if not everyday_word(retriever, t)] or attribute[-1:]
     forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |

@@ -57,6 +57,12 @@ SHARE_OF = re.compile(r"\b(?:proportion|percentage|share|fraction|percent)\s+of\
                       # (not a phrasal verb: "got through without any complication" names no attribute)
                       r"(?!(?:through|over|by|up|out|away|along|past|without|with|off)\b)"
                       r"(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
+# … and with the patients said before: "Of the 112 patients, what proportion were PD-L1 positive?"
+SHARE_OF_THEM = re.compile(r"\b(?:what|which)\s+(?:proportion|percentage|share|fraction|percent)\s+(?:of\s+(?:them|these|"
+                           r"those)\s+)?(?P<verb>were|was|had|received|underwent|developed|experienced|got|needed|"
+                           r"required|achieved|showed)\s+(?:an?\s+|the\s+|any\s+)?"
+                           r"(?!(?:through|over|by|up|out|away|along|past|without|with|off|alive|still)\b)"
+                           r"(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
 # A question that opens by asking for a reason: "why …", "what explains …", "how come …"
 REASON_ASKED = re.compile(r"\W*(?:(?:and|so|but|ok|okay)\W+)?(?:why\b|how come\b|for what reasons?\b|what (?:explains|makes|"
                           r"made|causes|caused|drives|drove|accounts for|is behind|lies behind)\b|what is the "

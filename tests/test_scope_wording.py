@@ -884,6 +884,15 @@ def test_a_value_within_a_group_is_no_share_of_the_patients_in_it(pipeline):
                     "9.0%")
 
 
+def test_a_subgroup_named_after_its_study_is_still_a_subgroup(pipeline):
+    """"the patients in Hagemans' cohort who had a local recurrence": the review says 21 had one, and gives their
+    cohort's survival, not theirs."""
+    assert_declined(pipeline, ["How long did the patients in Hagemans' cohort who had a local recurrence survive?"],
+                    "local recurrence")
+    assert_answered(pipeline, "What was the 5-year overall survival of the patients in the Kitaguchi study who had "
+                              "recurrent disease?", "Kitaguchi")
+
+
 def test_which_has_fewer_of_two_is_a_comparison_too(widget_pipeline, pipeline):
     """"Which has fewer X, A or B?", with the measure between "which" and the two sides, asks the same as "is A or B
     better": answered only where a passage compares A and B."""

@@ -70,7 +70,9 @@ REASON_ASKED = re.compile(r"\W*(?:(?:and|so|but|ok|okay)\W+)?(?:why\b|how come\b
 AGE_WORDS = set(tokens("age aged older younger elderly"))
 SUBGROUP = re.compile(
     r"\b([a-z0-9][\w-]*-(?:positive|negative))\s+(?:patients|pts|tumou?rs|group|subgroup|disease|participants)\b"
-    r"|\b(?:patients|pts|participants|those)\s+(?:with an?|with|who (?:had|received|underwent|were given|got|were treated with)|"
+    # ("the 21 patients in Hagemans' series who had local recurrence": the study between them)
+    r"|\b(?:patients|pts|participants|those)\s+(?:(?:in|of|from)\s+(?:[\w'’-]+\s+){1,3}?(?=who\s))?"
+    r"(?:with an?|with|who (?:had|received|underwent|were given|got|were treated with)|"
     r"receiving|given)\s+((?:an?\s+|the\s+)?[a-z0-9][\w-]*(?:\s+(?!(?:in|at|of|on|after|before|during|from|and|or|without|alone|except|but|"
     r"to|for|have|had|has|achieve|achieved|did|do|does|was|were|is|are|undergo|underwent|undergoing|receive|"
     r"received|get|got|reach|reached|survive|survived|live|lived|experience|experienced|develop|developed|respond|"

@@ -310,3 +310,34 @@ def test_a_question_after_saying_no_advice_is_wanted_is_answered(pipeline, quest
     assert a.mode == "answer" and a.citations, (a.mode, a.reason)
     assert pipeline.ask("I know you can't advise me. Should I have the APR now that the tumour is back?").mode == \
         "deferred"
+
+
+def test_a_person_named_in_a_no_advice_lead_is_not_the_case_a_rule_defers():
+    """"Since you can't speak to her situation: does the review suggest …?" read "her situation" as a person
+    described and "suggest" as the ask. The person is the one the lead says no advice is wanted for."""
+    assert classify_intent("Since you can't speak to her situation: does the review suggest cryotherapy is an option "
+                           "for small recurrences?").kind == "question"
+    assert classify_intent("Since you can't speak to her situation: should she have cryotherapy?").kind == \
+        "recommendation"
+
+
+@pytest.mark.parametrize("text", [
+    "How do surgeons decide whether patients should have salvage surgery at 6 months?",
+    "What did the review find for other patients with persistent disease?",
+    "What happened in four patients of the IORT series?",
+    "What does the review say about quality of life for colostomy patients?",
+])
+def test_a_possessive_inside_another_word_is_no_person(text):
+    """"whether patients" holds "her patients", "four patients" "our patients", "colostomy patients" "my patients":
+    the rules read a particular person in each, until a possessive had to be a word of its own."""
+    from bot.guard.intent import _CASE, normalise
+    assert _CASE.search(normalise(text)) is None
+
+
+def test_weighing_a_decision_for_oneself_is_a_request(pipeline):
+    """"What should I know to decide whether I wait …": the learner's "what should I know" leads into a decision of
+    the asker's own."""
+    assert pipeline.ask("What do I need to know to decide whether I have the operation now or wait until 6 "
+                        "months?").mode == "deferred"
+    assert pipeline.ask("How does the review say the decision between operating and waiting until 6 months is "
+                        "made?").mode != "deferred"

@@ -131,10 +131,12 @@ _PERSON = (
 _ADJ = (r"(?:old|elderly|older|young|younger|frail|elder|current|own|dear|best|sick|"
         r"new|step|\d{1,3}(?:[\s-]*(?:years?|yrs?|y)[\s-]*old)?|[a-z]+-[a-z-]+)")
 _MOD = rf"(?:{_ADJ}\s+){{0,2}}"
-_REL = (rf"(?:(?:my|our|his|her|this|that)\s+{_MOD}{_PERSON}"
+# (each possessive a word of its own: "whether patients", "other patients", "four patients", "your patient" and
+# "colostomy patients" hold no "her", "our" or "my")
+_REL = (rf"(?:(?<![\w'-])(?:my|our|his|her|this|that)\s+{_MOD}{_PERSON}"
         r"|(?<![\w'-])(?:mum|mom|mommy|mummy|mam|mama|dad|daddy|papa|grandma|grandpa|nana)"
         r"(?:'s)?(?![\w-])"
-        rf"|(?:my|our|his|her)\s+{_MOD}(?:case|situation|position|shoes)"
+        rf"|(?<![\w'-])(?:my|our|his|her)\s+{_MOD}(?:case|situation|position|shoes)"
         rf"|(?:a|one)\s+(?:of\s+)?{_PERSON}\s+of\s+(?:mine|ours)"
         rf"|(?:an?\s+)?(?:{_PERSON}|case|someone|person|people)\s+like\s+(?:mine|ours|me|him|her|us|"
         rf"(?:my|our)\s+{_PERSON}))")
@@ -256,6 +258,11 @@ _PERSONAL_ASK = re.compile("|".join([
     r"\bgive (?P<w9>me|us|him|her) (?:a |an |the |your |some )?(?:recommendation|treatment|"
     r"plan|regimen|prescription|dose|advice|drug|therapy|chemo\w*|option)",
     r"\bif (?:you|u) were (?P<w10>me|him|her|in my)\b",
+    # a decision weighed for a person: "to decide whether I wait until 6 months or have surgery now", "not sure if
+    # my dad should start"
+    rf"\b(?:decide|deciding|choose|choosing|unsure|not sure|wondering|torn|know)\s+(?:whether|if)\s+"
+    rf"(?P<w17>i|we|he|she|{_REL})\s+(?:should\s+|can\s+|could\s+|would\s+|ought to\s+)?(?:wait|have|go|start|"
+    r"get|take|try|stop|continue|undergo|proceed|opt|choose|pick|keep|switch|delay|skip|refuse|accept|push)\b",
 ]))
 
 _ADVISOR = re.compile(
@@ -453,11 +460,16 @@ def names_an_individual(question: str, history: Sequence[str] = (), generic_we: 
         if generic_we:
             t = _GENERIC_WE.sub(" ", t)
         return bool(_INDIVIDUAL.search(t)) or describes_a_case(normalise(t))
+    return any(speaks_of_someone(t) for t in [after_no_advice_lead(question), *list(history)[-HISTORY_WINDOW:]])
+
+
+def after_no_advice_lead(question: str) -> str:
+    """The turn without up to two leading clauses that only say no advice is wanted (`_NO_ADVICE_LEAD`)."""
     asked = question
     for _ in range(2):  # "My husband is being handled by his team; I'm asking for my own understanding. When …?"
         lead = _NO_ADVICE_LEAD.match(asked)
         asked = lead.group("rest") if lead else asked
-    return any(speaks_of_someone(t) for t in [asked, *list(history)[-HISTORY_WINDOW:]])
+    return asked
 
 
 # A request that first says it knows the review cannot decide ("I understand the review can't make individual
@@ -518,7 +530,11 @@ class Turn:
 
     @property
     def case(self):
-        return self._search("case", _CASE)
+        """A person described: not the one a lead saying no advice is wanted names ("Since you can't speak to her
+        situation: does the review …?")."""
+        if "case" not in self._found:
+            self._found["case"] = _CASE.search(after_no_advice_lead(self.text))
+        return self._found["case"]
 
     @property
     def attribution(self):

@@ -893,6 +893,15 @@ def test_a_subgroup_named_after_its_study_is_still_a_subgroup(pipeline):
                               "recurrent disease?", "Kitaguchi")
 
 
+def test_a_share_compared_between_two_groups_needs_a_passage_naming_the_attribute(pipeline):
+    """Ko's row and paragraph give survival for persistent and for recurrent disease, and metastatic disease (9.0%)
+    only for all the patients: how many of each group developed it they do not say."""
+    assert_declined(pipeline, ["In Ko's systematic review, what proportion of persistent versus recurrent patients "
+                               "developed metastatic disease?"], "persistent")
+    assert_answered(pipeline, "In Ko's systematic review, what was the 5-year overall survival for persistent versus "
+                              "recurrent disease?", "45")
+
+
 def test_which_has_fewer_of_two_is_a_comparison_too(widget_pipeline, pipeline):
     """"Which has fewer X, A or B?", with the measure between "which" and the two sides, asks the same as "is A or B
     better": answered only where a passage compares A and B."""

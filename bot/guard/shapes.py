@@ -19,7 +19,8 @@ from dataclasses import replace
 from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _paragraph, _span, _spelled_out,
                               _with_typed_names)
 from bot.guard.vocabulary import everyday_word, stands_for
-from bot.guard.wording import MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, TIME_POINT
+from bot.guard.wording import MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, \
+    TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
@@ -253,7 +254,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             have = {t for label, value in table_cells(h.sentence.text)[1:] if valued(f"{label}: {value}")
                     and re.search(r"\d", value) for t in tokens(label)}
-            return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides)
+            return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides) \
+                and all(forms & set(tokens(h.sentence.text)) for forms in attribute)
         if (evidence or named) and not valued(h.sentence.text, measure=False):
             return False
         if named and not valued(h.sentence.text) and NAMED_MEASURE.search(_spelled_out(fold(h.sentence.text), retriever)):
@@ -289,7 +291,19 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
                 span = [j for j in _paragraph(retriever, span[0]) if j <= span[0]]
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
-        return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides)
+        return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides) \
+            and all(forms & have for forms in attribute)
+
+    # A share of the patients with an attribute, compared between the sides ("what proportion of persistent vs
+    # recurrent patients developed metastases"): the passage naming both sides names the attribute too (survival
+    # for each side does not say how many developed metastases). Its technical words, in any form the documents use.
+    share = SHARE_OF.search(q) or SHARE_OF_THEM.search(q)
+    own_names = {t for name in query.named for t in name} | {c.word for c in sides}
+    attribute = [] if share is None else [
+        {t} | lexicon.synonyms.get(t, set()) for t in tokens(share.group("what"))
+        if t not in STOPWORDS and t not in QUESTION_WORDS and t not in POPULATION and t not in own_names
+        and not t.isdigit() and not everyday_word(retriever, t)
+        and (t in retriever.vocabulary or lexicon.synonyms.get(t, set()) & retriever.vocabulary)]
 
     if any(names_both(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
         return None

@@ -247,6 +247,17 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             return bool(re.search(r"\d", _REF_NUMBERS.sub(" ", text)))
         return any(ev.search(text) for ev in evidence)
 
+    # A share of the patients with an attribute, compared between the sides ("what proportion of persistent vs
+    # recurrent patients developed metastases"): the passage naming both sides names the attribute too (survival
+    # for each side does not say how many developed metastases). Its technical words, in any form the documents use.
+    share = SHARE_OF.search(q) or SHARE_OF_THEM.search(q)
+    own_names = {t for name in query.named for t in name} | {c.word for c in sides}
+    attribute = [] if share is None else [
+        {t} | lexicon.synonyms.get(t, set()) for t in tokens(share.group("what"))
+        if t not in STOPWORDS and t not in QUESTION_WORDS and t not in POPULATION and t not in own_names
+        and not t.isdigit() and not everyday_word(retriever, t)
+        and (t in retriever.vocabulary or lexicon.synonyms.get(t, set()) & retriever.vocabulary)]
+
     def names_both(h) -> bool:
         """The sentence, with the one before it, names both sides and gives a value of the kind asked; a table
         row, in cells that give one (its column labels name "(Persistent)" and "(Recurrent)" even where both cells
@@ -293,17 +304,6 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
         return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides) \
             and all(forms & have for forms in attribute)
-
-    # A share of the patients with an attribute, compared between the sides ("what proportion of persistent vs
-    # recurrent patients developed metastases"): the passage naming both sides names the attribute too (survival
-    # for each side does not say how many developed metastases). Its technical words, in any form the documents use.
-    share = SHARE_OF.search(q) or SHARE_OF_THEM.search(q)
-    own_names = {t for name in query.named for t in name} | {c.word for c in sides}
-    attribute = [] if share is None else [
-        {t} | lexicon.synonyms.get(t, set()) for t in tokens(share.group("what"))
-        if t not in STOPWORDS and t not in QUESTION_WORDS and t not in POPULATION and t not in own_names
-        and not t.isdigit() and not everyday_word(retriever, t)
-        and (t in retriever.vocabulary or lexicon.synonyms.get(t, set()) & retriever.vocabulary)]
 
     if any(names_both(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
         return None

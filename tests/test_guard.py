@@ -341,3 +341,12 @@ def test_weighing_a_decision_for_oneself_is_a_request(pipeline):
                         "months?").mode == "deferred"
     assert pipeline.ask("How does the review say the decision between operating and waiting until 6 months is "
                         "made?").mode != "deferred"
+
+
+def test_a_question_that_says_it_asks_in_general_is_answered(pipeline):
+    """"My sister is going through this. In general, …": the story before the general question is not what it asks
+    about. A request after such a marker still names its person."""
+    a = pipeline.ask("My uncle is going through this. As a general matter, why is surgery in the groin harder after "
+                     "radiotherapy?")
+    assert a.mode == "answer" and a.citations, (a.mode, a.reason)
+    assert pipeline.ask("My sister's cancer came back. In general, should she have the surgery?").mode == "deferred"

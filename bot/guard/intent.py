@@ -463,13 +463,21 @@ def names_an_individual(question: str, history: Sequence[str] = (), generic_we: 
     return any(speaks_of_someone(t) for t in [after_no_advice_lead(question), *list(history)[-HISTORY_WINDOW:]])
 
 
+# A question that says it asks in general ("My brother is going through this. As a general matter, why is …?"): the
+# story before it is not what it asks about.
+_IN_GENERAL = re.compile(r"(?:^|[.?!;:]\s+)(?P<rest>(?:as a general matter|in general|generally speaking|speaking "
+                         r"generally|as a general question|in the general case)\b.*)$", re.S | re.I)
+
+
 def after_no_advice_lead(question: str) -> str:
-    """The turn without up to two leading clauses that only say no advice is wanted (`_NO_ADVICE_LEAD`)."""
+    """The turn without up to two leading clauses that only say no advice is wanted (`_NO_ADVICE_LEAD`), and
+    without what comes before a sentence that says it asks in general (`_IN_GENERAL`)."""
     asked = question
     for _ in range(2):  # "My husband is being handled by his team; I'm asking for my own understanding. When …?"
         lead = _NO_ADVICE_LEAD.match(asked)
         asked = lead.group("rest") if lead else asked
-    return asked
+    general = _IN_GENERAL.search(asked)
+    return general.group("rest") if general else asked
 
 
 # A request that first says it knows the review cannot decide ("I understand the review can't make individual

@@ -221,6 +221,26 @@ def test_a_case_series_a_study_size_and_the_us_are_not_a_person(text, individual
     assert names_an_individual(text) is individual
 
 
+@pytest.mark.parametrize("text, individual", [
+    ("Talk me through the flap choices - abdominal versus thigh-based - for perineal reconstruction.", False),
+    ("Fill me in on what the review says about proton therapy.", False),
+    ("Walk me through whether my dad should have the APR", True),
+    ("Run me through the options, I had chemoradiation last year", True),
+    ("Is surgery right for me?", True)])
+def test_me_as_the_one_taught_is_not_a_case(text, individual):
+    """"Talk me through …", "fill me in on …": the asker is being taught, not treated. A person the turn names
+    besides ("my dad", "I had") still makes it a case."""
+    from bot.guard.intent import names_an_individual
+    assert names_an_individual(text) is individual
+
+
+def test_a_walk_through_of_the_options_is_answered_not_deferred(pipeline):
+    answer = pipeline.ask("Talk me through the flap choices - abdominal versus thigh-based - for perineal "
+                          "reconstruction.", [])
+    assert answer.mode == "answer"
+    assert "gracilis" in answer.text
+
+
 @pytest.mark.parametrize("text, kind", [
     ("How can I contact the authors of this anal cancer review?", "question"),
     ("can i email the authors about the salvage surgery data", "question"),

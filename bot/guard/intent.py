@@ -384,7 +384,10 @@ _INDIVIDUAL = re.compile(
     r"mum|mom|mommy|mother|mama|dad|daddy|father|papa|wife|husband|son|daughter|sister|brother|friend|partner|aunt|"
     r"uncle|grand\w+|neighbou?r|cousin|niece|nephew|boyfriend|girlfriend|fianc\w*|(?<!\d-)patient|pt|client|"
     r"gentleman|lady|man|woman|guy|fellow|case(?![\s-]*(?:series|reports?|control|stud(?:y|ies)|mix)\b))\b"
-    r"|(?<!give )(?<!tell )(?<!show )(?<!send )(?<!remind )(?<!explain to )(?<!let )\bme\b"
+    # "me" as the one told or taught ("talk me through …", "fill me in on …"), not the one treated
+    r"|(?<!give )(?<!tell )(?<!show )(?<!send )(?<!remind )(?<!explain to )(?<!let )(?<!talk )(?<!walk )(?<!take )"
+    r"(?<!run )(?<!fill )(?<!catch )(?<!brief )(?<!update )(?<!bring )(?<!guide )(?<!point )(?<!teach )(?<!refresh )"
+    r"\bme\b"
     # an age ("62 yo", "62M", "a 70-year-old"), not a time point ("5 year survival", "12m os", "10 years after")
     r"|\b\d{1,3}\s?(?:yo|y/o|y\.o\.|-year-old|year-old)\b"
     r"|\b\d{2,3}\s?(?:yrs?|years?|[mf])\b(?!\s*(?:overall|os|pfs|dfs|rfs|survival|rates?|recurrence|follow\w*|mortality|"

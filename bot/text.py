@@ -189,6 +189,15 @@ def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
     return tuple(_stem(t) for t in out)
 
 
+# ---------------------------------------------------------------- a sentence that points back to the one before
+# POINTERS: a determiner or pronoun that needs the sentence before ("This regimen", "These patients", "Their study",
+# "In this subgroup"), unless it names the document itself ("This review aims …", "In this narrative review, …").
+# POINTS_BACK: a sentence opening with one (not a bare "It": "It is essential to …" points at nothing).
+POINTERS = r"(?:This|These|That|Those|Such|Its|Their|They|In this|In these|In that|Of these|Among these|Within this)"
+NOT_THE_DOCUMENT = r"(?!(?: \w+)? (?:review|article|paper)\b)"
+POINTS_BACK = re.compile(rf"^{POINTERS}\b{NOT_THE_DOCUMENT}")
+
+
 # ---------------------------------------------------------------- abbreviations defined in the text: "overall survival (OS)"
 _ABBR_DEF = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9\-]{1,11})\)")
 

@@ -16,7 +16,7 @@ from bot.answer.sources import attach_sources
 from bot.retrieve.lexicon import NUMBERS
 from bot.retrieve.search import Hit, Ranking, Retriever
 from bot.settings import Settings
-from bot.text import STOPWORDS, citations_in, table_cells, tokens
+from bot.text import NOT_THE_DOCUMENT, POINTERS, POINTS_BACK, STOPWORDS, citations_in, table_cells, tokens
 from bot.types import Answer, Citation, Document, Sentence, document_labels
 
 ABSTAIN_TEXT = ("The review does not appear to cover this question, so I cannot answer it from the review. "
@@ -228,7 +228,7 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     # (PFS 70%)") carries on its point: it comes before runners-up from elsewhere.
     last = max(chosen, key=lambda h: h.sentence.start)
     follower = _next_in_paragraph(ranking, retriever, last)
-    if follower and (_POINTS_BACK.match(follower[0].sentence.text) or _OTHERS.match(follower[0].sentence.text)
+    if follower and (POINTS_BACK.match(follower[0].sentence.text) or _OTHERS.match(follower[0].sentence.text)
                      or _gives_figures_of(follower[0].sentence, last.sentence, retriever)) and \
             _text_length(chosen + follower, _fact_order(chosen[0].sentence)) <= budget:
         chosen += follower
@@ -450,16 +450,11 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     return chosen or [next((h for h in ranking.hits if h.sentence.kind != "caption"), ranking.hits[0])]
 
 
-# Openings that point back to the sentence before. _POINTERS: a determiner or pronoun that needs it ("This regimen",
-# "These patients", "Their study", "In this subgroup"), unless it names the document itself ("This review aims …",
-# "In this narrative review, …"). _POINTS_BACK: those (not a bare "It": "It is essential to …" points at nothing);
-# _ANAPHOR: those and "It" (a next sentence that continues the seed's point); _REFERS_BACK: those, "It" and the
-# connectives that say how the sentence follows on ("So", "However", "Unlike …").
-_POINTERS = r"(?:This|These|That|Those|Such|Its|Their|They|In this|In these|In that|Of these|Among these|Within this)"
-_NOT_THE_DOCUMENT = r"(?!(?: \w+)? (?:review|article|paper)\b)"
-_POINTS_BACK = re.compile(rf"^{_POINTERS}\b{_NOT_THE_DOCUMENT}")
-_ANAPHOR = re.compile(rf"^(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}")
-_REFERS_BACK = re.compile(rf"^(?:(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently|As a "
+# Openings that point back to the sentence before (POINTERS, POINTS_BACK: bot/text.py). _ANAPHOR: those and "It" (a
+# next sentence that continues the seed's point); _REFERS_BACK: those, "It" and the connectives that say how the
+# sentence follows on ("So", "However", "Unlike …").
+_ANAPHOR = re.compile(rf"^(?:It|{POINTERS})\b{NOT_THE_DOCUMENT}")
+_REFERS_BACK = re.compile(rf"^(?:(?:It|{POINTERS})\b{NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently|As a "
                           r"corollary|As a result|In short|Indeed|However|Nevertheless|Conversely|Similarly|Likewise|"
                           r"Unlike)\b)")
 
@@ -467,7 +462,7 @@ _REFERS_BACK = re.compile(rf"^(?:(?:It|{_POINTERS})\b{_NOT_THE_DOCUMENT}|(?:So|T
 # The next sentence names the alternatives to what this one names ("Other options may include 5-FU and cisplatin")
 _OTHERS = re.compile(r"^Other\s+[a-z]+s\b")
 # The next sentence draws the point out ("So, … are the key elements", "These immunomodulators are now used …").
-_SPELLS_OUT = re.compile(rf"^(?:{_POINTERS}\b{_NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently)\b)")
+_SPELLS_OUT = re.compile(rf"^(?:{POINTERS}\b{NOT_THE_DOCUMENT}|(?:So|Thus|Therefore|Hence|Consequently)\b)")
 
 
 _FIGURE = re.compile(r"\d(?:[.,]\d+)?\s?%|\b\d+\.\d+\b")
@@ -495,7 +490,7 @@ def _antecedent(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:
     results …"), as a hit; [] otherwise."""
     s = h.sentence
     i = retriever.position[s.id]
-    if s.kind != "text" or i == 0 or not _POINTS_BACK.match(s.text):
+    if s.kind != "text" or i == 0 or not POINTS_BACK.match(s.text):
         return []
     prev = retriever.sentences[i - 1]
     if prev.paragraph != s.paragraph or prev.doc_id != s.doc_id or prev.kind != "text":

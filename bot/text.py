@@ -164,7 +164,9 @@ def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
 # too few to keep a question from one question to the next.
 @functools.lru_cache(maxsize=64)
 def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
-    folded = fold(text)
+    # An em dash between words sets them apart ("the cisplatin—5-FU combination", "Cancer—InterAACT"); it joins no
+    # compound, as a hyphen does.
+    folded = fold(text.replace("\u2014", " "))
     out: list[str] = []
     for m in _TOKEN.finditer(folded):
         tok = m.group(0).strip(".'")

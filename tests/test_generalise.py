@@ -928,6 +928,19 @@ def test_a_contraction_reads_as_the_two_words_it_stands_for(pipeline):
     assert not {"t", "cant", "doesnt"} & {c.word for c in short.concepts}
 
 
+# ------------------------------------------------------------------ em dashes
+def test_an_em_dash_between_words_joins_no_compound(pipeline):
+    """"the cisplatin—5-FU combination" names 5-FU: a question asking about "5-FU" finds it there, as it would after
+    a space. A hyphen still joins a compound ("5-FU" itself, "KEYNOTE-158")."""
+    from bot.text import tokens
+    assert "5-fu" in tokens("for the cisplatin\u20145-FU combination")
+    assert "keynote-158" in tokens("KEYNOTE-158")
+    answer = pipeline.ask("What survival did cisplatin with 5-FU give against carboplatin with paclitaxel, arm by "
+                          "arm?", [])
+    assert answer.mode == "answer"
+    assert "12.3 months" in answer.text
+
+
 # ------------------------------------------------------------------ misspellings
 def test_a_misspelt_word_meets_the_word_it_misspells(pipeline):
     lexicon = pipeline.retriever.lexicon

@@ -970,3 +970,18 @@ def test_a_drug_or_acronym_named_in_passing_has_no_results_to_report(pipeline):
     assert_declined(pipeline, ["Did ipilimumab show any activity against anal SCC?"], "names ipilimumab")
     assert_declined(pipeline, ["How well do TRAM flaps do for closing the perineum after salvage APR?"], "names tram")
     assert_answered(pipeline, "How well did pembrolizumab work in the KEYNOTE-158 anal cohort?", "11%")
+
+
+def test_a_value_after_a_sentence_that_points_back_is_about_what_it_points_to(pipeline):
+    """"Currently, a combination of carboplatin and paclitaxel remains the standard treatment … [1,2]. This regimen has
+    shown an overall survival of 20 months … [27]": the survival is the regimen's, though the sentence before it
+    cites other references."""
+    assert_answered(pipeline, "How long did patients on carboplatin and paclitaxel live in the randomised phase 2 "
+                              "trial?", "20 months")
+
+
+def test_a_comparison_of_graded_events_needs_a_passage_that_gives_grades(pipeline):
+    """The review compares carboplatin–paclitaxel with cisplatin–5-FU on survival only: a survival figure does not
+    say how grade 3 or worse toxicity compared."""
+    assert_declined(pipeline, ["How did grade 3 or worse toxicity compare between carboplatin-paclitaxel and "
+                               "cisplatin plus 5-FU?"], "compares")

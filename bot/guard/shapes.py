@@ -19,7 +19,7 @@ from dataclasses import replace
 from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _paragraph, _span, _spelled_out,
                               _with_typed_names)
 from bot.guard.vocabulary import everyday_word, stands_for
-from bot.guard.wording import MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, \
+from bot.guard.wording import GRADE, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, \
     TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
@@ -236,10 +236,15 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     named = None if describes or named is None or named.split()[-1] in ("rate", "rates") else named
     short = [a for a, long in lexicon.glossary.items() if named and fold(long) == named]
 
+    graded = GRADE.search(q)  # "grade 3+ toxicity": a value for the grades asked, not survival
+
     def valued(text: str, measure: bool = True) -> bool:
         """The text gives a value of the kind asked; a table cell, of the named measure asked (a sentence may name
-        it before its value: "the overall survival at 12 months …. The survival rates were …")."""
+        it before its value: "the overall survival at 12 months …. The survival rates were …"); of graded events,
+        when the question asks about a grade."""
         low = fold(text)
+        if graded and not GRADE.search(text):
+            return False
         if measure and named and named not in low and named.rstrip("s") not in low and not any(
                 re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", low) for a in short):
             return False
@@ -267,7 +272,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
                     and re.search(r"\d", value) for t in tokens(label)}
             return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes_of(have)) > 0 for c in sides) \
                 and all(forms & set(tokens(h.sentence.text)) for forms in attribute)
-        if (evidence or named) and not valued(h.sentence.text, measure=False):
+        if (evidence or named or graded) and not valued(h.sentence.text, measure=False):
             return False
         if named and not valued(h.sentence.text) and NAMED_MEASURE.search(_spelled_out(fold(h.sentence.text), retriever)):
             return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")

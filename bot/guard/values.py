@@ -30,7 +30,7 @@ from bot.guard.wording import (ASKS_RESULTS, COUNTED, DRUG_ENDING, DRUG_OR_NAME,
                                surface_terms)
 from bot.retrieve.lexicon import VALUE_EVIDENCE
 from bot.retrieve.search import Ranking, Retriever
-from bot.text import STOPWORDS, fold, table_cells, tokens
+from bot.text import POINTS_BACK, STOPWORDS, fold, table_cells, tokens
 
 CONTEXT_SENTENCES = 4  # how far back in its paragraph a value sentence's subject (a study, a drug …) may be named
 TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of value
@@ -137,8 +137,12 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
         for j in range(i, max(i - back, 0) - 1, -1):
             if sents[j].doc_id != h.sentence.doc_id or sents[j].paragraph != h.sentence.paragraph:
                 break
-            if j < i and cites and sents[j].refs and not cites & set(sents[j].refs):
-                break  # an earlier sentence reports another study: what it names is not this sentence's subject
+            # an earlier sentence reports another study: what it names is not this sentence's subject, unless the
+            # sentence after it points back to it ("Currently, carboplatin and paclitaxel remain the standard [1,2].
+            # This regimen has shown an overall survival of 20 months … [27]")
+            if j < i and cites and sents[j].refs and not cites & set(sents[j].refs) \
+                    and not POINTS_BACK.match(sents[j + 1].text):
+                break
             if says(j, word) or abbreviated(word) & retriever.sentence_tokens[j]:
                 return True
         return False

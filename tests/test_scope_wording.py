@@ -985,3 +985,19 @@ def test_a_comparison_of_graded_events_needs_a_passage_that_gives_grades(pipelin
     say how grade 3 or worse toxicity compared."""
     assert_declined(pipeline, ["How did grade 3 or worse toxicity compare between carboplatin-paclitaxel and "
                                "cisplatin plus 5-FU?"], "compares")
+
+
+def test_where_the_cancer_has_spread_is_no_other_disease(pipeline):
+    """"Spread to the liver" says where this cancer went: metastatic disease, which the review treats. "Liver
+    cancer" is another disease, and a question about it is still declined."""
+    assert_answered(pipeline, "If anal cancer has spread to the liver, which chemotherapy is standard?",
+                    "carboplatin and paclitaxel")
+    assert_declined(pipeline, ["What is the treatment for liver cancer?"], "liver")
+
+
+def test_whether_a_factor_changed_an_outcome_is_answered_by_a_finding_in_words(pipeline):
+    """"Did recurrent versus persistent disease affect survival?" asks whether it did: Rosen's paragraph says so in
+    words ("Unlike the Kitaguchi et al. study [12], the indication … did not influence the survival outcomes"),
+    a sentence about Rosen's study though it cites Kitaguchi."""
+    assert_answered(pipeline, "According to Rosen, did recurrent versus persistent disease affect survival after "
+                              "salvage APR?", "did not influence")

@@ -43,6 +43,11 @@ _ROLE = re.compile(r"\s+(?:surgeons?|surgical team|oncologists?|physicians?|doct
                    r"pathologists?|specialists?|consultants?|registrars?|residents?|fellows?|teams?|units?|"
                    r"departments?|clinics?|services?|wards?|mdts?|multidisciplinary)\b")
 
+# Where a cancer has spread: "spread to the liver", "mets to his lungs", "spread to places like the liver"
+_SPREAD_TO = re.compile(r"\b(?:spread\w*|gone|moved|metastas\w*|mets)\s+(?:in)?to\s+(?:(?:places|organs|sites|areas|"
+                        r"other (?:parts|organs|places)(?: of the body)?)\s+(?:like|such as|including)\s+)?"
+                        r"(?:the\s+|his\s+|her\s+|their\s+|my\s+|your\s+)?$")
+
 MIN_DENSE = 0.30      # best sentence's cosine similarity …
 MIN_COVERAGE = 0.35   # … or its share of the question's vocabulary, whichever is stronger
 MIN_SCORE = 0.30
@@ -211,6 +216,8 @@ def foreign_topics(question: str, retriever: Retriever) -> list[str]:
     for m in TOPIC_WORDS.finditer(folded):
         if _ROLE.match(folded, m.end()):
             continue  # "a colorectal surgeon", "the breast team": who is asking or treating, not the disease
+        if _SPREAD_TO.search(folded[:m.start()]):
+            continue  # "has spread to the liver": where this cancer went (metastatic disease), not another disease
         toks = [t for t in tokens(m.group(0)) if t not in STOPWORDS]
         synonyms = retriever.lexicon.synonyms
         # (a word only the titles of the references use, "colon", is not one the documents discuss)

@@ -228,12 +228,16 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     # APR" asks for the study's own size.)
     describes = re.search(r"\b(?:stud(?:y|ies)|review|analysis|trial|series|paper|report|cohort|comparison)\s+"
                           r"(?:of|on|comparing)\s+(?:the\s+)?$", q[:m.start()])
-    evidence = [] if describes else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
+    # (Nor when it asks whether the one made a difference, "did Rosen find that recurrent vs persistent changed
+    # survival?": a finding in words answers, "the indication (recurrent vs. persistent) did not influence the
+    # survival outcomes".)
+    effect = _WHETHER_EFFECT.match(q)
+    evidence = [] if describes or effect else [ev for _, ask, ev in VALUE_EVIDENCE if ask.search(q)]
     # … and of the named measure asked ("the 5-year DFS for persistent versus recurrent disease": overall survival
     # for each does not answer)
     named = next((re.sub(r"\s+", " ", n.group(0)) for n in MEASURE.finditer(_spelled_out(q, retriever))
                   if n.group(1)), None)
-    named = None if describes or named is None or named.split()[-1] in ("rate", "rates") else named
+    named = None if describes or effect or named is None or named.split()[-1] in ("rate", "rates") else named
     short = [a for a, long in lexicon.glossary.items() if named and fold(long) == named]
 
     graded = GRADE.search(q)  # "grade 3+ toxicity": a value for the grades asked, not survival
@@ -313,6 +317,11 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     if any(names_both(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
     return f"no passage of the review compares {a} and {b} for this"
+
+# A yes/no question whether something made a difference: "did …", "does …", "was there …" with "change", "affect",
+# "influence", "matter", "make a difference"
+_WHETHER_EFFECT = re.compile(r"^(?:did|does|do|was|were|is|has|have|had)\b[^?]*\b(?:chang\w*|affect\w*|influenc\w*|"
+                             r"alter\w*|matter\w*|(?:make|made|makes) (?:a|any) difference|impact\w*)\b")
 
 _A_VALUE = re.compile(r"\d\s?%|\d\.\d")
 # How long something lasted: "for up to 2 years", "for 6 months"

@@ -422,9 +422,13 @@ class _At:
 
 
 def _about_named(retriever: Retriever, query, h) -> bool:
-    """The question names no study, or the sentence is about one it names (its own or its paragraph's citation)."""
-    have = retriever.sentence_tokens[retriever.position[h.sentence.id]]
-    return not query.named or any(all(t in have for t in name) for name in query.named)
+    """The question names no study, or the sentence is about one it names (its own or its paragraph's citation, or
+    the study its paragraph reports: "Unlike the Kitaguchi et al. study [12], the indication … did not influence the
+    survival outcomes" reports Rosen's finding [23])."""
+    i = retriever.position[h.sentence.id]
+    have = retriever.sentence_tokens[i]
+    return not query.named or any(all(t in have for t in name) or retriever.primary_index.has_all(name)[i]
+                                  for name in query.named)
 
 
 OTHER_MIN = 0.7  # how fully another study's value sentence must express what is asked … (eval/tune_scope.py)

@@ -959,3 +959,13 @@ def test_a_terse_note_with_a_typo_is_answered_not_declined(pipeline):
     assert right.mode == "answer" and 29 in right.refs
     assert typed.mode == "answer", typed.text
     assert 29 in typed.refs
+
+
+# ------------------------------------------------------------------ figures
+def test_a_question_about_a_figure_may_quote_its_caption(pipeline):
+    """A figure's caption is quoted only when the question is about a table or a figure; asked what the figure
+    shows, the caption ("Suggested management flowchart") is the answer."""
+    answer = pipeline.ask("What is in the review's Figure 1? Quote the legend.", [])
+    assert answer.mode == "answer"
+    assert "Suggested management flowchart" in answer.text
+    assert not pipeline.retriever.make_query("What does the flowchart suggest for groin recurrences?").figures

@@ -1001,3 +1001,12 @@ def test_whether_a_factor_changed_an_outcome_is_answered_by_a_finding_in_words(p
     a sentence about Rosen's study though it cites Kitaguchi."""
     assert_answered(pipeline, "According to Rosen, did recurrent versus persistent disease affect survival after "
                               "salvage APR?", "did not influence")
+
+
+def test_a_table_or_figure_the_review_lacks_is_declined_by_name(pipeline):
+    """The review has Tables 1 and 2 and Figure 1: "Table 5" and "Figure 3" are none of them, and the reply says
+    what it has. "Table II" is Table 2."""
+    a = pipeline.ask("What does Table 5 show?")
+    assert a.mode == "abstained" and "no Table 5" in a.reason and "Table 2" in a.reason
+    assert_declined(pipeline, ["What does Figure 3 show?"], "no figure 3")
+    assert_answered(pipeline, "What does Table II show?", "Summary of immunotherapy studies")

@@ -426,8 +426,8 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     for h in study or section or ranking.hits:
         if h.score < settings.overview_floor * top and study is None and section is None:
             break
-        if h.sentence.kind == "caption" and not ranking.query.tables:
-            continue  # a table's title or footnote reports nothing, unless the question is about the table
+        if h.sentence.kind == "caption" and not (ranking.query.tables or ranking.query.figures):
+            continue  # a title or footnote reports nothing, unless the question is about the table or figure
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
         # "This regimen has shown …" is quoted with the sentence that names the regimen, or not at all

@@ -248,6 +248,20 @@ def _far(h) -> bool:
     return h.prob < MIN_SCORE or (h.dense < MIN_DENSE and h.coverage < MIN_COVERAGE)
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
+
+
+def _arabic(number: str) -> str:
+    return _ROMAN.get(number, number)
+
+
+def _numbered(retriever: Retriever) -> dict[str, set[str]]:
+    """The numbers of the documents' tables and figures (from their captions: "Figure 1. Suggested …")."""
+    figures = {m.group(1) for s in retriever.sentences if s.kind == "caption"
+               for m in [re.match(r"fig(?:ure)?\.?\s*(\d+)\b", fold(s.section))] if m}
+    return {"table": {_arabic(number) for number, _ in retriever.tables.values()}, "figure": figures}
+
+
 def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: float = 0.0) -> Verdict:
     """`unrelated`: the guard's probability that the turn is small talk or off the subject ("Tell me a joke about
     surgeons"): with no close passage, such a turn is declined."""
@@ -259,7 +273,14 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     part_asked = any(p in title for p in ranking.query.parts for title in set(retriever.section_titles))
     # … and so is a study the question names, when the documents report it ("Tell me about the Hallemeier protocol")
     study_named = any(retriever.token_index.has_all(name).any() for name in ranking.query.named)
-    table_named = any(number in ranking.query.table_numbers for number, _ in retriever.tables.values())
+    asked = [("table", _arabic(n)) for n in ranking.query.table_numbers] + \
+        [("figure", _arabic(n)) for n in ranking.query.figure_numbers]
+    have = _numbered(retriever) if asked else {}
+    absent = [f"{kind.title()} {n}" for kind, n in asked if n not in have[kind]]
+    if absent:  # "What does Table 5 show?" of a review with Tables 1 and 2
+        present = ", ".join(f"{kind.title()} {n}" for kind in ("table", "figure") for n in sorted(have[kind]))
+        return Verdict(False, f"the review has no {absent[0]}" + (f" (it has {present})" if present else ""))
+    table_named = bool(asked)  # … or a figure, by a number the documents have
     # (a turn that names one of them is about the documents, however it is worded: "Walk me through the discussion")
     if unrelated >= 0.5 and not (part_asked or study_named or table_named) and best.dense < UNRELATED_DENSE \
             and best.coverage < UNRELATED_COVERAGE:

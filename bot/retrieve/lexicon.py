@@ -185,6 +185,8 @@ class Query:
     study_asked: bool = False               # it asks about a study as such ("the … trial", "the study by Kim")
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
+    figures: bool = False                   # … or a figure, or a caption ("What does Figure 1 show?")
+    figure_numbers: tuple[str, ...] = ()    # the figures it names by number: "Figure 1" → ("1",)
     table_numbers: tuple[str, ...] = ()     # the tables it names by number: "Table 2" → ("2",)
     sections: tuple[str, ...] = ()          # structural sections it names: "conclusion", "discussion", …
     named: list[tuple[str, ...]] = field(default_factory=list)  # study names the question uses, as tokens
@@ -330,6 +332,8 @@ class Lexicon:
             wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
             findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\b(tables?|tabulated|tabular)\b", folded)),
+            figures=bool(re.search(r"\b(figures?|fig|captions?|legends?)\b", folded)),
+            figure_numbers=tuple(re.findall(r"\b(?:figures?|fig\.?)\s*(\d+)\b", folded)),
             table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
             parts=tuple(m.group(1) or m.group(2) or m.group(3) for m in PARTS.finditer(folded))

@@ -1010,3 +1010,6 @@ def test_a_table_or_figure_the_review_lacks_is_declined_by_name(pipeline):
     assert a.mode == "abstained" and "no Table 5" in a.reason and "Table 2" in a.reason
     assert_declined(pipeline, ["What does Figure 3 show?"], "no figure 3")
     assert_answered(pipeline, "What does Table II show?", "Summary of immunotherapy studies")
+    # a value after the word is no table's number: a terse note about a study's row
+    assert_answered(pipeline, "kitaguchi table 71% os", "71%")
+

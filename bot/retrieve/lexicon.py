@@ -333,8 +333,9 @@ class Lexicon:
             findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\b(tables?|tabulated|tabular)\b", folded)),
             figures=bool(re.search(r"\b(figures?|fig|captions?|legends?)\b", folded)),
-            figure_numbers=tuple(re.findall(r"\b(?:figures?|fig\.?)\s*(\d+)\b", folded)),
-            table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b", folded)),
+            figure_numbers=tuple(re.findall(r"\b(?:figures?|fig\.?)\s*(\d+)\b(?!\s*%|[.,]\d)", folded)),
+            # (not a value after the word: "kitaguchi table 71% os")
+            table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b(?!\s*%|[.,]\d)", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
             parts=tuple(m.group(1) or m.group(2) or m.group(3) for m in PARTS.finditer(folded))
             + (("abstract",) if WHOLE_DOCUMENT.search(folded) else ()),

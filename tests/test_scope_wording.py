@@ -1013,3 +1013,12 @@ def test_a_table_or_figure_the_review_lacks_is_declined_by_name(pipeline):
     # a value after the word is no table's number: a terse note about a study's row
     assert_answered(pipeline, "kitaguchi table 71% os", "71%")
 
+
+def test_a_count_of_some_of_n_patients_needs_a_sentence_that_counts_them(pipeline):
+    """"Of the 64 patients …, how many were given intraoperative radiotherapy?": Damron's paragraph gives the 64 and
+    names the treatments, but no count of the patients who had each; "how many had progressed" is given ("18 (60%)
+    of 30 patients on the modified DCF regimen had disease progression"), in another form of the word."""
+    assert_declined(pipeline, ["Of the 64 patients in the reirradiation study, how many were given intraoperative "
+                               "radiotherapy?"], "count of the patients")
+    assert_answered(pipeline, "Of the 30 patients on modified DCF, how many had progressed by the data cutoff?",
+                    "18 (60%)")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from bot.guard.vocabulary import compound_parts, everyday_word
-from bot.guard.wording import AGE_WORDS, DEMOGRAPHIC, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, STUDY_OF, \
+from bot.guard.wording import AGE_WORDS, COUNT_OF_THEM, DEMOGRAPHIC, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, STUDY_OF, \
     SUBGROUP
+from bot.retrieve.lexicon import stem_prefix
 from bot.retrieve.search import Retriever
 from bot.text import STOPWORDS, fold, table_cells, tokens
 
@@ -61,7 +62,7 @@ def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
     """A share of the patients with an attribute: the sentence giving the percentage names the attribute (a table,
     in the cell that gives it); a percentage of something else in a sentence about the same study does not
     answer."""
-    share = SHARE_OF.search(q) or SHARE_OF_THEM.search(q)
+    share = SHARE_OF.search(q) or SHARE_OF_THEM.search(q) or COUNT_OF_THEM.search(q)
     if not share:
         return None
     # (a word the documents use only in another form counts, in that form: "metastases" for "metastatic")
@@ -70,10 +71,13 @@ def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
                  and t not in POPULATION and (t in retriever.vocabulary or synonyms.get(t, set()) & retriever.vocabulary)
                  and not t.isdigit()]
     # its technical terms; else its head noun ("a severe adverse event": the sentence may say "grade 3–4")
-    attribute = [t for t in attribute if not everyday_word(retriever, t)] or attribute[-1:]
+    # (a count of some of N, "of the 21 patients …, how many underwent further surgery": every word of what they
+    # had, "further" too; the count of N's own attribute is given, the count of some of them rarely)
+    counted = share.re is COUNT_OF_THEM
+    attribute = attribute if counted else [t for t in attribute if not everyday_word(retriever, t)] or attribute[-1:]
     forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
              retriever.lexicon.abbreviations_holding(w) for w in attribute}
-    if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms)
+    if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms, own=counted)
                              and not _only_as_a_group(h, forms) for kind, ev in wanted for h in top):
         kinds = " and ".join(kind for kind, _ in wanted)
         return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
@@ -91,7 +95,7 @@ def _only_as_a_group(h, forms: dict[str, set[str]]) -> bool:
         return False
     text = fold(h.sentence.text)
     rest = set(tokens(_WITHIN_GROUP.sub(" ", text)))
-    return not all(f & rest for f in forms.values())
+    return not all(f & rest or _in_another_form(w, rest) for w, f in forms.items())
 
 
 def _group_check(q, retriever, wanted, top, gives, about) -> str | None:
@@ -139,23 +143,28 @@ def _cell_test(cell_gives, kind: str, ev):
 
 
 def _names_each(retriever: Retriever, h, ev, forms: dict[str, set[str]], before: set[str] = frozenset(),
-                cell_ok=None) -> bool:
+                cell_ok=None, own: bool = False) -> bool:
     """The sentence names each word asked (in one of its `forms`: synonyms, abbreviations); a table record, in one
     cell that gives a value of the kind `ev` finds. A word of `before` may be named earlier in its paragraph
-    instead."""
+    instead. `own`: in the sentence's own words, not its section's title ("surgery" of "2.1. Salvage Surgery")."""
     if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
         return any((cell_ok(f"{a}: {b}") if cell_ok else ev.search(f"{a}: {b}"))
                    and all(f & set(tokens(f"{a}: {b}")) for f in forms.values())
                    for a, b in table_cells(h.sentence.text)[1:])
     i = retriever.position[h.sentence.id]
-    have = retriever.sentence_tokens[i]
+    have = set(tokens(h.sentence.text)) if own else retriever.sentence_tokens[i]
     earlier: set[str] = set()
     j = i - 1
     while before and j >= 0 and retriever.sentences[j].paragraph == h.sentence.paragraph \
             and retriever.sentences[j].doc_id == h.sentence.doc_id:
         earlier |= retriever.sentence_tokens[j]
         j -= 1
-    return all(f & have or w in before and f & earlier for w, f in forms.items())
+    return all(f & have or w in before and f & earlier or own and _in_another_form(w, have) for w, f in forms.items())
+
+
+def _in_another_form(word: str, have: set[str]) -> bool:
+    """A long word in another form of it ("progressed" for "progression")."""
+    return len(word) >= 7 and any(t.startswith(stem_prefix(word)) for t in have)
 
 
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:

@@ -63,6 +63,12 @@ SHARE_OF_THEM = re.compile(r"\b(?:what|which)\s+(?:proportion|percentage|share|f
                            r"required|achieved|showed)\s+(?:an?\s+|the\s+|any\s+)?"
                            r"(?!(?:through|over|by|up|out|away|along|past|without|with|off|alive|still)\b)"
                            r"(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
+# … and a count of them: "Of the 21 patients who developed a local recurrence, how many underwent further surgery?"
+COUNT_OF_THEM = re.compile(r"\bof\s+(?:the|these|those)\s+\d[\d,.]*%?\s[^?]*?,\s*how many\s+(?:of\s+(?:them|these|those)\s+)?"
+                           r"(?:(?:patients|people|participants|cases)\s+)?(?P<verb>were|was|had|received|underwent|"
+                           r"developed|experienced|got|needed|required|achieved|showed|stopped|discontinued)\s+"
+                           r"(?:an?\s+|the\s+|any\s+)?(?!(?:through|over|by|up|out|away|along|past|without|with|off|"
+                           r"alive|still)\b)(?P<what>[\w-]+(?:\s+[\w-]+){0,2})")
 # A question that opens by asking for a reason: "why …", "what explains …", "how come …"
 REASON_ASKED = re.compile(r"\W*(?:(?:and|so|but|ok|okay)\W+)?(?:why\b|how come\b|for what reasons?\b|what (?:explains|makes|"
                           r"made|causes|caused|drives|drove|accounts for|is behind|lies behind)\b|what is the "

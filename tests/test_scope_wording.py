@@ -1022,3 +1022,12 @@ def test_a_count_of_some_of_n_patients_needs_a_sentence_that_counts_them(pipelin
                                "radiotherapy?"], "count of the patients")
     assert_answered(pipeline, "Of the 30 patients on modified DCF, how many had progressed by the data cutoff?",
                     "18 (60%)")
+
+
+def test_what_follows_a_follow_on_treatment_is_a_line_the_review_never_reaches(pipeline):
+    """The review gives pembrolizumab and anti-PD-1 therapy after the failure of standard, first-line therapy; it
+    never says what comes once they fail. Asked what follows first-line chemotherapy, it answers."""
+    assert_declined(pipeline, ["Once immunotherapy with pembrolizumab stops working and the disease progresses on "
+                               "it, which therapy comes next?"], "no further line")
+    assert_answered(pipeline, "Which therapy is advised for advanced disease that has progressed on first-line "
+                              "chemotherapy?", "anti-PD-1")

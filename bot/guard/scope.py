@@ -19,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 
 from bot.guard.groups import group_not_discussed
+from bot.guard.sequence import sequence_check
 from bot.guard.shapes import breakdown_check, comparison_check, stage_check, time_point_check
 from bot.guard.values import named_without_results, value_check
 from bot.guard.vocabulary import common_word, corpus_word_starting, everyday_word, stands_for
@@ -313,7 +314,7 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
         or time_point_check(question, ranking, retriever) or stage_check(question, ranking, retriever) \
         or named_without_results(question, ranking, retriever) \
         or breakdown_check(question, ranking, retriever, lambda t: _known(t, retriever)) \
-        or group_not_discussed(fold(question), retriever)
+        or group_not_discussed(fold(question), retriever) or sequence_check(question, retriever)
     verdict = Verdict(False, reason) if reason else Verdict(True, "")
     if descriptors and verdict.covered:
         # A description the review does not state ("the Japanese study"): answer when the question's other words

@@ -1031,3 +1031,35 @@ def test_what_follows_a_follow_on_treatment_is_a_line_the_review_never_reaches(p
                                "it, which therapy comes next?"], "no further line")
     assert_answered(pipeline, "Which therapy is advised for advanced disease that has progressed on first-line "
                               "chemotherapy?", "anti-PD-1")
+
+
+def test_a_trial_acronym_that_is_also_a_word_names_the_trial_before_a_study_noun(pipeline):
+    """"SCARCE" is a trial and an English word ("data … are scarce"). A terse note in lower case, "scarce trial", names
+    the trial; "scarce in trials" does not."""
+    finder = pipeline.retriever.name_finder
+    assert finder.find("scarce trial: how were patients allocated?") == ["scarce"]
+    assert finder.find("are data scarce in trials of salvage surgery?") == []
+    assert_answered(pipeline, "scarce trial allocation ratio and patients per arm", "2:1")
+
+
+def test_a_side_of_a_comparison_is_named_by_the_abbreviation_of_its_long_form(pipeline):
+    """"Rectus abdominis flap" is the review's "VRAM" (vertical rectus abdominis myocutaneous): the meta-analysis
+    sentence compares primary closure with the VRAM group. A recurrence rate for the two it never gives."""
+    assert_answered(pipeline, "Which pooled odds ratio for perineal complications came out of the 2024 meta-analysis "
+                              "of primary closure versus rectus abdominis flap closure?", "32.8%")
+    assert_declined(pipeline, ["What local recurrence rate followed a rectus abdominis flap compared with primary "
+                               "closure?"], "recurrence")
+
+
+def test_grade_written_gr_in_a_note_is_a_grade(pipeline):
+    """"gr3" is "grade 3" in a clinician's note, as "ph2" is "phase 2": not a name the review never uses."""
+    assert_answered(pipeline, "dcf gr3-4 adverse events %", "70%")
+
+
+def test_a_word_only_the_conclusions_use_is_not_what_a_value_must_name(pipeline):
+    """"Refractory disease" is the conclusions' word for the patients the body calls already treated: the KEYNOTE-158
+    and Ott survival figures answer a question about refractory disease, though no sentence with them says
+    "refractory"."""
+    a = pipeline.ask("What median overall survival did pembrolizumab give in refractory anal SCC?")
+    assert a.mode == "answer", a.reason
+    assert "12.1 months" in shown(a) or "Median Overall Survival (Months): 9.3" in shown(a), a.text[:300]

@@ -106,10 +106,11 @@ def unknown_names(question: str, retriever: Retriever) -> list[str]:
         if not looks_named or _SCHEDULE.fullmatch(low):
             continue
         # "hpv16" is "HPV 16", "ph1b" "ph 1b" (not "T2" or "R1": a stage is one word); of "HPV-driven" or "TGF-beta" only the part that looks like a name must be known
-        parts = [x for x in re.sub(r"^([A-Za-z]{2,})(\d+[a-z]?)$", r"\1 \2", w).replace("-", " ").split()
-                 if x.lower() not in STOPWORDS]
+        # ("gr3-4" is "gr 3 4": each part of a compound is split so)
+        parts = [x for x in w.split("-") if x and x.lower() not in STOPWORDS]
         if "-" in w:
             parts = [x for x in parts if sum(ch.isupper() for ch in x) >= 2 or re.search(r"\d", x)] or parts
+        parts = [y for x in parts for y in re.sub(r"^([A-Za-z]{2,})(\d+[a-z]?)$", r"\1 \2", x).split()]
         toks = [t for x in parts for t in tokens(x) if t not in STOPWORDS]
         if "-" in w and low.replace("-", "") in vocab:
             continue  # "re-RT" is the corpus's "reRT"

@@ -193,6 +193,11 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         concept = next((c for c in query.concepts if words and c.word == words[0]), None)
         if concept is None:
             return None
+        # "rectus abdominis flap" is named by "VRAM": an abbreviation whose long form holds the side's word
+        abbreviations = [(a,) for a, long in retriever.lexicon.glossary.items()
+                         if a in retriever.vocabulary and concept.word in tokens(long) and (a,) not in concept.alternatives]
+        if abbreviations:
+            concept = replace(concept, alternatives=concept.alternatives + abbreviations)
         head = concept.word.rsplit("-", 1)[-1]
         if "-" in concept.word and head in retriever.vocabulary and head not in STOPWORDS:
             # "loco-regional" is named by "local-regional": a hyphenated side by its head word too

@@ -37,12 +37,13 @@ TYPE_WINDOW = 6       # how many top sentences may supply the asked-for kind of 
 
 def focus_terms(question: str, retriever: Retriever) -> list[str]:
     """The question's subject words: known to the corpus, not question words, not the corpus's own subject ("anal",
-    "SCC": every passage is about it), rarest first."""
+    "SCC": every passage is about it), not a word only an abstract or the conclusions use, rarest first."""
     lexicon = retriever.lexicon
     idf = lexicon.idf
     parts = compound_parts(question, retriever)
     toks = [t for t in dict.fromkeys(tokens(question)) if t not in QUESTION_WORDS and t in idf and t not in parts
             and t not in lexicon.subject and t not in lexicon.subject_abbreviations
+            and t not in retriever.restated_only  # a summary's own word ("refractory"): the body words it otherwise
             and not re.fullmatch(r"[\d.,/-]+", t)]  # a number the question states ("an OS of 83.1%") is no subject
     return sorted(toks, key=lambda t: -idf[t])
 

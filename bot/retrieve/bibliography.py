@@ -66,6 +66,13 @@ def _as_author(name: str) -> str:
     return rf"(?:{n}(?=\s+et\.?\s+al\b|,?\s+\(?(?:19|20)\d\d\b|['\u2019]s\b|{_BEFORE_STUDY_NOUN})|(?<=\bby ){n})"
 
 
+def _as_acronym(name: str) -> str:
+    """A short trial acronym that is also a word ("SCARCE", "scarce"): in capitals anywhere, in any case before a
+    study noun ("scarce trial", as terse notes write it; not "scarce in trials")."""
+    n = re.escape(name)
+    return rf"(?:{n}|(?i:{n})(?=\s+(?:study|trial|cohort|results?)\b))"
+
+
 class StudyNameFinder:
     """Finds the corpus's study names in a text. Long names match in any case ("kitaguchi"); short ones only
     capitalised ("Fields", not "fields"); a two-letter surname ("Ko", "Li") only where the text uses it as an
@@ -73,7 +80,8 @@ class StudyNameFinder:
     "US" starting a sentence)."""
 
     def __init__(self, names: set[str]):
-        alternatives = sorted((_as_author(w) if len(w) < 3 else re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})"
+        alternatives = sorted((_as_author(w) if len(w) < 3 else _as_acronym(w) if w.isupper() and len(w) < 7
+                               else re.escape(w) if len(w) < 7 else f"(?i:{re.escape(w)})"
                                for w in names), key=len, reverse=True)
         self._re = re.compile(r"(?<![\w-])(" + "|".join(alternatives) + r")(?![\w-])") if names else None
 

@@ -101,6 +101,9 @@ def _tables(sentences) -> dict[tuple[str, str], tuple[str, frozenset[str]]]:
     return out
 
 
+_RESTATES = re.compile(r"\b(?:abstract|summary|conclusions?)\b", re.I)
+
+
 class Retriever:
     """Built once per loaded index (BM25 tables, lexicon, sentence maps); `search` takes a few milliseconds."""
 
@@ -177,6 +180,12 @@ class Retriever:
         self.chunk_bm25 = Bm25([tokens(c.embed_text) + [a for n in c.refs for a in anchors.get((c.doc_id, n), [])]
                                      for c in index.chunks]) if index.chunks else None
         self.vocabulary = set().union(*self.sentence_tokens) if self.sentence_tokens else set()
+        # The words only an abstract, a summary or the conclusions use: they restate the body in words of their own
+        # ("refractory disease" where the body says "already-treated"), so no body passage gives a value with them
+        restating = [s.kind in ("text", "front") and _RESTATES.search(s.section) is not None for s in self.sentences]
+        body = set().union(*(t for t, r, s in zip(self.sentence_tokens, restating, self.sentences)
+                             if not r and s.kind != "front"))
+        self.restated_only = set().union(*(t for t, r in zip(self.sentence_tokens, restating) if r)) - body
         for doc in index.documents.values():
             for ref in doc.references.values():
                 self.vocabulary.update(tokens(ref.text))

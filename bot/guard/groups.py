@@ -180,9 +180,9 @@ def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], st
         parts = compound_parts(phrase, retriever)
         words = [t for t in tokens(phrase) if t not in STOPWORDS and t not in QUESTION_WORDS and t not in names
                  and t not in parts
-                 and not t.isdigit() and t in retriever.vocabulary and t not in retriever.restated_only and t not in retriever.lexicon.subject
+                 and not t.isdigit() and t in retriever.vocabulary and t not in retriever.lexicon.subject
+                 and t not in retriever.restated_only  # a summary's word ("refractory"): the body words it otherwise
                  and t not in POPULATION and t not in ("arm", "group", "subgroup", "cohort", "disease")]
-        # (a word only a summary uses, "refractory", words the body's population otherwise: "already-treated")
         # of a phrase with a technical term, the terms: "a rectus abdominis flap" is named by "the VRAM group"
         technical = [t for t in words if not everyday_word(retriever, t)]
         if words:

@@ -428,6 +428,8 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
             break
         if h.sentence.kind == "caption" and not (ranking.query.tables or ranking.query.figures):
             continue  # a title or footnote reports nothing, unless the question is about the table or figure
+        if h.sentence.kind == "front" and not (ranking.query.about_article or ranking.query.whole_document):
+            continue  # the abstract restates the body, without its references or its figures: the body speaks
         if h in chosen or _redundant(h.sentence, [c.sentence for c in chosen]):
             continue
         # "This regimen has shown …" is quoted with the sentence that names the regimen, or not at all

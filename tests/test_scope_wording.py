@@ -1063,3 +1063,19 @@ def test_a_word_only_the_conclusions_use_is_not_what_a_value_must_name(pipeline)
     a = pipeline.ask("What median overall survival did pembrolizumab give in refractory anal SCC?")
     assert a.mode == "answer", a.reason
     assert "12.1 months" in shown(a) or "Median Overall Survival (Months): 9.3" in shown(a), a.text[:300]
+
+
+def test_a_survival_in_months_counts_no_patients(pipeline):
+    """"12.1 months in the patients with PD-L1-positive tumors" gives a time, not a count of patients: asked how many
+    of the KEYNOTE-158 cohort were PD-L1 positive, the review has no such count. The cohort's own size it gives."""
+    assert_declined(pipeline, ["Of the 112 patients enrolled in the KEYNOTE-158 anal cohort, how many had "
+                               "PD-L1-positive tumors?"], "count")
+    assert_answered(pipeline, "How many patients did the KEYNOTE-158 anal cohort enrol?", "112")
+
+
+def test_a_terse_note_that_opens_with_a_rate_asks_for_one(pipeline):
+    """"Complication rate of …" with no question word asks for a percentage: the review says groin surgery after
+    irradiation is morbid but gives no rate. A note asking a rate it gives is answered, misspelt or not."""
+    assert_declined(pipeline, ["complication rate groin node dissection after previous radiotherapy"], "percentage")
+    assert_answered(pipeline, "wound complication rate after vram", "%")
+    assert_answered(pipeline, "crt complete regresion rate", "80–90%")

@@ -114,9 +114,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     def names(have, word: str) -> bool:
         """The word itself ("recurrence") or one of its expansions ("pfs": "progression-free survival"), not a
         word sharing its stem ("recurrent")."""
+        # (a word the documents never use is a misspelling: its alternative is the word it misspells, "regresion")
         return word in have or word + "s" in have or any(
             all(t in have for t in alt) for c in query.concepts if c.word == word for alt in c.alternatives
-            if alt != (word,) and not any(a.startswith(word[:5]) for a in alt)) \
+            if alt != (word,) and (not any(a.startswith(word[:5]) for a in alt) or word not in retriever.vocabulary)) \
             or "-" in word and bool(retriever.lexicon.synonyms.get(word.replace("-", ""), set()) & have)
 
     def says(i: int, word: str, full: bool = False) -> bool:

@@ -72,7 +72,10 @@ ANSWER_TYPES = [
 VALUE_EVIDENCE = [
     # (not a dose in a compound: "the full-dose regimen", "high-dose cisplatin" name the regimen)
     ("dose", re.compile(r"(?<![\w-])(dose|doses|dosage|dosing|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
-    ("percentage", re.compile(r"\b(percent|percentages?|proportions?|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
+    # (a terse note opens with the rate it asks for: "complication rate of groin dissection after prior rt?")
+    ("percentage", re.compile(r"^(?!(?:how|what|which|why|when|where|who|whose|is|are|was|were|do|does|did|can|could|should|would|compare|"
+                              r"list|give|tell|show|summari[sz]e|describe)\b)(?:[\w-]+\s+){1,3}rates?\b|"
+                              r"\b(percent|percentages?|proportions?|what share|what fraction|(?:what|which)\b[^?.,;]{0,40}?\brates?|"
                               r"what (?:\w+ ){0,2}(?:risk|likelihood|chance)(?! factors?\b)(?!-)|"
                               r"how (high|low) (is|was|were) the (\w+ ){0,2}rates?)\b"),
      re.compile(r"\d\s?%")),
@@ -96,8 +99,11 @@ VALUE_EVIDENCE = [
      re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d")),
     # A count may be given as a share of the patients ("9.0% of the patients developed metastatic disease").
     ("count", re.compile(r"\b(how many|number of)\b(?! (days|weeks|months|years))"),
-     re.compile(r"\b(\d+|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Tt]welve|"
-                r"[Tt]wenty[- ]?\w*|[Tt]hirty[- ]?\w*)\s+(\(\d+%\)\s+)?(\w+[ -]){0,3}(patients|participants|"
+     # (a count is a whole number, and no time comes between it and what it counts: "12.1 months in the patients"
+     # counts nobody)
+     re.compile(r"(?<![\d.])\b(\d+|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even|[Ee]ight|[Nn]ine|[Tt]en|[Tt]welve|"
+                r"[Tt]wenty[- ]?\w*|[Tt]hirty[- ]?\w*)\s+(\(\d+%\)\s+)?"
+                r"((?!(?:days|weeks|months|years)\b)\w+[ -]){0,3}(patients|participants|"
                 r"cases|people|subjects|APRs|centers|centres|studies|series|trials)\b|Number of Patients\): \d|\bn ?= ?\d"
                 r"|\d\s?%\s+(?:\(\d+/\d+\)\s+)?of\s+(?:the\s+)?(?:\w+\s+){0,2}(?:patients|participants|cases)\b"
                 # any number of things: "approximately 50 cancer types", "18 of 20 recurrent anal tumours" (not a

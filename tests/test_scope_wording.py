@@ -1079,3 +1079,12 @@ def test_a_terse_note_that_opens_with_a_rate_asks_for_one(pipeline):
     assert_declined(pipeline, ["complication rate groin node dissection after previous radiotherapy"], "percentage")
     assert_answered(pipeline, "wound complication rate after vram", "%")
     assert_answered(pipeline, "crt complete regresion rate", "80–90%")
+
+
+def test_a_side_named_before_a_reporting_verb_is_still_a_side(pipeline):
+    """"Has pembrolizumab been reported to achieve longer survival than the docetaxel triplet?": the side is
+    pembrolizumab, not "reported"; the review compares the two nowhere. Two regimens it does compare are answered."""
+    assert_declined(pipeline, ["Has pembrolizumab been reported to achieve longer survival than the docetaxel "
+                               "triplet?"], "compares pembrolizumab and docetaxel")
+    assert_answered(pipeline, "Has carboplatin with paclitaxel been shown to give longer survival than "
+                              "cisplatin with 5-FU?", "20 months")

@@ -62,6 +62,10 @@ _TWO_ARMS = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to))\s", re.I)
 _WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
 _THAN_FILLER = {"after", "with", "in", "for", "the", "a", "an", "using", "by", "among", "those", "patients", "that",
                 "of", "on", "from", "when", "following"}
+# Verbs between a side and the comparative ("A has been shown to give longer survival than B"): no side
+_THAN_VERBS = {"shown", "found", "reported", "demonstrated", "proven", "proved", "known", "suggested", "seen",
+               "give", "gives", "given", "giving", "offer", "offers", "offered", "provide", "provides", "provided",
+               "yield", "yields", "achieve", "achieves", "achieved", "produce", "produces", "produced"}
 
 
 def _sides(q: str, query, retriever: Retriever):
@@ -84,7 +88,7 @@ def _sides(q: str, query, retriever: Retriever):
         the corpus's subject; of a hyphenated word the corpus never uses, its parts ("residual-disease")."""
         drop = {f for w in words if "-" in w and w not in retriever.vocabulary for f in (w, w.replace("-", ""))}
         return [w for w in words if w not in drop and w not in STOPWORDS and w not in QUESTION_WORDS
-                and w not in _THAN_FILLER and not w[:1].isdigit() and w not in skip
+                and w not in _THAN_FILLER and w not in _THAN_VERBS and not w[:1].isdigit() and w not in skip
                 and any(c.word == w for c in query.concepts)]
 
     def rarest(words: list[str]) -> str:
@@ -137,7 +141,8 @@ def _sides(q: str, query, retriever: Retriever):
     after = naming(tokens(m.group(3)))[:2]
     lead = _LEADS_TO_A_SIDE.match(middle)
     between = naming(tokens(middle[lead.end():])) if lead else []
-    before = between or naming(tokens(" ".join(q[:m.start()].split()[-4:])))
+    before = between or naming(tokens(" ".join(q[:m.start()].split()[-4:]))) \
+        or naming(tokens(" ".join(q[:m.start()].split()[-7:])))  # "A has been shown to give longer …"
     if not after or not before:
         return None
     return rarest(before), rarest(after), m, True

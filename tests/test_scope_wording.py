@@ -1088,3 +1088,11 @@ def test_a_side_named_before_a_reporting_verb_is_still_a_side(pipeline):
                                "triplet?"], "compares pembrolizumab and docetaxel")
     assert_answered(pipeline, "Has carboplatin with paclitaxel been shown to give longer survival than "
                               "cisplatin with 5-FU?", "20 months")
+
+
+def test_two_sides_that_share_their_noun_are_the_words_they_differ_in(pipeline):
+    """"… better for anal margin tumours than for anal canal tumours": the sides are margin and canal (words of the
+    review's own title), which it never compares; "early salvage APR than late salvage APR" it does."""
+    assert_declined(pipeline, ["Is salvage surgery more successful for anal margin tumors than for anal canal tumors?"],
+                    "compares margin and canal")
+    assert_answered(pipeline, "Was survival better after early salvage APR than after late salvage APR?", "48.4%")

@@ -145,6 +145,15 @@ def _sides(q: str, query, retriever: Retriever):
         or naming(tokens(" ".join(q[:m.start()].split()[-7:])))  # "A has been shown to give longer …"
     if not after or not before:
         return None
+    if rarest(before) == rarest(after):  # "for anal margin tumours than for anal canal tumours": the words in
+        # which the two phrases differ (the corpus's subject words too: "margin", "canal")
+        words = [t for t in tokens(middle[lead.end():] if lead else " ".join(q[:m.start()].split()[-4:]))
+                 if t not in STOPWORDS and t not in QUESTION_WORDS and t not in _THAN_FILLER]
+        other = [t for t in tokens(m.group(3)) if t not in STOPWORDS and t not in QUESTION_WORDS
+                 and t not in _THAN_FILLER][:3]
+        before, after = [t for t in words if t not in other], [t for t in other if t not in words]
+        if not after or not before:
+            return None
     return rarest(before), rarest(after), m, True
 
 

@@ -1096,3 +1096,14 @@ def test_two_sides_that_share_their_noun_are_the_words_they_differ_in(pipeline):
     assert_declined(pipeline, ["Is salvage surgery more successful for anal margin tumors than for anal canal tumors?"],
                     "compares margin and canal")
     assert_answered(pipeline, "Was survival better after early salvage APR than after late salvage APR?", "48.4%")
+
+
+def test_how_two_things_compare_needs_a_passage_that_sets_them_side_by_side(pipeline):
+    """"How does A compare with B?" asks for a comparison even when it reads as a broad question: the review lists
+    the TRAM flap beside the VRAM flap but compares them nowhere, and compares immunotherapy with chemotherapy only
+    in the discussion's "a more tolerable treatment regimen compared to chemotherapy", whose paragraph opens on
+    immunotherapy."""
+    assert_declined(pipeline, ["How does a TRAM flap compare with a VRAM flap for healing of the perineum?"],
+                    "compares")
+    assert_answered(pipeline, "How does immunotherapy compare with chemotherapy for tolerability, per the discussion?",
+                    "more tolerable")

@@ -35,8 +35,8 @@ _PAIR = re.compile(r"\b([a-z][\w-]*)\s+(?:versus|vs\.?|compared (?:with|to)|rath
 
 
 # "How does A compare with B", "A fares better than B"; "how do A and B compare"; "A … fewer hernias than B"
-_COMPARE_WITH = re.compile(r"\b([a-z][\w-]*)\s+(?:compares?|fares?|stacks? up)\s+(?:with|to|against)\s+(?:the\s+)?"
-                           r"([a-z][\w-]*)")
+_COMPARE_WITH = re.compile(r"\b([a-z][\w-]*)\s+(?:compares?|fares?|stacks? up)\s+(?:with|to|against)\s+"
+                           r"(?:(?:the|an?)\s+)?([a-z][\w-]*)")
 _AND_COMPARE = re.compile(r"\b([a-z][\w-]*)\s+and\s+(?:the\s+)?([a-z][\w-]*)(?:\s+[a-z][\w-]*){0,3}?\s+compare\b")
 # "Is A or B more effective?", "which works better, A or B?": each side a noun phrase of up to four words
 _PHRASE = r"((?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*)"
@@ -57,8 +57,8 @@ _REF_NUMBERS = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _COMPARES = re.compile(r"\d|\b(?:better|worse|higher|lower|fewer|greater|significant\w*|differ\w*|"
                        r"compared|comparing|versus|vs|than|similar\w*|unlike|whereas)\b", re.I)
 _WHOLE = {"whole", "entire", "overall", "total", "all"}
-_BASELINE = re.compile(r"\b(?:than|without)\b")
-_TWO_ARMS = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to))\s", re.I)
+_BASELINE = re.compile(r"\b(?:than|without|compared (?:with|to))\b")
+_TWO_ARMS = re.compile(r"\b(?:versus|vs\.?)\s", re.I)
 _WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
 _THAN_FILLER = {"after", "with", "in", "for", "the", "a", "an", "using", "by", "among", "those", "patients", "that",
                 "of", "on", "from", "when", "following"}
@@ -193,9 +193,11 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     factor = _status_factor(pair[0], pair[1])  # not even in an overview: the text never discusses the factor
     if factor and not _in_text(factor, retriever):
         return f"the review's text never mentions '{factor}', so gives no values by it"
-    if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE) and not MEASURE.search(q):
+    if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE) and not MEASURE.search(q) \
+            and pair[2].re is _PAIR:
         return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value; "how
-        # does A compare with B for overall survival" asks for the measure of each
+        # does A compare with B for overall survival" asks for the measure of each, and "how does A compare with B"
+        # for a passage that sets them side by side
     a, b, m, asks_which = pair  # asks_which: "is A better than B", "how does A compare with B" (not "A versus B")
     sides = []
     for side in (a, b):

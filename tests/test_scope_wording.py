@@ -1107,3 +1107,11 @@ def test_how_two_things_compare_needs_a_passage_that_sets_them_side_by_side(pipe
                     "compares")
     assert_answered(pipeline, "How does immunotherapy compare with chemotherapy for tolerability, per the discussion?",
                     "more tolerable")
+
+
+def test_the_complement_of_a_group_the_review_reports_is_not_reported(pipeline):
+    """The review gives Ott's response rate for squamous cell histology; "non-squamous" it never writes, in any form,
+    so nothing it reports is for those tumours. "Non-metastatic" it writes ("nonmetastatic ASSC"): answered."""
+    assert_declined(pipeline, ["In the Ott et al. trial, what share of patients with non-squamous histology responded to pembrolizumab?"],
+                    "non-squamous")
+    assert_answered(pipeline, "How many patients with non-metastatic disease did Fields et al. study?", "437")

@@ -183,6 +183,20 @@ def absent_modality(question: str, retriever: Retriever) -> str | None:
     return None
 
 
+_NON = re.compile(r"\bnon-?([a-z]{4,})\b")
+
+
+def complement_asked(question: str, retriever: Retriever) -> str | None:
+    """"Patients with non-squamous histology": the complement of a group the documents report (squamous), which they
+    never name in any form ("non-squamous", "nonsquamous"): what they report is for the group, not for the rest."""
+    for m in _NON.finditer(fold(question)):
+        word = m.group(1)
+        if not any(t.startswith(("non" + word[:4], "non-" + word[:4])) for t in retriever.vocabulary) \
+                and word in retriever.token_index.token_row:  # (a word of the text, not only of a cited title)
+            return f"the review reports nothing for non-{word} patients or tumours, only for {word} ones"
+    return None
+
+
 def _known(token: str, retriever: Retriever) -> bool:
     """The documents use the word, one the thesaurus gives for it, or a close spelling of it."""
     return token in retriever.vocabulary or bool(retriever.lexicon.synonyms.get(token, set()) & retriever.vocabulary) \
@@ -310,7 +324,7 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if cited_only and not ranking.query.named and not ranking.query.study_asked:
         return Verdict(False, f"the review's text does not discuss {cited_only[0]}: only the title of a study it cites "
                               "names it")
-    reason = absent_modality(question, retriever) \
+    reason = absent_modality(question, retriever) or complement_asked(question, retriever) \
         or value_check(question, ranking, retriever) or comparison_check(question, ranking, retriever) \
         or time_point_check(question, ranking, retriever) or stage_check(question, ranking, retriever) \
         or named_without_results(question, ranking, retriever) \

@@ -210,8 +210,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         if concept is None:
             return None
         # "rectus abdominis flap" is named by "VRAM": an abbreviation whose long form holds the side's word
-        abbreviations = [(a,) for a, long in retriever.lexicon.glossary.items()
-                         if a in retriever.vocabulary and concept.word in tokens(long) and (a,) not in concept.alternatives]
+        abbreviations = [(short,) for short in sorted(retriever.lexicon.abbreviations_holding(concept.word))
+                         if short in retriever.vocabulary and (short,) not in concept.alternatives]
         if abbreviations:
             concept = replace(concept, alternatives=concept.alternatives + abbreviations)
         head = concept.word.rsplit("-", 1)[-1]

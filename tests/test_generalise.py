@@ -983,3 +983,13 @@ def test_a_question_about_a_figure_may_quote_its_caption(pipeline):
     assert answer.mode == "answer"
     assert "Suggested management flowchart" in answer.text
     assert not pipeline.retriever.make_query("What does the flowchart suggest for groin recurrences?").figures
+
+
+def test_an_author_is_found_as_the_text_spells_them_and_as_the_reference_list_does(pipeline):
+    """The text cites "Vaio et al." where its reference list has "Vaios": both spellings name the study, and the
+    answer to what it reported opens on its paragraph ([31])."""
+    finder = pipeline.retriever.name_finder
+    assert finder.find("What did Vaio et al. report?") == ["Vaio"]
+    assert finder.find("What did Vaios et al. report?") == ["Vaios"]
+    a = pipeline.ask("What did Vaio et al. report?")
+    assert a.mode == "answer" and "[31]" in a.text.splitlines()[1], a.text

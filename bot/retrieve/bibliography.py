@@ -53,6 +53,8 @@ def study_names(documents) -> set[str]:
             words.update(w for w in re.findall(r"(?<![\w-])[A-Z]{4,}(?![\w-])", ref.text) if w not in GENERIC_CAPS)
         words.update(re.findall(r"(?<![\w-])(?:[A-Z]{3,}-\d+|[A-Z][a-z]+[A-Z]{2,}[A-Za-z]*|[A-Z][a-z]+-[A-Z]+\d+)"
                                 r"(?![\w-])", doc.text))
+        # … and the authors its text cites as it spells them ("Vaio et al." for the reference list's "Vaios")
+        words.update(w for w in re.findall(r"(?<![\w-])([A-Z][a-z]{2,}) et al\b", doc.text) if w not in GENERIC_CAPS)
     return words
 
 

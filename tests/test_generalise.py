@@ -262,6 +262,17 @@ def test_a_journal_of_many_cited_papers_is_not_the_subject_of_the_question(pipel
     assert "mg/m" in a.text, a.text
 
 
+def test_the_longest_journal_name_typed_wins(pipeline):
+    """"Annals of Surgical Oncology" is Ann. Surg. Oncol. (Hagemans [24]), not every journal whose name ends in
+    "Surg. Oncol." (Eur. J. Surg. Oncol., J. Surg. Oncol.): the study is found by the whole name."""
+    from bot.retrieve.descriptors import journal_authors
+
+    found = journal_authors("What did the 2018 Annals of Surgical Oncology paper report?", pipeline.bibliography)
+    assert found == {"Annals Surgical Oncology": ["Hagemans"]}, found
+    a = pipeline.ask("How many salvage APRs did the 2018 Annals of Surgical Oncology series include?")
+    assert a.mode == "answer" and "47 consecutive salvage APRs" in a.text, (a.mode, a.reason, a.text[:300])
+
+
 def test_journal_abbreviations_match_word_by_word_and_one_word_journals_are_left_alone():
     from bot.retrieve.descriptors import _abbreviates, _journal
 

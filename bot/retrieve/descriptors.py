@@ -137,7 +137,10 @@ def journal_authors(question: str, bibliography) -> dict[str, list[str]]:
                 if span:  # (a one-word journal, "Cancer", is an ordinary word in a question)
                     out.setdefault(" ".join(span), []).append(ref.first_author)
                     break
-    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
+    # The longest name typed wins: "Annals of Surgical Oncology" is Ann. Surg. Oncol., not every journal whose name
+    # ends in "Surg. Oncol." (Eur. J. Surg. Oncol., J. Surg. Oncol.)
+    inside = {k for k in out for other in out if k != other and f" {k} " in f" {other} "}
+    return {k: list(dict.fromkeys(v)) for k, v in out.items() if k not in inside}
 
 
 _ROW_WORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -22,7 +22,8 @@ summarise summarize summary overview outline explain
 multicentre multicenter multicentric monocentric centre center institution institutional arm randomised randomized
 prospective retrospective cohort registry database series paper papers publication publications article
 compared compare compares comparing comparison versus vs against
-undergo undergoes underwent undergone undergoing""",
+undergo undergoes underwent undergone undergoing
+linked link links associated attributable attributed related""",
                        keep_stopwords=True))
 
 

@@ -151,6 +151,8 @@ def _stem(w: str) -> str:
         w = w[:-3] + "y"
     elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
+    if len(w) >= 5 and w.endswith(("tre", "bre")):
+        w = w[:-2] + "er"  # centre → center, fibre → fiber
     return w
 
 

@@ -1115,3 +1115,49 @@ def test_the_complement_of_a_group_the_review_reports_is_not_reported(pipeline):
     assert_declined(pipeline, ["In the Ott et al. trial, what share of patients with non-squamous histology responded to pembrolizumab?"],
                     "non-squamous")
     assert_answered(pipeline, "How many patients with non-metastatic disease did Fields et al. study?", "437")
+
+
+def test_a_comparison_between_two_things_a_sentence_only_lists_is_declined(tmp_path, embedder, widget_pipeline):
+    """"How do the rates compare between A and B": a sentence that lists both ("flaps such as sprocket or cog
+    flaps") compares nothing; one that sets values side by side ("30% for persistent disease and 60% for recurrent
+    disease") does."""
+    from tests.conftest import pipeline_over
+
+    listed = WIDGET_REVIEW.replace("The 5-year disease-free survival was 25% for all the patients.",
+                                   "The 5-year disease-free survival was 25% for all the patients. Flaps such as "
+                                   "sprocket or cog flaps have been used to close the wound [2].")
+    bot = pipeline_over(tmp_path, embedder, {"widget.txt": listed})
+    assert_declined(bot, ["How do wound complication rates compare between sprocket and cog flaps?"],
+                    "compares sprocket and cog")
+    a = widget_pipeline.ask("Does 5-year overall survival differ between persistent and recurrent disease in Lee et "
+                            "al.?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "30% for persistent disease and 60% for recurrent disease" in shown(a)
+
+
+def test_two_sides_that_open_with_one_word_are_the_words_after_it(tmp_path, embedder):
+    """"between gadget canal and gadget margin disease": the sides are "canal" and "margin" (not "gadget" twice).
+    The title and the citation line name both, with the citation's numbers, and compare nothing; no passage of the
+    body compares the two."""
+    from tests.conftest import pipeline_over
+
+    titled = WIDGET_REVIEW.replace(
+        "Widget Therapy for Gadget Disease After Failed First-Line Treatment: A Review\n",
+        "Widget Therapy for Gadget Canal and Gadget Margin Disease After Failed First-Line Treatment: A Review\n\n"
+        "Citation: Doe, J. Widget Therapy for Gadget Canal and Gadget Margin Disease. Widg. Rev. 2024, 3, 11.\n")
+    bot = pipeline_over(tmp_path, embedder, {"widget.txt": titled})
+    assert_declined(bot, ["Does overall survival after salvage surgery differ between gadget canal and gadget margin "
+                          "disease?"], "compares canal and margin")
+
+
+def test_a_relation_word_is_no_subject_the_value_sentence_must_name(pipeline):
+    """"linked to HPV": a relation between the value and its subject, not a subject ("HPV infection, accounting for
+    80–85% of cases" never says "linked")."""
+    assert_answered(pipeline, "What proportion of anal cancer cases are linked to HPV infection?", "80–85%")
+
+
+def test_british_and_american_spellings_of_re_words_are_one_word():
+    """The review writes "centers" and "multicenter"; a reader may type "centres", "multicentre"."""
+    from bot.text import tokens
+
+    assert tokens("centres multicentre fibre") == tokens("centers multicenter fiber")

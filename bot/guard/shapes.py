@@ -57,6 +57,9 @@ _REF_NUMBERS = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")
 _COMPARES = re.compile(r"\d|\b(?:better|worse|higher|lower|fewer|greater|significant\w*|differ\w*|"
                        r"compared|comparing|versus|vs|than|similar\w*|unlike|whereas)\b", re.I)
 _WHOLE = {"whole", "entire", "overall", "total", "all"}
+_SUMMARIES = re.compile(r"\b(?:abstract|summary)\b", re.I)
+# A verb that asks for a comparison before "between A and B"
+_COMPARING = re.compile(r"\b(?:compar\w*|differ\w*|difference|vary|varies|varied|contrast\w*)\b")
 _BASELINE = re.compile(r"\b(?:than|without|compared (?:with|to))\b")
 _TWO_ARMS = re.compile(r"\b(?:versus|vs\.?)\s", re.I)
 _WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
@@ -133,7 +136,15 @@ def _sides(q: str, query, retriever: Retriever):
             # "skin cancer rather than anal cancer": both sides share their noun, so they are the words before it
             before = q[:m.start()].split()[-1:]
             a = before[0] if before else a
-        return a, b, m, pattern is not _PAIR
+        elif m.group(3) and a == b:
+            # "between anal canal and anal margin tumours": both sides open with one word, so they are the words
+            # after it
+            first, after = q[m.start(3):m.start(4)].split(), q[m.end(4):].split()
+            if len(first) >= 3 and after:
+                a, b = first[1], after[0].strip(",;:?.!")
+        # "How do A and B compare", "do outcomes differ between A and B": it asks whether one side fares better, as
+        # "how does A compare with B" does (not "A versus B", which may only name two arms)
+        return a, b, m, pattern is not _PAIR or bool(m.group(3) and _COMPARING.search(q[:m.start()]))
     if _WHY.search(q):
         return None  # "why might A be better than B?" asks for the review's reasons, not for a comparison it reports
 
@@ -194,7 +205,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
     if factor and not _in_text(factor, retriever):
         return f"the review's text never mentions '{factor}', so gives no values by it"
     if ranking.overview >= 0.5 and not any(ask.search(q) for _, ask, _ in VALUE_EVIDENCE) and not MEASURE.search(q) \
-            and pair[2].re is _PAIR:
+            and pair[2].re is _PAIR and not pair[3]:
         return None  # an overview ("background on abdominal-based versus thigh-based flaps") asks for no value; "how
         # does A compare with B for overall survival" asks for the measure of each, and "how does A compare with B"
         # for a passage that sets them side by side
@@ -292,6 +303,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
         """The sentence, with the one before it, names both sides and gives a value of the kind asked; a table
         row, in cells that give one (its column labels name "(Persistent)" and "(Recurrent)" even where both cells
         read NR)."""
+        if h.sentence.kind == "front" and not _SUMMARIES.search(h.sentence.section):
+            return False  # a title, a citation line or a funding note compares nothing (an abstract may)
         if h.sentence.kind == "table_record" and table_cells(h.sentence.text):
             have = {t for label, value in table_cells(h.sentence.text)[1:] if valued(f"{label}: {value}")
                     and re.search(r"\d", value) for t in tokens(label)}

@@ -1004,3 +1004,42 @@ def test_an_author_is_found_as_the_text_spells_them_and_as_the_reference_list_do
     assert finder.find("What did Vaios et al. report?") == ["Vaios"]
     a = pipeline.ask("What did Vaio et al. report?")
     assert a.mode == "answer" and "[31]" in a.text.splitlines()[1], a.text
+
+
+PARTS_DOC = """Widget Disease After Failed Treatment: A Review
+
+1. Introduction
+
+Widget disease is rare and accounts for about 2% of gadget cancers [1]. It occurs mostly in older adults. Its \
+incidence has risen in several countries over the last decades [1]. Smoking and a weak immune system are its main \
+risk factors.
+
+First-line treatment combines radiotherapy with sprocket chemotherapy [1]. Most patients are cured by it.
+
+Beyond surgery, novel therapies such as cog inhibitors are being tested in early trials [2]. Cog inhibitors block a \
+growth signal of the tumour cells. These novel therapies may help patients for whom every standard option failed.
+
+2. Salvage Surgery
+
+Salvage surgery removes the tumour that persists or recurs after first-line treatment [1].
+
+3. Discussion
+
+Salvage surgery remains the standard for local failure, and cog inhibitors are promising [2].
+
+References
+
+1. Adams, P. Widget disease. J. Widg. 2020, 1, 1-9.
+2. Baker, Q. Cog inhibitors in widget disease. J. Widg. 2023, 4, 10-19.
+"""
+
+
+def test_a_topic_asked_within_one_part_is_answered_from_that_part_on_that_topic(tmp_path, embedder):
+    """"What does the introduction say about new therapies?": the introduction's sentences on the topic, not its
+    opening paragraphs on something else (a summary of the whole part is another question)."""
+    bot = pipeline_over(tmp_path, embedder, {"widget.txt": PARTS_DOC})
+    a = bot.ask("What does the introduction say about the new therapies being tried?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "novel therapies such as cog inhibitors" in a.text, a.text
+    assert "Smoking and a weak immune system" not in a.text and "older adults" not in a.text, a.text
+    assert "Salvage surgery remains the standard" not in a.text, a.text  # the discussion is another part

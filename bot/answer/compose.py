@@ -282,7 +282,7 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
 
 
-def _part_first(ranking: Ranking, retriever: Retriever, decay: float) -> list[Hit] | None:
+def _part_first(ranking: Ranking, retriever: Retriever, decay: float, floor: float = 0.0) -> list[Hit] | None:
     """"Summarise the discussion", "what do the conclusions say": that part's sentences only (the ranker may
     prefer a sentence elsewhere that says "summarizes"): the one the ranker puts first (the question may ask for one
     point "per the discussion"), then the rest by score, the k-th sentence of a paragraph counting `decay`**k of
@@ -298,6 +298,11 @@ def _part_first(ranking: Ranking, retriever: Retriever, decay: float) -> list[Hi
     text = [h for h in inside if h.sentence.kind == "text"] or inside
     if not text:
         return None
+    if text[0].score >= ranking.hits[0].score:
+        # The best passage anywhere is in the part: the question asks about a topic there ("what does the
+        # introduction say about emerging treatments?"): the part's sentences on it, by score, down to the overview
+        # floor (the rest of the part is about something else)
+        return [h for h in text if h.score >= floor * text[0].score]
     return text[:1] + sorted(text[1:], key=lambda h: (-h.score * decay ** _place_in_paragraph(retriever, h.sentence),
                                                       h.sentence.doc_id, h.sentence.start))
 
@@ -410,7 +415,8 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = _study_first(ranking, retriever) or _part_first(ranking, retriever, settings.section_depth_decay) or \
+    study = _study_first(ranking, retriever) or \
+        _part_first(ranking, retriever, settings.section_depth_decay, settings.overview_floor) or \
         _table_first(ranking, retriever)
     section = None if study else (_section_first(ranking, retriever, settings.section_depth_decay)
                                   or _background_first(ranking, retriever))

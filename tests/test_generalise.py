@@ -1043,3 +1043,36 @@ def test_a_topic_asked_within_one_part_is_answered_from_that_part_on_that_topic(
     assert "novel therapies such as cog inhibitors" in a.text, a.text
     assert "Smoking and a weak immune system" not in a.text and "older adults" not in a.text, a.text
     assert "Salvage surgery remains the standard" not in a.text, a.text  # the discussion is another part
+
+
+TRIAL_DOC = """Cog Inhibitors in Widget Disease: A Review
+
+1. Immunotherapy
+
+Cog inhibitors block a growth signal of tumour cells and are used in several cancers [1].
+
+Adams et al. [2] reported, in 2022, on the efficacy and safety of a cog inhibitor in already-treated widget disease, \
+from the GADGET-7 study. GADGET-7 was an international, open-label, non-randomized, multicenter, phase 2 study \
+conducted across 41 centers. It evaluated the drug in patients with various rare tumour types, including widget \
+disease. A total of 150 patients were enrolled in the widget cohort. A total of 12% of the patients completed the \
+2-year treatment. The most common reason for stopping treatment was a move to another hospital in 7% of the \
+patients. An objective response was achieved in 18% of the patients. The median overall survival was 10.5 months.
+
+2. Surgery
+
+Salvage surgery remains the standard for local failure [1].
+
+References
+
+1. Baker, Q. Widget disease. J. Widg. 2020, 1, 1-9.
+2. Adams, P. Cog inhibition in rare tumours. J. Widg. 2022, 4, 10-19.
+"""
+
+
+def test_what_a_named_study_found_is_answered_with_its_results_not_its_design(tmp_path, embedder):
+    """"What did the GADGET-7 study show?" asks for its findings: the response and the survival it reports, before
+    the centres, the enrolment and who completed treatment (which fill the budget in reading order)."""
+    bot = pipeline_over(tmp_path, embedder, {"cog.txt": TRIAL_DOC})
+    a = bot.ask("What did GADGET-7 show?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "achieved in 18% of the patients" in a.text and "10.5 months" in a.text, a.text

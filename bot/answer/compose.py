@@ -157,7 +157,11 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     if not ranking.hits:
         return []
     budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
-    overview = ranking.overview >= settings.overview_threshold or ranking.query.whole_document
+    query = ranking.query
+    # "What did the KEYNOTE-158 study show?" asks for what a named study found, not for one value: its results,
+    # as an overview of that study gives them (`_study_first`)
+    findings = bool(query.named and query.findings and not query.wants)
+    overview = ranking.overview >= settings.overview_threshold or query.whole_document or findings
     ranking = _without_metadata(ranking)
     if overview:
         chosen = _overview(ranking, retriever, settings, budget)
@@ -278,8 +282,18 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     reports = np.zeros(len(reports), dtype=bool)
     reports[[retriever.position[h.sentence.id] for h in study]] = True
     results = [h for h in study if numbers[retriever.position[h.sentence.id]]]
+    # Of those, the outcomes first ("an objective response was achieved in 11%"): the design and the enrolment
+    # ("conducted across 38 centers", "112 patients were enrolled") say what was studied, not what was found
+    results = [h for h in results if _OUTCOME.search(h.sentence.text)] + \
+        [h for h in results if not _OUTCOME.search(h.sentence.text)]
     rest = [h for h in study if not numbers[retriever.position[h.sentence.id]]]
     return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
+
+
+# What a study found, in the words that report an outcome (not its design or its enrolment)
+_OUTCOME = re.compile(r"\b(?:respon\w*|surviv\w*|progression|recurr\w*|relaps\w*|control|complications?|mortality|"
+                      r"morbidity|toxicit\w*|adverse|regression|remission|PFS|OS|DFS|RFS|ORR|effective\w*|benefit\w*|"
+                      r"hazard|died|deaths?|dehiscence|failure)\b")
 
 
 def _part_first(ranking: Ranking, retriever: Retriever, decay: float, floor: float = 0.0) -> list[Hit] | None:

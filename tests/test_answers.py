@@ -140,6 +140,21 @@ def test_reference_citation_points_into_the_text(pipeline, doc):
         assert c.start >= 0 and doc.text[c.start:c.end] == c.quote
 
 
+@pytest.mark.parametrize("question", ["How many references does the review cite?",
+                                      "How many papers does this article list in its bibliography?",
+                                      "how long is the reference list"])
+def test_the_number_of_references_is_the_last_entry_quoted_with_its_number(pipeline, doc, question):
+    """The count is read off the reference list and shown beside its last entry, quoted as the text numbers it;
+    a question about a study's own numbers is not a question about the reference list."""
+    a = pipeline.ask(question, [])
+    last = max(doc.references)
+    assert a.mode == "answer" and f"has {last} entries" in a.text, (a.mode, a.text[:200])
+    (entry,) = [c for c in a.citations if c.section == "References"]
+    assert entry.quote.startswith(f"{last}. ") and doc.text[entry.start:entry.end] == entry.quote
+    other = pipeline.ask("How many patients did Hagemans et al. include?", [])
+    assert "reference list" not in other.text
+
+
 def test_unknown_reference_number_is_abstained(pipeline):
     a = pipeline.ask("What is reference 99?", [])
     assert a.mode == "abstained" and a.citations == [] and a.refs == []

@@ -3,6 +3,7 @@ Smith et al. find?" when Smith is only ever a co-author. A reference number is r
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from bot.answer.compose import citation_for
@@ -11,7 +12,7 @@ from bot.retrieve.bibliography import (Bibliography, asks_about_reference, coaut
                                        study_authors_asked)
 from bot.retrieve.conversation import PRONOUN
 from bot.text import tokens
-from bot.types import Answer, Document, document_labels
+from bot.types import Answer, Citation, Document, document_labels
 
 
 def reference_answer(q: str, history: Sequence[str], documents: dict[str, Document], bibliography: Bibliography,
@@ -23,6 +24,8 @@ def reference_answer(q: str, history: Sequence[str], documents: dict[str, Docume
     docs = documents
     several = len(docs) > 1
     labels = document_labels(docs)
+    if _HOW_MANY_REFERENCES.search(q):
+        return reference_count(q, docs)
     nums = numbered_refs(q)
     if nums:
         entries = [e for n in nums for e in bibliography.by_number(n)]
@@ -110,3 +113,37 @@ def coauthor_in_documents(q: str, name: str, co: list, documents: dict[str, Docu
     return Answer(q, "abstained", text, refs=sorted(by_doc[first]), bibliography=dict(by_doc[first]),
                   reason=f"no study in the documents has {name} as first author",
                   refs_by_doc={d: sorted(e) for d, e in by_doc.items()}, bibliography_by_doc=by_doc)
+
+
+# "How many references does the review cite?", "the number of citations", "how long is the bibliography?"
+_HOW_MANY_REFERENCES = re.compile(
+    r"\b(?:how many|number of|count of)\s+(?:\w+\s+){0,2}?(?:references|citations|cited (?:works|papers|studies|"
+    r"publications|articles)|bibliographic entries)\b"
+    r"|\bhow many\b[^?.]{0,40}\b(?:does|do|did)\s+(?:the|this|its)?\s*(?:review|article|paper|authors?)\s+(?:cite|list|"
+    r"reference)\b"
+    r"|\bhow (?:long|big|extensive) is (?:the|its|this)\s+(?:\w+\s+)?(?:reference list|bibliography)\b", re.I)
+
+
+def reference_count(q: str, documents: dict[str, Document]) -> Answer | None:
+    """How many entries each document's reference list has, with its last entry quoted as the text numbers it
+    ("36. Kim, S.; …"): the count is that number, shown beside it. None when no document has a reference list."""
+    lines, citations = [], []
+    labels = document_labels(documents)
+    for doc_id, doc in documents.items():
+        if not doc.references:
+            continue
+        last = doc.references[max(doc.references)]
+        start = doc.text.find(last.text)
+        label = labels[doc_id] if len(documents) > 1 else "The review"
+        numbered = f"{last.number}. "
+        if start >= len(numbered) and doc.text[start - len(numbered):start] == numbered:
+            start -= len(numbered)
+        quote = doc.text[start:start + len(numbered) + len(last.text)] if start >= 0 else last.text
+        lines.append(f"{label}'s reference list has {len(doc.references)} entries, numbered "
+                     f"{min(doc.references)} to {last.number}; the last reads: \u201c{quote}\u201d")
+        citations.append(Citation(doc_id, "References", quote, start, start + len(quote) if start >= 0 else -1,
+                                  [last.number], sentence_id=f"ref-{last.number}"))
+    if not lines:
+        return None
+    answer = Answer(q, "answer", "\n".join(lines), citations, reason="answered from the reference list")
+    return attach_sources(answer, documents, with_context=False)

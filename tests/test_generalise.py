@@ -1076,3 +1076,12 @@ def test_what_a_named_study_found_is_answered_with_its_results_not_its_design(tm
     a = bot.ask("What did GADGET-7 show?")
     assert a.mode == "answer", (a.mode, a.reason)
     assert "achieved in 18% of the patients" in a.text and "10.5 months" in a.text, a.text
+
+
+@pytest.mark.parametrize("question", ["How do immune checkpoint inhibitors work?",
+                                      "According to this review, how do immune checkpoint inhibitors work?"])
+def test_how_something_works_is_answered_with_the_sentence_that_says_what_it_acts_on(pipeline, question):
+    """"How do X work?" asks for a mechanism: the sentence that says the drugs "block immune checkpoints", which
+    "permits" tumour cells to avoid T cells, is in the answer's text, not only among the further passages."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer" and "block immune checkpoints" in a.text, a.text[:400]

@@ -57,6 +57,12 @@ ANSWER_TYPES = [
      re.compile(r"\b(due to|because|since|owing to|as a result|given that|caused by|result(?:s|ed)? from|"
                 r"leads? to|leading to|therefore|thus|hence|so that|contribut\w+ to|factors?|rationale|reasons?|"
                 r"explain\w*|responsible for|attribut\w+ to|account(?:s|ed)? for|driven by)\b", re.I)),
+    # "How do checkpoint inhibitors work?" asks for a mechanism: a sentence that says what acts on what ("block
+    # immune checkpoints", "permits them to avoid T cells")
+    (re.compile(r"\bhow (?:does|do|did|would|could|might) [^?.,;]{1,60}?\b(?:work|act|function)s?\b|\bmechanism\b|"
+                r"\bmode of action\b"),
+     re.compile(r"\b(block\w*|bind\w*|activat\w*|permit\w*|allow\w*|enabl\w*|stimulat\w*|suppress\w*|"
+                r"prevent\w*|trigger\w*|mechanism\w*|expressed)\b", re.I)),
     # "Why couldn't the study conclude …?", "why is the role of … unclear?" asks for a limitation: a sentence that
     # concedes one. ("Why do patients with no prior radiotherapy do better?" asks for a reason.) So does a question
     # about how good the evidence is ("how solid is the evidence for …", "the state of the evidence on …").

@@ -199,3 +199,11 @@ def test_a_recommendation_is_still_refused_when_the_flowchart_file_is_missing(pi
     assert answer.flowchart is None
     assert "multidisciplinary team" in answer.text
     assert "flowchart.json" in answer.text
+
+
+@pytest.mark.parametrize("question", ["What type of article is this?", "What sort of review is this paper?"])
+def test_the_kind_of_article_is_answered_from_its_title(pipeline, question):
+    """A title often says what kind of article it is ("…: A Narrative Review"): a question about the article's type
+    is about the article itself, and quotes its title."""
+    a = pipeline.ask(question, [])
+    assert a.mode == "answer" and "A Narrative Review" in a.text, a.text[:300]

@@ -27,12 +27,15 @@ PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure
 # Questions about the article itself (who wrote it, where it was published) may use its front matter.
 ARTICLE_WORDS = re.compile(r"\b(authors?|wrote|written|journal|published|publication|doi|date|"
                            r"licen[cs]e|copyright|keywords?|fund\w*|abstract|summary|title|conflicts?|editors?|"
-                           r"correspond\w*|received|accepted|revised|affiliat\w*|hospital|cite|citation)\b")
+                           r"correspond\w*|received|accepted|revised|affiliat\w*|hospital|cite|citation)\b"
+                           # "what kind of review is this?": the article's own type, which its title or front matter
+                           # gives ("… : A Narrative Review")
+                           r"|\b(?:kind|type|sort|genre|form) of (?:review|article|paper|publication)\b")
 
 # Metadata fields → words a question uses for them (a front-matter line containing the value gets these words).
 METADATA_HINTS = {"authors": "author authors wrote written by", "journal": "journal published",
                   "doi": "doi identifier link", "license": "licence license reuse copyright open access",
-                  "title": "title called", "year": "year published"}
+                  "title": "title called kind type", "year": "year published"}
 
 # A why-question about a limitation: the negation on its verb ("why couldn't", "why is it not"), or the question calls
 # the matter unclear, unknown or unestablished.

@@ -158,12 +158,16 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
         return []
     budget = min(settings.answer_chars, settings.quote_chars) - len(INTRO)
     query = ranking.query
-    # "What did the KEYNOTE-158 study show?" asks for what a named study found, not for one value: its results,
-    # as an overview of that study gives them (`_study_first`)
-    findings = bool(query.named and query.findings and not query.wants)
-    overview = ranking.overview >= settings.overview_threshold or query.whole_document or findings
+    overview = ranking.overview >= settings.overview_threshold or query.whole_document
     ranking = _without_metadata(ranking)
-    if overview:
+    # "What did the KEYNOTE-158 study show?" asks for what a named study found, not for one value: its results,
+    # as an overview of that study gives them (`_study_first`), and nothing else
+    asks_findings = not overview and bool(query.named and query.findings and not query.wants)
+    study = _study_first(ranking, retriever, own_only=True) if asks_findings else None
+    if study:
+        overview = True  # quoted in reading order, as an overview of the study
+        chosen = _overview(ranking, retriever, settings, budget, study)
+    elif overview:
         chosen = _overview(ranking, retriever, settings, budget)
     else:
         chosen = _fact(_within_part(ranking, retriever), retriever, settings, budget, seeds)
@@ -263,7 +267,7 @@ def _fact(ranking: Ranking, retriever: Retriever, settings: Settings, budget: in
     return chosen
 
 
-def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+def _study_first(ranking: Ranking, retriever: Retriever, own_only: bool = False) -> list[Hit] | None:
     """An overview of a named study ("Describe the study by Kim et al.", "an overview of the SCARCE trial"): the
     sentences of the paragraphs that report it, those giving results (numbers) first, each group in ranking
     order; then everything else. None when the question does not ask about a named study."""
@@ -271,6 +275,15 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     if not (query.named and (query.study_asked or query.findings)):
         return None
     reports = np.logical_or.reduce([retriever.token_index.has_all(name) for name in query.named])
+    # … and, for what it found, what its paragraph says after naming it ("GADGET-7 was a phase 2 study …. An
+    # objective response was achieved in 18%"): the paragraph goes on about the study it introduced
+    sents = retriever.sentences
+    for i in (np.flatnonzero(reports).tolist() if own_only else []):
+        j = i + 1
+        while j < len(sents) and sents[j].doc_id == sents[i].doc_id and sents[j].paragraph == sents[i].paragraph \
+                and sents[j].kind == "text":
+            reports[j] = True
+            j += 1
     numbers = retriever.pattern_hits[id(NUMBERS)]
     study = [h for h in ranking.hits if reports[retriever.position[h.sentence.id]]]
     if not study:
@@ -287,6 +300,8 @@ def _study_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     results = [h for h in results if _OUTCOME.search(h.sentence.text)] + \
         [h for h in results if not _OUTCOME.search(h.sentence.text)]
     rest = [h for h in study if not numbers[retriever.position[h.sentence.id]]]
+    if own_only:  # what the study found, and nothing else
+        return results + rest
     return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
 
 
@@ -312,13 +327,28 @@ def _part_first(ranking: Ranking, retriever: Retriever, decay: float, floor: flo
     text = [h for h in inside if h.sentence.kind == "text"] or inside
     if not text:
         return None
-    if text[0].score >= ranking.hits[0].score:
-        # The best passage anywhere is in the part: the question asks about a topic there ("what does the
-        # introduction say about emerging treatments?"): the part's sentences on it, by score, down to the overview
-        # floor (the rest of the part is about something else)
+    if _asks_a_topic(ranking, retriever, inside):
+        # A topic within the part ("what does the introduction say about emerging treatments?"): the part's
+        # sentences on it, by score, down to the overview floor (the rest of the part is about something else)
         return [h for h in text if h.score >= floor * text[0].score]
     return text[:1] + sorted(text[1:], key=lambda h: (-h.score * decay ** _place_in_paragraph(retriever, h.sentence),
                                                       h.sentence.doc_id, h.sentence.start))
+
+
+# The words of a request for a part as a whole ("give me a summary of the discussion section", "the main points of
+# the conclusions"): no topic within it
+_WHOLE_PART = ("summar", "overview", "main", "key", "point", "gist", "section", "part", "takeaway", "message",
+               "highlight", "recap", "brief", "short", "say", "tell", "give", "outline", "content", "cover")
+
+
+def _asks_a_topic(ranking: Ranking, retriever: Retriever, inside: list[Hit]) -> bool:
+    """The question names a topic within the part it names: a word of it, not the part's title nor a word of a
+    request for the whole part, that the part's sentences use."""
+    title = {t for h in inside[:1] for t in tokens(h.sentence.section)}
+    used = set().union(*(retriever.sentence_tokens[retriever.position[h.sentence.id]] for h in inside))
+    return any(c.word not in title and not c.word.startswith(_WHOLE_PART) and c.word in used
+               and not any(c.word.startswith(p) for p in ranking.query.parts)
+               for c in ranking.query.concepts)
 
 
 _SECTION_TOP = 5
@@ -422,14 +452,15 @@ def _table_first(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
     return rows + rest if rows else None
 
 
-def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int) -> list[Hit]:
+def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget: int,
+              study: list[Hit] | None = None) -> list[Hit]:
     """An overview uses the whole budget: the best sentences in ranking order, from whichever paragraphs and
     sections treat the topic, down to `overview_floor` of the best score. An overview of one named study quotes
     what that study found (`_study_first`), however far the ranker scores its results below its opening sentence."""
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = _study_first(ranking, retriever) or \
+    study = study or _study_first(ranking, retriever) or \
         _part_first(ranking, retriever, settings.section_depth_decay, settings.overview_floor) or \
         _table_first(ranking, retriever)
     section = None if study else (_section_first(ranking, retriever, settings.section_depth_decay)

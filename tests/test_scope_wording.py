@@ -1161,3 +1161,16 @@ def test_british_and_american_spellings_of_re_words_are_one_word():
     from bot.text import tokens
 
     assert tokens("centres multicentre fibre") == tokens("centers multicenter fiber")
+
+
+@pytest.mark.parametrize("question, quoted", [
+    # "cryo": the clipped form of "cryotherapy", as clinicians write it
+    ("role of cryo other than cure", "cryotherapy"),
+    ("cryo use beyond curative intent", "cryotherapy"),
+    # "X advantage vs Y": the advantage is what is asked, not one of the sides compared
+    ("IORT advantage vs ebrt", "IORT"),
+])
+def test_clipped_words_and_an_advantage_asked_do_not_decline_a_terse_note(pipeline, question, quoted):
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert quoted.lower() in shown(a).lower()

@@ -14,7 +14,8 @@ from bot.text import tokens
 QUESTION_WORDS = set(tokens("""what which how many much long likely common often percentage proportion share fraction
 rate rates dose doses dosage given use used report reported find found show showed study studies trial trials
 patient patients result results outcome outcomes value number median mean year years month months time per
-effect effects benefit benefits role data evidence treatment treatments therapy option options use does did
+effect effects benefit benefits advantage advantages disadvantage disadvantages drawback drawbacks pros cons
+role data evidence treatment treatments therapy option options use does did
 is are was were say says mention mentions describe discuss discussed give gives one two three four five six
 single first second ii iii phase group groups arm arms now currently nowadays today roughly approximately
 around et al achieve achieved achieves reach reached attain attained obtain obtained observe observed see seen

@@ -1174,3 +1174,27 @@ def test_clipped_words_and_an_advantage_asked_do_not_decline_a_terse_note(pipeli
     a = pipeline.ask(question)
     assert a.mode == "answer", (a.mode, a.reason)
     assert quoted.lower() in shown(a).lower()
+
+
+def test_an_attribute_in_another_form_of_its_word_is_named(pipeline):
+    """"had progressed": the value's sentence says "experienced disease progression" of the patients on each
+    regimen; a share of them is asked, and given."""
+    assert_answered(pipeline, "What proportion of patients on standard DCF had progressed at the data cutoff?",
+                    "61%")
+
+
+def test_a_cohort_given_by_its_size_is_the_studys_cohort_not_a_subgroup(pipeline):
+    """"Out of the 66 patients given docetaxel, cisplatin and fluorouracil": the question states the cohort's size,
+    which the value's sentence repeats ("Out of the 66 patients, 46 (70%) …"); the drugs describe the cohort, not a
+    group within it that the sentence must name."""
+    assert_answered(pipeline, "Out of the 66 patients given docetaxel, cisplatin and fluorouracil, how many had a "
+                              "grade 3-4 adverse event?", "46 (70%)")
+
+
+def test_whether_something_changes_how_long_is_answered_by_a_finding_in_words(pipeline):
+    """"Does X change how long …?" asks for an effect, which the review may state without a duration ("shorten the
+    healing time"), said of X; of a flap it says nothing of the kind about, it is still declined."""
+    assert_answered(pipeline, "Does a VRAM flap change how long the perineal wound takes to heal?",
+                    "shorten the healing time")
+    a = pipeline.ask("Do thigh-based flaps affect how long surgery takes?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])

@@ -77,7 +77,8 @@ def _share_check(q, retriever, wanted, top, gives, about) -> str | None:
     attribute = attribute if counted else [t for t in attribute if not everyday_word(retriever, t)] or attribute[-1:]
     forms = {w: {w} | retriever.lexicon.synonyms.get(w, set()) |
              retriever.lexicon.abbreviations_holding(w) for w in attribute}
-    if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms, own=counted)
+    # (the attribute in the sentence's own words, in any form of them: "progressed" is named by "progression")
+    if attribute and not any(gives(h, kind, ev) and about(h) and _names_each(retriever, h, ev, forms, own=True)
                              and not _only_as_a_group(h, forms) for kind, ev in wanted for h in top):
         kinds = " and ".join(kind for kind, _ in wanted)
         return f"the review gives no {kinds} of the patients who {share.group('verb')} {share.group('what')}"
@@ -167,12 +168,18 @@ def _in_another_form(word: str, have: set[str]) -> bool:
     return len(word) >= 7 and any(t.startswith(stem_prefix(word)) for t in have)
 
 
+# A cohort given by its size just before the group's words ("of the 66 ", "among all 112 ")
+_SIZED = re.compile(r"\b(?:of|out of|among|in)\s+(?:the\s+|all\s+|those\s+|these\s+)?\d[\d,]*\s+$")
+
+
 def _subgroup(question: str, query, retriever: Retriever) -> tuple[list[str], str] | None:
     """The words naming a subgroup the question asks a value for (not the study's own name, not question words),
     with the phrase as typed; None when there is none."""
     names = {t for name in query.named for t in name}
     q = fold(question)
     for m in SUBGROUP.finditer(q):
+        if _SIZED.search(q[:m.start()]):
+            continue  # "of the 66 patients given DCF, how many …": the cohort the question gives the size of
         if STUDY_OF.search(q[:m.start()]) or q.rfind("(", 0, m.start()) > q.rfind(")", 0, m.start()):
             continue  # the study's own population ("the phase 1b trial of 25 PD-L1-positive patients", "the Ott
             # trial (25 PD-L1-positive patients)"), not a subgroup

@@ -100,6 +100,17 @@ def _typed_as_author(question: str, token: str) -> bool:
     return bool(m) and m.group(0)[:1].isupper() and m.group(0)[1:].islower()
 
 
+# A yes/no question whether something changes how long, how many or how often ("Do abdominal-based flaps affect how
+# long the operation takes?"): it asks for an effect, which the review may state without a value
+_WHETHER_HOW = re.compile(r"^(?:did|does|do|would|will|can|could|is|are|was|were)\b[^?]*\b(?:affect|chang|influenc|"
+                          r"alter|impact|prolong|lengthen|shorten|increas|reduc)\w*\s+how\s+(?:long|many|much|often|"
+                          r"quickly|fast)\b")
+
+
+_EFFECT_IN_WORDS = re.compile(r"\b(?:longer|shorter|faster|slower|more|fewer|less|greater|higher|lower|prolong\w*|"
+                              r"shorten\w*|lengthen\w*|reduc\w*|increas\w*|decreas\w*)\b")
+
+
 def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """When the question asks for a kind of value, some top sentence must give one about its subject: the study
     it names, else its rarest subject word."""
@@ -109,6 +120,10 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     wanted = _wanted(spelled, of_a_study=bool(query.named))  # "what 12-month OS": a survival
     if not wanted:
         return None
+    if _WHETHER_HOW.match(q):  # whether X affects how long …: a finding in words answers ("may lead to longer
+        # surgical times"), said of X as a value would be
+        wanted = [(kind, re.compile(rf"(?:{ev.pattern})|{_EFFECT_IN_WORDS.pattern}", ev.flags | re.I))
+                  for kind, ev in wanted]
     top = ranking.hits[:TYPE_WINDOW]
 
     def names(have, word: str) -> bool:

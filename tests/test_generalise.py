@@ -966,6 +966,30 @@ def test_an_em_dash_between_words_joins_no_compound(pipeline):
     assert "12.3 months" in answer.text
 
 
+# ------------------------------------------------------------------ everyday words
+@pytest.mark.parametrize("question, quoted", [
+    ("Is a virus behind this cancer?", "The major risk factor is HPV infection"),
+    ("Can the doctors freeze the tumour if it grows back?", "Cryotherapy in the treatment of recurrent anal cancer"),
+])
+def test_a_patients_everyday_words_reach_the_reviews_clinical_words(pipeline, question, quoted):
+    """A patient types "virus" and "freeze" where the review writes "HPV" and "cryotherapy" (bot/data/glossary.json,
+    "lay"): the answer quotes the passage in the review's words, which shares no word with the question."""
+    answer = pipeline.ask(question, [])
+    assert answer.mode == "answer", answer.reason
+    assert quoted in answer.text
+
+
+def test_everyday_words_are_read_one_way_only(pipeline):
+    """"come back" is read as "recurrence"; a question that says "recurrence" is not read as "come back". (The words
+    are read on the lexical side only: the embedded question, which the guard reads too, stays as typed.)"""
+    lexicon = pipeline.retriever.lexicon
+    lay = lexicon.query("Has the cancer come back?")
+    assert any(("recurrence",) in c.alternatives for c in lay.concepts if c.word == "come")
+    clinical = lexicon.query("What is the recurrence rate?")
+    assert not any(alt in c.alternatives for c in clinical.concepts for alt in (("come",), ("back",)))
+    assert lexicon.expand("Has the cancer come back?") == "Has the cancer come back?"
+
+
 # ------------------------------------------------------------------ misspellings
 def test_a_misspelt_word_meets_the_word_it_misspells(pipeline):
     lexicon = pipeline.retriever.lexicon

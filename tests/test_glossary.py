@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.retrieve.lexicon import DEMONYMS, GLOSSARY, SHORTHAND, SYNONYMS
+from bot.retrieve.lexicon import DEMONYMS, GLOSSARY, LAY, SHORTHAND, SYNONYMS
 from bot.text import fold, tokens
 
 pytestmark = pytest.mark.slow
@@ -88,3 +88,18 @@ def test_each_shorthand_entry_stands_for_words_of_the_review(short, pipeline, re
     assert all(occurs(review_words, t) for t in tokens(long)), f"not every word of {long!r} is in the review"
     assert stands_for(pipeline.retriever, short.upper()) == long
     assert short not in GLOSSARY, "an abbreviation the retriever expands needs no shorthand entry"
+
+
+@pytest.mark.parametrize("lay", sorted(LAY))
+def test_each_everyday_word_is_read_as_a_word_the_review_uses(lay, pipeline, review_words):
+    """An everyday word ("come back") is read as the clinical word it stands for ("recurrence"): typed in a question,
+    each of its words gets the clinical word as an alternative. An entry whose
+    clinical word the review lacks would reach nothing; one that is itself a glossary abbreviation or a word of a
+    synonym group is read twice."""
+    clinical = LAY[lay]
+    lexicon = pipeline.retriever.lexicon
+    assert all(occurs(review_words, t) for t in tokens(clinical)), f"not every word of {clinical!r} is in the review"
+    question = f"What does the review say about {lay}?"
+    words = {c.word: c.alternatives for c in lexicon.query(question).concepts}
+    assert tokens(lay) and all(tuple(tokens(clinical)) in words[t] for t in tokens(lay))
+    assert lay not in GLOSSARY and not any(lay in group.split() for group in SYNONYMS)

@@ -21,6 +21,10 @@ GLOSSARY: dict[str, str] = _glossary["abbreviations"]
 SYNONYMS: list[str] = _glossary["synonyms"]
 DEMONYMS: dict[str, str] = _glossary["demonyms"]
 SHORTHAND: dict[str, str] = _glossary["shorthand"]  # for the scope check only (bot/guard/vocabulary.py)
+# Everyday words a patient or relative types for the clinical word a document uses ("come back" → "recurrence",
+# "virus" → "HPV"): one way only, so a clinical question is never read in lay words; and on the lexical side only
+# (a question's concepts), so the embedded question, which the guard reads too, stays as typed.
+LAY: dict[str, str] = _glossary.get("lay", {})
 
 PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
 
@@ -251,6 +255,9 @@ class Lexicon:
         # a hyphenated abbreviation typed without its hyphen, alone or inside a compound ("docetaxel-cisplatin-5FU")
         self._flat_abbr = {a.replace("-", ""): a for a in glossary if "-" in a and a.replace("-", "") not in glossary}
         self._synonym_alts = {t: [(s,) for s in sorted(group)] for t, group in self.synonyms.items()}
+        # (word-bounded pattern, lay phrase, its tokens, the clinical word's tokens, the clinical word)
+        self._lay_res = [(re.compile(rf"(?<![\w-]){re.escape(lay)}(?![\w-])"), lay, tuple(tokens(lay)),
+                          tuple(tokens(clinical)), clinical) for lay, clinical in LAY.items() if tokens(clinical)]
         self.demonyms = {d: place for d, place in DEMONYMS.items()}
         # Every word of the corpus, and each with one letter dropped: a word of a question that the corpus lacks
         # meets its near spellings here ("systemtic", "recurence", "pembrolizumb") without a scan of the vocabulary.
@@ -286,6 +293,11 @@ class Lexicon:
         """(demonym, place) pairs the text uses: 'Swiss' → 'switzerland'."""
         return [(m.group(1), self.demonyms[m.group(1)]) for m in self._demonym_re.finditer(fold(text))]
 
+    def lay_words(self, low: str) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        """(lay tokens, clinical tokens, clinical word) for each everyday phrase of a folded text."""
+        return [(lay_toks, clin_toks, clinical) for rx, lay, lay_toks, clin_toks, clinical in self._lay_res
+                if lay in low and rx.search(low)]
+
     def expansions(self, text: str) -> list[str]:
         """Long forms of the abbreviations `text` uses, and abbreviations of the long forms it spells out."""
         low = fold(text)
@@ -316,6 +328,10 @@ class Lexicon:
         for demonym, place in self.places(question):
             for t in tokens(demonym):
                 abbr_alts.setdefault(t, []).append(tuple(tokens(place)))
+        for lay_toks, clin_toks, _ in self.lay_words(folded):  # "come back": each of its words stands for "recurrence"
+            for t in lay_toks:
+                if clin_toks not in abbr_alts.get(t, []):
+                    abbr_alts.setdefault(t, []).append(clin_toks)
         words = tokens(question)
         for t in words:
             if t in self._flat_abbr and t not in abbr_alts:

@@ -990,6 +990,24 @@ def test_everyday_words_are_read_one_way_only(pipeline):
     assert lexicon.expand("Has the cancer come back?") == "Has the cancer come back?"
 
 
+# ------------------------------------------------------------------ abbreviations that ask for a value
+def test_an_abbreviated_measure_asks_for_its_kind_of_value(pipeline):
+    """"ORR?" asks for a rate as "objective response rate?" does, and "OS?" for a survival: what a question asks
+    for is read with its abbreviations spelt out."""
+    r = pipeline.retriever
+    assert r.make_query("What ORR did pembrolizumab reach?").wants == \
+        r.make_query("What objective response rate did pembrolizumab reach?").wants != []
+    assert r.make_query("OS with carboplatin-paclitaxel?").wants != []
+
+
+def test_a_rate_abbreviation_finds_the_share_said_without_the_word_rate(pipeline):
+    """The review gives KEYNOTE-158's objective response rate as "an objective response … was achieved in 11% of the
+    patients": no "rate" in it. A question that types "ORR" is answered with that sentence."""
+    answer = pipeline.ask("What ORR did pembrolizumab reach in KEYNOTE-158?", [])
+    assert answer.mode == "answer"
+    assert "11%" in answer.text
+
+
 # ------------------------------------------------------------------ misspellings
 def test_a_misspelt_word_meets_the_word_it_misspells(pipeline):
     lexicon = pipeline.retriever.lexicon

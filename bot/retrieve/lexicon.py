@@ -317,7 +317,8 @@ class Lexicon:
         """`extra_text` is the conversation a follow-up relies on: its words join the lexical side, and what it
         asked for ("What did the Damron study find…?") carries over to an elliptical "What about X?"."""
         folded = fold(question)
-        asked = fold(question + " " + extra_text)
+        # (what it asks for is read with its abbreviations spelt out: "ORR?" asks for a rate, "OS?" for a survival)
+        asked = fold(" ".join([question, extra_text, *self.expansions(question)]))
         concepts: list[Concept] = []
         abbr_alts: dict[str, list[tuple[str, ...]]] = {}
         for rx, abbr, long, _ in self._abbr_res:
@@ -325,6 +326,10 @@ class Lexicon:
                 abbr_toks, long_toks = self._abbr_tokens[abbr]
                 for t in abbr_toks:
                     abbr_alts.setdefault(t, []).append(long_toks)
+                    # a rate is given as a share of the patients: "an objective response … in 11% of the patients"
+                    # says the objective response rate without the word "rate"
+                    if len(long_toks) >= 3 and long_toks[-1] == "rate":
+                        abbr_alts[t].append(long_toks[:-1])
         for demonym, place in self.places(question):
             for t in tokens(demonym):
                 abbr_alts.setdefault(t, []).append(tuple(tokens(place)))

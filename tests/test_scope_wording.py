@@ -97,6 +97,19 @@ def test_dosing_shorthand_is_read_as_the_reviews_schedule(pipeline):
     assert "every 2 weeks" in shown(a)
 
 
+def test_a_dosing_schedule_named_as_an_arm_asks_for_no_dose(pipeline):
+    """"each dosing schedule of DCF" names the two arms a survival is asked for: the question asks for no dose, and
+    the review's answer (the median survival was not determined for either regimen) is quoted, not declined for
+    want of a dose. A question about the dosing itself still asks for one."""
+    a = pipeline.ask("What median overall survival did each dosing schedule of DCF give?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "not determined" in a.text
+    r = pipeline.retriever
+    dose = r.make_query("What was the dose of docetaxel?").wants[0]
+    assert dose in r.make_query("What was the dosing of docetaxel?").wants
+    assert dose not in r.make_query("What median overall survival did each dosing schedule give?").wants
+
+
 # ------------------------------------------------------------------ answerability on a small fixture document
 # (issue 8): a value of the kind asked, of the measure asked, for the subgroup, grade and comparison asked.
 

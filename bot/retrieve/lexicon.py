@@ -46,10 +46,13 @@ METADATA_HINTS = {"authors": "author authors wrote written by", "journal": "jour
 _WHY_NOT = (r"\W+(?:\w+n't\b|cannot\b|\w+\s+(?:\w+\s+)?not\b)"
             r"|[^?.]*\b(?:unclear|uncertain|unknown|not (?:known|established|proven)|lacking|scarce|insufficient)\b")
 
+_AN_ARM = r"(?!\s+(?:schedules?|schemes?|regimens?|arms?|groups?|forms?|versions?)\b)"
+
 # What kind of answer a question wants, and how to recognise it in a sentence. The first entry (doses) is also a
 # scope check: the review must give that kind of value for the question's subject.
 ANSWER_TYPES = [
-    (re.compile(r"\b(dose|doses|dosage|dosing|mg|how much .* given)\b"), re.compile(r"\bmg\b|mg/m|\bgy\b")),
+    # ("each dosing schedule", "the modified dosing arm" name the arms a value is asked for, not a dose)
+    (re.compile(rf"\b(dose|doses|dosage|dosing{_AN_ARM}|mg|how much .* given)\b"), re.compile(r"\bmg\b|mg/m|\bgy\b")),
     (re.compile(r"\b(percent|percentage|proportion|share|fraction|rate|rates|how likely|likelihood|how common|"
                 r"how often|survival|response|incidence|risk|chance)\b"), re.compile(r"\d\s?%")),
     (re.compile(r"\b(how long|median time|duration|follow-up|follow up|followed up)\b"),
@@ -84,7 +87,7 @@ ANSWER_TYPES = [
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
     # (not a dose in a compound: "the full-dose regimen", "high-dose cisplatin" name the regimen)
-    ("dose", re.compile(r"(?<![\w-])(dose|doses|dosage|dosing|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
+    ("dose", re.compile(rf"(?<![\w-])(dose|doses|dosage|dosing{_AN_ARM}|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
     # (a terse note opens with the rate it asks for: "complication rate of groin dissection after prior rt?")
     ("percentage", re.compile(r"^(?!(?:how|what|which|why|when|where|who|whose|is|are|was|were|do|does|did|can|could|should|would|compare|"
                               r"list|give|tell|show|summari[sz]e|describe)\b)(?:[\w-]+\s+){1,3}rates?\b|"

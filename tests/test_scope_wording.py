@@ -110,6 +110,18 @@ def test_a_dosing_schedule_named_as_an_arm_asks_for_no_dose(pipeline):
     assert dose not in r.make_query("What median overall survival did each dosing schedule give?").wants
 
 
+def test_groups_defined_by_a_clause_are_compared_not_declined(pipeline):
+    """"people whose cancer came back … than people whose cancer never went away" compares two groups that the
+    clauses define (recurrent and persistent disease): the side after "than" is no single word ("people"), and the
+    question was declined as comparing "big" and "people"."""
+    a = pipeline.ask("Do people whose cancer came back after a first response do better after salvage APR than "
+                     "people whose cancer never went away?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "persistent disease" in a.text
+    # two groups named by a word the review never uses are still declined
+    assert pipeline.ask("Do men do better than women after salvage APR?").mode == "abstained"
+
+
 # ------------------------------------------------------------------ answerability on a small fixture document
 # (issue 8): a value of the kind asked, of the measure asked, for the subgroup, grade and comparison asked.
 

@@ -65,6 +65,8 @@ _TWO_ARMS = re.compile(r"\b(?:versus|vs\.?)\s", re.I)
 _WHY = re.compile(r"\b(?:why|how come|what explains|reasons?)\b")
 _THAN_FILLER = {"after", "with", "in", "for", "the", "a", "an", "using", "by", "among", "those", "patients", "that",
                 "of", "on", "from", "when", "following"}
+# A group defined by a clause ("people whose cancer came back", "those who had surgery first")
+_DEFINED_GROUP = re.compile(r"(?:people|persons|individuals|ones|those|patients|men|women)\s+(?:whose|who|that|which)\b")
 # Verbs between a side and the comparative ("A has been shown to give longer survival than B"): no side
 _THAN_VERBS = {"shown", "found", "reported", "demonstrated", "proven", "proved", "known", "suggested", "seen",
                "give", "gives", "given", "giving", "offer", "offers", "offered", "provide", "provides", "provided",
@@ -149,6 +151,8 @@ def _sides(q: str, query, retriever: Retriever):
         return None  # "why might A be better than B?" asks for the review's reasons, not for a comparison it reports
 
     middle = m.group(1) if m.group(1) is not None else m.group(2)
+    if _DEFINED_GROUP.match(m.group(3)):
+        return None  # "… than people whose cancer never went away": groups defined by a clause, not named by a word
     after = naming(tokens(m.group(3)))[:2]
     lead = _LEADS_TO_A_SIDE.match(middle)
     between = naming(tokens(middle[lead.end():])) if lead else []

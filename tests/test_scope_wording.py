@@ -122,6 +122,18 @@ def test_groups_defined_by_a_clause_are_compared_not_declined(pipeline):
     assert pipeline.ask("Do men do better than women after salvage APR?").mode == "abstained"
 
 
+def test_how_a_treatment_performed_in_a_group_asks_for_its_outcomes_there(pipeline):
+    """"How did pembrolizumab perform in HPV-negative tumours?" asks for outcomes in a group the review never
+    reports on (KEYNOTE-158 is split by PD-L1 status only): declined, naming the group. The same question about
+    PD-L1-negative tumours is answered with their figures."""
+    a = pipeline.ask("How did pembrolizumab perform in HPV-negative anal tumours in KEYNOTE-158?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])
+    assert "hpv-negative" in a.reason.lower()
+    b = pipeline.ask("How did pembrolizumab perform in PD-L1-negative tumours in KEYNOTE-158?")
+    assert b.mode == "answer", (b.mode, b.reason)
+    assert "3%" in b.text
+
+
 # ------------------------------------------------------------------ answerability on a small fixture document
 # (issue 8): a value of the kind asked, of the measure asked, for the subgroup, grade and comparison asked.
 

@@ -105,7 +105,11 @@ VALUE_EVIDENCE = [
                            r"(?:(?:is|was|were|are|the|a|an|overall|median|mean|reported|\d[\w-]*|"
                            r"[a-z]+-[a-z-]+)\s+){0,4}(?:[\w-]+\s+){0,2}?(?:survival|mortality|incidence|prevalence)\b"
                            r"|\bhow (?:high|low|good|bad|long)\b[^?.,;]{0,50}?\b(?:survival|mortality|incidence|"
-                           r"prevalence)\b|\b[a-z]+-free\s+survival\b"),
+                           r"prevalence)\b|\b[a-z]+-free\s+survival\b"
+                           # "how did pembrolizumab perform in HPV-negative tumours?" asks for its outcomes in that
+                           # group ("how does it perform in terms of toxicity?" may be answered in words)
+                           r"|\bhow (?:did|does|do|has|have|would|will) [^?.,;]{1,60}?\b(?:perform|fare)\s+"
+                           r"(?:in|among|for)\s+(?!terms\b)"),
      re.compile(r"\d\s?%|\d+(\.\d+)?\s*(months?|years?)\b|\bper 100|(?:Months\)|Rate): \d")),
     # "the median overall survival" (no time point: "the median 5-year survival rate" is a percentage) is a time
     ("duration", re.compile(r"\b(how long|how many (days|weeks|months|years)|in (weeks|months)|median time|duration|"

@@ -1235,3 +1235,14 @@ def test_whether_something_changes_how_long_is_answered_by_a_finding_in_words(pi
                     "shorten the healing time")
     a = pipeline.ask("Do thigh-based flaps affect how long surgery takes?")
     assert a.mode == "abstained", (a.mode, a.text[:200])
+
+
+def test_an_acronym_only_a_cited_title_uses_is_declined_even_across_the_studies(pipeline):
+    """"HIV" is in the title of a cited paper only: "in the cited studies" does not name a study that could be
+    looked up by it, so the question is declined, naming HIV. An acronym whose long form the text uses ("CR",
+    complete response) is not such a word."""
+    a = pipeline.ask("What share of the patients in the cited studies were HIV-positive?")
+    assert a.mode == "abstained" and "HIV" in a.reason, (a.mode, a.reason)
+    assert_answered(pipeline, "What objective response (CR plus PR) did pembrolizumab reach in KEYNOTE-158?",
+                    "11%")
+

@@ -25,6 +25,7 @@ from bot.guard.values import named_without_results, value_check
 from bot.guard.vocabulary import common_word, corpus_word_starting, everyday_word, stands_for
 from bot.guard.wording import QUESTION_WORDS
 from bot.retrieve.descriptors import numbered_candidates
+from bot.retrieve.lexicon import SHORTHAND
 from bot.retrieve.search import Ranking, Retriever
 from bot.text import STOPWORDS, fold, tokens
 
@@ -219,10 +220,24 @@ def _cited_only(question: str, retriever: Retriever) -> list[str]:
         # the acronym may lead a compound: "HIV-positive patients"
         w = m.group(0).split("-")[0] if not m.group(0).isupper() else m.group(0)
         toks = tokens(w)
+        # (an abbreviation whose long form the text uses is that long form: "CR", complete response)
+        long = retriever.lexicon.glossary.get(fold(w)) or SHORTHAND.get(fold(w)) or ""
         if w.isupper() and len(w) >= 2 and toks and not numbered \
-                and all(t in retriever.vocabulary and t not in body for t in toks):
+                and all(t in retriever.vocabulary and t not in body for t in toks) \
+                and not (tokens(long) and all(t in body for t in tokens(long))):
             out.append(w)
     return out
+
+
+_STUDY_NOUN = r"(?:stud(?:y|ies)|trials?|cohorts?|series|meta-analys[ie]s|reviews?|papers?)"
+
+
+def _study_named_by(acronym: str, question: str) -> bool:
+    """The acronym stands beside a study noun, as a study's name does: "the XYZ trial", "the XYZ-1 study", "trial
+    XYZ"."""
+    a = re.escape(acronym)
+    return bool(re.search(rf"\b{a}[\w-]*\s+(?:\w+\s+)?{_STUDY_NOUN}\b|\b{_STUDY_NOUN}\s+(?:called\s+|named\s+)?{a}\b",
+                          question, re.IGNORECASE))
 
 
 def foreign_topics(question: str, retriever: Retriever) -> list[str]:
@@ -320,8 +335,10 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     if others and (len(proper) < len(others) or not (ranking.query.named or best.coverage >= 0.5)):
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))
     descriptors += proper
-    cited_only = _cited_only(question, retriever)
-    if cited_only and not ranking.query.named and not ranking.query.study_asked:
+    # (unless the acronym names the study asked about: "the XYZ trial", "study XYZ"; "the reviewed studies" alone
+    # names none)
+    cited_only = [w for w in _cited_only(question, retriever) if not _study_named_by(w, question)]
+    if cited_only and not ranking.query.named:
         return Verdict(False, f"the review's text does not discuss {cited_only[0]}: only the title of a study it cites "
                               "names it")
     reason = absent_modality(question, retriever) or complement_asked(question, retriever) \

@@ -1127,3 +1127,23 @@ def test_how_something_works_is_answered_with_the_sentence_that_says_what_it_act
     "permits" tumour cells to avoid T cells, is in the answer's text, not only among the further passages."""
     a = pipeline.ask(question)
     assert a.mode == "answer" and "block immune checkpoints" in a.text, a.text[:400]
+
+
+@pytest.mark.parametrize("question", ["Sum up the trial of docetaxel, cisplatin and fluorouracil.",
+                                      "What did that three-drug DCF study find?"])
+def test_a_study_described_by_its_drugs_is_answered_with_that_studys_results(pipeline, question):
+    """"The DCF study" names no author: the best passage introduces Kim et al.'s study [28], so the answer is what
+    that study found (its results, in reading order), not the paragraph's opening on another trial (InterAACT [27])."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "31 (47%) of the 66 patients" in a.text and "[27]" not in a.text, a.text[:600]
+
+
+@pytest.mark.parametrize("question", ["How do things stand, according to the review's conclusions?",
+                                      "Per the paper's conclusions, where does treatment after failure stand?"])
+def test_a_part_named_with_the_documents_possessive_is_that_part(pipeline, question):
+    """"The review's conclusions", "the paper's conclusions": the article's own Conclusions section, quoted first
+    (the question is about the document, however little of the section's wording it shares)."""
+    a = pipeline.ask(question)
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert a.citations[0].section.startswith("4. Conclusions"), [c.section for c in a.citations]

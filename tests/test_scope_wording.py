@@ -1246,3 +1246,11 @@ def test_an_acronym_only_a_cited_title_uses_is_declined_even_across_the_studies(
     assert_answered(pipeline, "What objective response (CR plus PR) did pembrolizumab reach in KEYNOTE-158?",
                     "11%")
 
+
+def test_how_a_drug_was_dosed_asks_for_its_dose(pipeline):
+    """"How was it dosed?" asks for a dose, as "what dose" does: the review gives none for pembrolizumab, so it is
+    declined, saying so; the DCF regimens' doses are answered."""
+    a = pipeline.ask("How was pembrolizumab dosed in KEYNOTE-158?")
+    assert a.mode == "abstained" and "no dose" in a.reason, (a.mode, a.reason)
+    a = pipeline.ask("How was the lighter DCF schedule dosed?")
+    assert a.mode == "answer" and "40 mg/m² docetaxel" in a.text, (a.mode, a.reason, a.text[:300])

@@ -162,8 +162,10 @@ def select(ranking: Ranking, retriever: Retriever, settings: Settings, seeds: in
     ranking = _without_metadata(ranking)
     # "What did the KEYNOTE-158 study show?" asks for what a named study found, not for one value: its results,
     # as an overview of that study gives them (`_study_first`), and nothing else
-    asks_findings = not overview and bool(query.named and query.findings and not query.wants)
-    study = _study_first(ranking, retriever, own_only=True) if asks_findings else None
+    # (… and so does "What did that DCF study find?" of a study the question describes: `_described_study`)
+    asks_findings = not overview and bool((query.named or query.one_study) and query.findings and not query.wants)
+    study = (_study_first(ranking, retriever, own_only=True) or _described_study(ranking, retriever)) \
+        if asks_findings else None
     if study:
         overview = True  # quoted in reading order, as an overview of the study
         chosen = _overview(ranking, retriever, settings, budget, study)
@@ -303,6 +305,29 @@ def _study_first(ranking: Ranking, retriever: Retriever, own_only: bool = False)
     if own_only:  # what the study found, and nothing else
         return results + rest
     return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
+
+
+def _described_study(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
+    """An overview of one study the question describes rather than names ("the gist of the DCF study", "what did
+    that 38-centre trial find"): when the best passage introduces a study (an author's "et al." and one reference),
+    the sentences that report it (citing it, or carrying it as their paragraph's study), results first, as for a
+    named study; then nothing else. None otherwise."""
+    query = ranking.query
+    if query.named or not query.one_study:
+        return None
+    first = next((h for h in ranking.hits if h.sentence.kind != "caption"), None)
+    if first is None or first.sentence.kind != "text" or len(first.sentence.refs) != 1 \
+            or not re.search(r"\bet al\b", first.sentence.text):
+        return None
+    ref = first.sentence.refs[0]
+    study = [h for h in ranking.hits if h.sentence.kind == "text"
+             and (ref in h.sentence.refs or (not h.sentence.refs and ref in h.sentence.context_refs))]
+    numbers = retriever.pattern_hits[id(NUMBERS)]
+    results = [h for h in study if numbers[retriever.position[h.sentence.id]]]
+    results = [h for h in results if _OUTCOME.search(h.sentence.text)] + \
+        [h for h in results if not _OUTCOME.search(h.sentence.text)]
+    return [first] + [h for h in results if h is not first] + \
+        [h for h in study if h is not first and not numbers[retriever.position[h.sentence.id]]]
 
 
 # What a study found, in the words that report an outcome (not its design or its enrolment)
@@ -460,7 +485,7 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
     chosen: list[Hit] = []
     used = 0
     top = ranking.hits[0].score
-    study = study or _study_first(ranking, retriever) or \
+    study = study or _study_first(ranking, retriever) or _described_study(ranking, retriever) or \
         _part_first(ranking, retriever, settings.section_depth_decay, settings.overview_floor) or \
         _table_first(ranking, retriever)
     section = None if study else (_section_first(ranking, retriever, settings.section_depth_decay)

@@ -24,7 +24,10 @@ SHORTHAND: dict[str, str] = _glossary["shorthand"]  # for the scope check only (
 # Everyday words a patient or relative types for the clinical word a document uses ("come back" → "recurrence",
 # "virus" → "HPV"): one way only, so a clinical question is never read in lay words; and on the lexical side only
 # (a question's concepts), so the embedded question, which the guard reads too, stays as typed.
-LAY: dict[str, str] = _glossary.get("lay", {})
+# The words a clinician or researcher types where a document writes another ("sites" → "centers", "came off
+# treatment" → "stopping treatment") are read the same way.
+WORDING: dict[str, str] = _glossary.get("wording", {})
+LAY: dict[str, str] = {**_glossary.get("lay", {}), **WORDING}
 
 PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
 
@@ -52,7 +55,7 @@ _AN_ARM = r"(?!\s+(?:schedules?|schemes?|regimens?|arms?|groups?|forms?|versions
 # scope check: the review must give that kind of value for the question's subject.
 ANSWER_TYPES = [
     # ("each dosing schedule", "the modified dosing arm" name the arms a value is asked for, not a dose)
-    (re.compile(rf"\b(dose|doses|dosage|dosing{_AN_ARM}|mg|how much .* given)\b"), re.compile(r"\bmg\b|mg/m|\bgy\b")),
+    (re.compile(rf"\b(dose|doses|dosed|dosage|dosing{_AN_ARM}|mg|how much .* given)\b"), re.compile(r"\bmg\b|mg/m|\bgy\b")),
     (re.compile(r"\b(percent|percentage|proportion|share|fraction|rate|rates|how likely|likelihood|how common|"
                 r"how often|survival|response|incidence|risk|chance)\b"), re.compile(r"\d\s?%")),
     (re.compile(r"\b(how long|median time|duration|follow-up|follow up|followed up)\b"),
@@ -87,7 +90,7 @@ ANSWER_TYPES = [
 # ANSWER_TYPES: a count must count something ("437 patients"), not be any number.
 VALUE_EVIDENCE = [
     # (not a dose in a compound: "the full-dose regimen", "high-dose cisplatin" name the regimen)
-    ("dose", re.compile(rf"(?<![\w-])(dose|doses|dosage|dosing{_AN_ARM}|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
+    ("dose", re.compile(rf"(?<![\w-])(dose|doses|dosed|dosage|dosing{_AN_ARM}|mg|how much .* given)(?![\w-])"), ANSWER_TYPES[0][1]),
     # (a terse note opens with the rate it asks for: "complication rate of groin dissection after prior rt?")
     ("percentage", re.compile(r"^(?!(?:how|what|which|why|when|where|who|whose|is|are|was|were|do|does|did|can|could|should|would|compare|"
                               r"list|give|tell|show|summari[sz]e|describe)\b)(?:[\w-]+\s+){1,3}rates?\b|"
@@ -162,7 +165,7 @@ BACKGROUND = re.compile(r"\b(?:background|basics|primer|refresher|history)\s+(?:
 
 # … and asks about that part as such: "summarise the discussion (section)", "what do the conclusions say", not
 # "the results of KEYNOTE-158".
-PARTS = re.compile(r"\bthe (?:simple |short |main |whole )?(introduc|discuss|conclu|abstract|summar|method|result)\w*"
+PARTS = re.compile(r"\b(?:the|this) (?:(?:review|paper|article)['\u2019]s |authors['\u2019] )?(?:simple |short |main |whole |own )?(introduc|discuss|conclu|abstract|summar|method|result)\w*"
                    r"(?! of\b)(?:\s+sections?)?\b"
                    r"|\b(introduc|discuss|conclu|method|result)\w* sections?\b"
                    # "what did the review / the authors conclude?": the document's own conclusions (not "conclude
@@ -187,6 +190,9 @@ WHOLE_DOCUMENT = re.compile(r"\b(summar\w*|overview|gist|synopsis|tl;?dr|outline
 # A question about a study as such, by its kind of publication: "the KEYNOTE-158 study", "the review by Ko".
 STUDY_NOUNS = re.compile(r"\b(stud(?:y|ies)|trials?|cohorts?|series|meta-analys[ie]s|systematic reviews?|review by|"
                          r"et al|papers?|publications?)\b")
+# … one study it points at ("the DCF study", "that phase 2 trial"), however it describes it
+ONE_STUDY = re.compile(r"\b(?:the|this|that)\s+(?:[^\s.?!;]+\s+){0,6}?(?:study|trial|series|cohort|meta-analysis)\b"
+                       r"(?!\s+(?:by|of|from)\s+[a-z]+\s+et\s+al)")
 
 # "What did X find / report / show?" prefers sentences with results (numbers), without requiring them.
 FINDINGS = re.compile(r"\b(find|found|findings|show|showed|shown|report|reported|results?|outcomes?|effect)\b")
@@ -209,6 +215,7 @@ class Query:
     parts: tuple[str, ...] = ()             # parts of the article it asks about as such: "summarise the discussion"
     whole_document: bool = False            # it asks for the whole document in brief: "Summarize the review."
     study_asked: bool = False               # it asks about a study as such ("the … trial", "the study by Kim")
+    one_study: bool = False                 # … about one study ("the DCF study", "this trial"), named or described
     about_article: bool = False
     tables: bool = False                    # the question asks about a table
     figures: bool = False                   # … or a figure, or a caption ("What does Figure 1 show?")
@@ -373,7 +380,8 @@ class Lexicon:
         return Query(
             concepts=concepts, lexical=list(dict.fromkeys(lexical)),
             wants=[pat for ask, pat in ANSWER_TYPES if ask.search(asked)],
-            findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
+            findings=bool(FINDINGS.search(asked)), study_asked=bool(STUDY_NOUNS.search(folded)),
+            one_study=bool(ONE_STUDY.search(folded)), about_article=bool(ARTICLE_WORDS.search(folded)),
             tables=bool(re.search(r"\b(tables?|tabulated|tabular)\b", folded)),
             figures=bool(re.search(r"\b(figures?|fig|captions?|legends?)\b", folded)),
             figure_numbers=tuple(re.findall(r"\b(?:figures?|fig\.?)\s*(\d+)\b(?!\s*%|[.,]\d)", folded)),

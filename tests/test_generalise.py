@@ -1147,3 +1147,23 @@ def test_a_part_named_with_the_documents_possessive_is_that_part(pipeline, quest
     a = pipeline.ask(question)
     assert a.mode == "answer", (a.mode, a.reason)
     assert a.citations[0].section.startswith("4. Conclusions"), [c.section for c in a.citations]
+
+
+def test_an_overview_that_quotes_most_of_a_paragraph_fills_its_gap_before_a_lone_sentence(pipeline):
+    """An overview that quotes three sentences of the flap paragraph but skips the one between them (thigh-based
+    flaps) gives that one the place of a lone, lower-scored sentence from another paragraph: a reader gets the
+    paragraph's points in sequence rather than a stray line."""
+    from bot.answer.compose import _fill_gaps
+
+    retriever = pipeline.retriever
+    ranking = pipeline.rank("Summarise what the review says about perineal flap reconstruction.", [])
+    sents = retriever.sentences
+    i = next(k for k, s in enumerate(sents) if s.text.startswith("Abdominal-based flaps"))
+    para = [ranking.hit(sents[k].id) for k in (i, i + 1, i + 3)]
+    assert sents[i + 2].text.startswith("Alternatively, thigh-based flaps")
+    assert len({h.sentence.paragraph for h in para}) == 1
+    lone = ranking.hit(next(s.id for s in sents if s.text.startswith("As in other studies, an APR was a morbid")))
+    chosen = para + [lone]
+    _fill_gaps(ranking, retriever, chosen, budget=1200)
+    assert sents[i + 2].id in {h.sentence.id for h in chosen} and lone not in chosen, \
+        [h.sentence.text[:40] for h in chosen]

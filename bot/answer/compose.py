@@ -524,6 +524,8 @@ def _overview(ranking: Ranking, retriever: Retriever, settings: Settings, budget
         chosen.extend(group)
         used = _text_length(chosen, _reading_order)
     if study is None and section is None:
+        _fill_gaps(ranking, retriever, chosen, budget)
+        used = _text_length(chosen, _reading_order)
         _add_continuations(ranking, retriever, chosen, budget - used)
     return chosen or [next((h for h in ranking.hits if h.sentence.kind != "caption"), ranking.hits[0])]
 
@@ -574,6 +576,33 @@ def _antecedent(ranking: Ranking, retriever: Retriever, h: Hit) -> list[Hit]:
     if prev.paragraph != s.paragraph or prev.doc_id != s.doc_id or prev.kind != "text":
         return []
     return [ranking.hit(prev.id)]
+
+
+def _fill_gaps(ranking: Ranking, retriever: Retriever, chosen: list[Hit], budget: int) -> None:
+    """An overview that quotes most of one paragraph quotes it whole: a sentence skipped between two chosen ones of
+    a paragraph that gives three or more takes the place of a lone sentence from elsewhere (the lowest scored),
+    when it fits there."""
+    by_para: dict = {}
+    for h in chosen:
+        by_para.setdefault((h.sentence.doc_id, h.sentence.paragraph), []).append(h)
+    for key, hs in list(by_para.items()):
+        if len(hs) < 3:
+            continue
+        lo = min(retriever.position[h.sentence.id] for h in hs)
+        hi = max(retriever.position[h.sentence.id] for h in hs)
+        gaps = [ranking.hit(retriever.sentences[i].id) for i in range(lo + 1, hi)
+                if retriever.sentences[i].kind == "text" and ranking.hit(retriever.sentences[i].id) not in chosen]
+        for g in sorted(gaps, key=lambda h: -h.score):
+            lone = [h for h in chosen if len(by_para[(h.sentence.doc_id, h.sentence.paragraph)]) == 1]
+            if not lone:
+                return
+            out = min(lone, key=lambda h: h.score)
+            trial = [h for h in chosen if h is not out] + [g]
+            if _text_length(trial, _reading_order) <= budget:
+                chosen.remove(out)
+                chosen.append(g)
+                by_para[(out.sentence.doc_id, out.sentence.paragraph)] = []
+                hs.append(g)
 
 
 def _add_continuations(ranking: Ranking, retriever: Retriever, chosen: list[Hit], room: int) -> None:

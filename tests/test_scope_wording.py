@@ -1254,3 +1254,13 @@ def test_how_a_drug_was_dosed_asks_for_its_dose(pipeline):
     assert a.mode == "abstained" and "no dose" in a.reason, (a.mode, a.reason)
     a = pipeline.ask("How was the lighter DCF schedule dosed?")
     assert a.mode == "answer" and "40 mg/m² docetaxel" in a.text, (a.mode, a.reason, a.text[:300])
+
+
+def test_a_question_about_the_article_is_answered_from_its_front_matter_ranked_a_little_lower(pipeline):
+    """"How many days passed between acceptance and publication?" is about the article itself: its dates are in the
+    front matter, ranked just below a publisher's note. That is close enough: the dates are quoted, not declined as
+    "no passage is close"."""
+    a = pipeline.ask("How many days passed between this article's acceptance and its publication?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert "Accepted: 23 April 2025" in a.text and "Published: 30 April 2025" in a.text, a.text[:400]
+

@@ -293,6 +293,9 @@ def _numbered(retriever: Retriever) -> dict[str, set[str]]:
     return {"table": {_arabic(number) for number, _ in retriever.tables.values()}, "figure": figures}
 
 
+ARTICLE_TOP = 5  # how far down a question about the article itself may find its front-matter line
+
+
 def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: float = 0.0) -> Verdict:
     """`unrelated`: the guard's probability that the turn is small talk or off the subject ("Tell me a joke about
     surgeons"): with no close passage, such a turn is declined."""
@@ -319,7 +322,10 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     missing = unknown_names(question, retriever)
     descriptors = [m for m in missing if fold(m) in retriever.lexicon.demonyms]
     others = [m for m in missing if m not in descriptors]
-    article_line = ranking.query.about_article and best.sentence.kind == "front" and best.coverage >= 0.2
+    # (… or one of the first few passages: "how many days passed between acceptance and publication" ranks a
+    # publisher's note above the dates)
+    article_line = ranking.query.about_article and any(h.sentence.kind == "front" and h.coverage >= 0.15
+                                                       for h in hits[:ARTICLE_TOP])
     # The title, the keywords and the dates answer only a question about the article itself ("revising" meets
     # "Revised: 17 April 2025", ranked first): the best passage that could answer may be close when they are not
     answering = next(iter(ranking.answering()), best)

@@ -1264,3 +1264,12 @@ def test_a_question_about_the_article_is_answered_from_its_front_matter_ranked_a
     assert a.mode == "answer", (a.mode, a.reason)
     assert "Accepted: 23 April 2025" in a.text and "Published: 30 April 2025" in a.text, a.text[:400]
 
+
+def test_a_name_with_a_generic_second_part_is_that_name(pipeline):
+    """"IORT-based therapy" is IORT: the review gives survival for it, so the question is answered, not declined as
+    naming something ("IORT-based") the review never gives a value for. A drug the review names without results
+    stays declined however it is compounded."""
+    a = pipeline.ask("What survival was reported with IORT-based therapy?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    a = pipeline.ask("What survival did ipilimumab-containing regimens give?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])

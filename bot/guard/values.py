@@ -111,6 +111,10 @@ _EFFECT_IN_WORDS = re.compile(r"\b(?:longer|shorter|faster|slower|more|fewer|les
                               r"shorten\w*|lengthen\w*|reduc\w*|increas\w*|decreas\w*)\b")
 
 
+_GENERIC_PART = re.compile(r"-(?:based|containing|related|only|alone|treated|directed|guided|associated|induced|"
+                           r"like|type)$", re.I)
+
+
 def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """When the question asks for a kind of value, some top sentence must give one about its subject: the study
     it names, else its rarest subject word."""
@@ -186,8 +190,9 @@ def value_check(question: str, ranking: Ranking, retriever: Retriever) -> str | 
     # (A glossary abbreviation, "CRT", "SCC", is the field's common vocabulary, not a drug or a name; a word only the
     # reference list uses, "Lancet", describes where a study appeared.)
     glossary, body = retriever.lexicon.glossary, retriever.lexicon.idf
+    # ("IORT-based therapy" names IORT: a generic second part, "-based", "-containing", is no part of the name)
     strong = [t for w in surface_terms(question)[1:] if DRUG_OR_NAME.search(w) and fold(w) not in glossary
-              for t in tokens(w)
+              for t in tokens(_GENERIC_PART.sub("", w))
               if t not in QUESTION_WORDS and t not in STOPWORDS and t in body and any(c.word == t for c in query.concepts)]
     absent = next((t for t in strong if not any(mentions(h, t) for h in top)), None)
     # The measure: what the value is of ("the *recurrence* rate", "the rate of *recurrence*"). A sentence with a

@@ -1273,3 +1273,14 @@ def test_a_name_with_a_generic_second_part_is_that_name(pipeline):
     assert a.mode == "answer", (a.mode, a.reason)
     a = pipeline.ask("What survival did ipilimumab-containing regimens give?")
     assert a.mode == "abstained", (a.mode, a.text[:200])
+
+
+def test_a_trial_name_the_review_lacks_beside_an_author_it_reports_is_a_descriptor(pipeline):
+    """"The KEYNOTE-028 cohort by Ott et al.": the review reports Ott et al.'s study but never names the trial, so
+    the author identifies it. It is answered, saying that the review does not state which study KEYNOTE-028 is.
+    The same name alone identifies nothing and is declined, naming it."""
+    a = pipeline.ask("What did Ott et al. find in their KEYNOTE-028 cohort?")
+    assert a.mode == "answer" and "KEYNOTE-028" in a.text and "17%" in a.text, (a.mode, a.reason, a.text[:300])
+    a = pipeline.ask("What did the KEYNOTE-028 study find?")
+    assert a.mode == "abstained" and "KEYNOTE-028" in a.reason, (a.mode, a.reason)
+

@@ -241,3 +241,11 @@ def abbreviation_definitions(text: str) -> list[tuple[str, str]]:
 def plural(n: int, word: str) -> str:
     """'1 document', '2 documents': counts shown to the user read as English."""
     return f"{n} {word if n == 1 else word + 's'}"
+
+
+_GLUED_NUMBER = re.compile(r"\b(tables?|figures?|figs?)(\d+)\b", re.I)
+
+
+def unglued(question: str) -> str:
+    """A terse note's "table2", "fig1" as "table 2", "fig 1": the word and the number it names."""
+    return _GLUED_NUMBER.sub(r"\1 \2", question)

@@ -1284,3 +1284,9 @@ def test_a_trial_name_the_review_lacks_beside_an_author_it_reports_is_a_descript
     a = pipeline.ask("What did the KEYNOTE-028 study find?")
     assert a.mode == "abstained" and "KEYNOTE-028" in a.reason, (a.mode, a.reason)
 
+
+def test_a_table_number_typed_against_its_word_names_the_table(pipeline):
+    """"table2 ott design", a terse note: "table2" is Table 2, so the note is about the review (not small talk) and
+    is answered from Ott's record in that table."""
+    a = pipeline.ask("table2 ott design")
+    assert a.mode == "answer" and "phase 1b trial" in a.text, (a.mode, a.reason, a.text[:300])

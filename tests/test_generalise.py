@@ -262,6 +262,15 @@ def test_a_journal_of_many_cited_papers_is_not_the_subject_of_the_question(pipel
     assert "mg/m" in a.text, a.text
 
 
+def test_a_journal_of_two_cited_papers_and_a_design_find_the_one_of_both(pipeline):
+    """Annals of Oncology published two cited papers (Rao's guideline, Ott's trial); "the phase 1b pembrolizumab
+    study" describes Ott's in Table 2. The question is about the one paper both descriptions fit, so it is answered
+    with Ott's response rate, not declined as asking for a percentage from Rao's guideline."""
+    a = pipeline.ask("In the phase 1b pembrolizumab study that Annals of Oncology published, what proportion of "
+                     "patients responded?")
+    assert a.mode == "answer" and "17%" in a.text, (a.mode, a.reason, a.text[:300])
+
+
 def test_the_longest_journal_name_typed_wins(pipeline):
     """"Annals of Surgical Oncology" is Ann. Surg. Oncol. (Hagemans [24]), not every journal whose name ends in
     "Surg. Oncol." (Eur. J. Surg. Oncol., J. Surg. Oncol.): the study is found by the whole name."""

@@ -287,12 +287,17 @@ def resolve_descriptors(question: str, retriever, bibliography) -> Resolution:
     out = Resolution(question)
     described = table_studies(question, retriever, bibliography)
     authors = list(dict.fromkeys(a for names in described.values() for a in names))
+    described_authors = set(authors) if len(authors) <= 2 else set()
     if 1 <= len(authors) <= 2:  # the words point at one study (two at most): name it for retrieval
         # "(Ko et al.)": a two-letter surname is read as a study's name only where it is used as an author's
         out.query = f"{out.query} ({' and '.join(a + ' et al.' if len(a) < 3 else a for a in authors)})"
         out.resolved.update({w: ", ".join(a) for w, a in described.items()})
     for journal, authors in journal_authors(question, bibliography).items():
         typed = r"\s+(?:(?:of|and|in|&|the)\s+)*".join(re.escape(w) for w in journal.split())
+        # the journal of several cited papers, and another description of one of them ("the phase 1b trial published
+        # in Annals of Oncology"): that one
+        both = [a for a in authors if a in described_authors]
+        authors = both or authors
         if len(authors) <= 2:
             out.query = re.sub(typed, " and ".join(authors), out.query)
             out.resolved[journal] = ", ".join(authors)

@@ -1176,3 +1176,12 @@ def test_an_overview_that_quotes_most_of_a_paragraph_fills_its_gap_before_a_lone
     _fill_gaps(ranking, retriever, chosen, budget=1200)
     assert sents[i + 2].id in {h.sentence.id for h in chosen} and lone not in chosen, \
         [h.sentence.text[:40] for h in chosen]
+
+
+def test_the_future_directions_the_authors_set_out_are_their_conclusions(pipeline):
+    """"What future directions do the authors set out?" asks for what the review's conclusions say ("further
+    studies are needed …"), however little of their wording it shares: answered from that section."""
+    a = pipeline.ask("Which unmet needs and future directions do the authors point to?")
+    assert a.mode == "answer", (a.mode, a.reason)
+    assert a.citations[0].section.startswith("4. Conclusions") and "further studies are needed" in a.text, \
+        [c.section for c in a.citations]

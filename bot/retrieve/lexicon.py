@@ -173,7 +173,11 @@ PARTS = re.compile(r"\b(?:the|this) (?:(?:review|paper|article)['\u2019]s |autho
                    # ("the Swiss authors" reaches here as "the review": bot/retrieve/descriptors.py; "the Kim paper"
                    # or "the Japanese authors" are not the document)
                    r"|\b(?:the|this|these|its) (?:(?:review|paper|article)(?:['\u2019]s authors?)?|authors?(?: of (?:the|this) "
-                   r"(?:review|paper|article))?)(?: \w+)? (conclu)(?:de|des|ded)(?: overall| in the end| finally)?\W*$")
+                   r"(?:review|paper|article))?)(?: \w+)? (conclu)(?:de|des|ded)(?: overall| in the end| finally)?\W*$"
+                   # "the future directions the authors identify": what a review's conclusions set out (not "future
+                   # directions for radiotherapy", a topic's, which the discussion may treat)
+                   r"|\b(future directions?|future perspectives?)\b(?=[^?]*\b(?:authors?|review|paper|article)\b)"
+                   r"|\b(?:authors?|review|paper|article)\b[^?]*\b(future directions?|future perspectives?)\b")
 
 # … or asks for the whole document in brief ("Summarize the review.", "give me the gist of this paper", "what is this
 # article about?"): the document's own summary, its abstract, answers.
@@ -388,7 +392,7 @@ class Lexicon:
             # (not a value after the word: "kitaguchi table 71% os")
             table_numbers=tuple(re.findall(r"\btables?\s+(\d+|[ivx]+)\b(?!\s*%|[.,]\d)", folded)),
             sections=tuple(m.group(1) for m in STRUCTURE.finditer(folded)),
-            parts=tuple(m.group(1) or m.group(2) or m.group(3) for m in PARTS.finditer(folded))
+            parts=tuple(m.group(1) or m.group(2) or m.group(3) or "conclu" for m in PARTS.finditer(folded))
             + (("abstract",) if WHOLE_DOCUMENT.search(folded) else ()),
             whole_document=bool(WHOLE_DOCUMENT.search(folded)),
             named=[tuple(tokens(n)) for n in (named or [])], background=bool(BACKGROUND.search(folded)))

@@ -1290,3 +1290,12 @@ def test_a_table_number_typed_against_its_word_names_the_table(pipeline):
     is answered from Ott's record in that table."""
     a = pipeline.ask("table2 ott design")
     assert a.mode == "answer" and "phase 1b trial" in a.text, (a.mode, a.reason, a.text[:300])
+
+
+def test_a_course_length_given_as_its_adjective_answers_how_long(pipeline):
+    """"For how long were the KEYNOTE-158 patients treated?": the review gives the course as "the 2-year
+    treatment", a duration written as an adjective, so the question is answered; a follow-up time the review does
+    not give for that study is still declined."""
+    assert_answered(pipeline, "For how long were the KEYNOTE-158 patients meant to be treated?", "2-year treatment")
+    a = pipeline.ask("How long was follow-up in KEYNOTE-158?")
+    assert a.mode == "abstained", (a.mode, a.text[:200])

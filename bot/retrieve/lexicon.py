@@ -119,7 +119,9 @@ VALUE_EVIDENCE = [
                             r"length of (?:\w+ )?stay|(?:hospital|inpatient) stay|days in hospital|"
                             r"median (?:(?![a-z]+-(?:year|month))[a-z-]+ ){0,2}(?:survival|os|pfs|dfs|follow-up|follow up)"
                             r"(?! rates?))\b"),
-     re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d")),
+     # (… or a course's length as its adjective: "completed the 2-year treatment")
+     re.compile(r"\d+(\.\d+)?\s*(days?|weeks?|months?|years?)\b|\(Months\): \d"
+                r"|\d+-(?:day|week|month|year) (?:treatment|therapy|course|regimen|period|programme|program)\b")),
     # A count may be given as a share of the patients ("9.0% of the patients developed metastatic disease").
     ("count", re.compile(r"\b(how many|number of)\b(?! (days|weeks|months|years))"),
      # (a count is a whole number, and no time comes between it and what it counts: "12.1 months in the patients"

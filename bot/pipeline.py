@@ -31,7 +31,7 @@ from bot.retrieve.search import Ranking, Retriever
 from bot.guard.classifier import IntentClassifier
 from bot.guard.scope import foreign_topics, judge
 from bot.settings import Settings
-from bot.text import unglued
+from bot.text import tidied
 from bot.types import Answer, Citation, document_labels
 
 
@@ -120,7 +120,7 @@ class Pipeline:
         """Intent first: a request for a decision about a particular person is never answered with quotes, whatever
         other words it holds. Scope is judged after that, for questions only."""
         history = [h for h in history if isinstance(h, str) and h.strip()][-4:]
-        q = unglued(q)  # "table2 ott design": the table's number, as "table 2"
+        q = tidied(q)  # "table2 ott design", "recurrence timing 24 mo": as the documents write them
         qvec = self.embedder.encode_query(self.retriever.expand(q))  # once: the guard and retrieval share it
         intent = self.intent.classify(q, history, qvec, self.retriever.anchors_in(q))
         if intent.kind == "recommendation":

@@ -1292,6 +1292,13 @@ def test_a_table_number_typed_against_its_word_names_the_table(pipeline):
     assert a.mode == "answer" and "phase 1b trial" in a.text, (a.mode, a.reason, a.text[:300])
 
 
+def test_a_unit_in_shorthand_after_a_number_is_that_unit(pipeline):
+    """"recurrence timing within 24 mo": "24 mo" is 24 months, as the review writes it, so the note is
+    answered with the sentence that says most recur within the first 24 months, not taken for small talk."""
+    a = pipeline.ask("recurrence timing within 24 mo")
+    assert a.mode == "answer" and "within the first 24 months" in a.text, (a.mode, a.reason, a.text[:300])
+
+
 def test_a_course_length_given_as_its_adjective_answers_how_long(pipeline):
     """"For how long were the KEYNOTE-158 patients treated?": the review gives the course as "the 2-year
     treatment", a duration written as an adjective, so the question is answered; a follow-up time the review does

@@ -1306,3 +1306,19 @@ def test_a_course_length_given_as_its_adjective_answers_how_long(pipeline):
     assert_answered(pipeline, "For how long were the KEYNOTE-158 patients meant to be treated?", "2-year treatment")
     a = pipeline.ask("How long was follow-up in KEYNOTE-158?")
     assert a.mode == "abstained", (a.mode, a.text[:200])
+
+
+@pytest.mark.parametrize("question, factor", [
+    ("How did survival after salvage APR differ by HPV status?", "hpv status"),
+    ("What response did pembrolizumab give according to HPV status?", "hpv status"),
+    ("Did outcomes after salvage surgery vary by sex?", "sex"),
+])
+def test_values_by_a_status_or_by_sex_the_review_never_splits_by_are_declined(pipeline, question, factor):
+    """The review gives values for PD-L1-positive and PD-L1-negative tumours, and for no HPV groups, men or women:
+    a value asked by HPV status or by sex is declined, naming the factor; one asked by PD-L1 status is answered."""
+    a = pipeline.ask(question)
+    assert a.mode == "abstained" and factor in a.reason, (a.mode, a.reason)
+
+
+def test_values_by_a_status_the_review_splits_by_are_answered(pipeline):
+    assert_answered(pipeline, "In KEYNOTE-158, how did the objective response differ by PD-L1 status?", "3%")

@@ -19,7 +19,7 @@ from dataclasses import replace
 from bot.guard.values import (TYPE_WINDOW, _about_named, _At, _paragraph, _span, _spelled_out,
                               _with_typed_names)
 from bot.guard.vocabulary import everyday_word, stands_for
-from bot.guard.wording import GRADE, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, \
+from bot.guard.wording import DEMOGRAPHIC, GRADE, MEASURE, NAMED_MEASURE, POPULATION, QUESTION_WORDS, SHARE_OF, SHARE_OF_THEM, \
     TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
@@ -443,9 +443,33 @@ _FACTOR_FRAME = set(tokens("type types group groups level levels status number c
                            "kind kinds class classes", keep_stopwords=True))
 
 
+# "What survival did salvage APR give by HPV status?", "did survival vary by sex?": values per group of a marker or of
+# the patients' sex or age
+_BY_STATUS = re.compile(r"\b(?:by|according to|across|stratified by|split by|broken down by|depending on)\s+"
+                        r"(?:their\s+|the\s+|patients['\u2019]?\s+)?(?:([a-z][\w-]*)\s+status|(sex|gender|age(?:\s+groups?)?|"
+                        r"race|ethnicity))\b")
+
+
+def _given_by_status(marker: str | None, retriever: Retriever) -> bool:
+    """Some sentence of the documents gives numbers for groups of the marker ("15% in the PD-L1-positive group and
+    3% in the PD-L1-negative group"), or, for sex or age (`marker` None), for a group of people ("women", "aged 70
+    or more")."""
+    if marker is None:
+        return any(DEMOGRAPHIC.search(fold(s.text)) and re.search(r"\d", s.text) for s in retriever.sentences)
+    m = re.escape(marker)
+    groups = re.compile(rf"(?<![\w-]){m}[- ](?:positive|negative|high|low)\b|\b(?:positive|negative)\s+{m}\b")
+    return any(groups.search(fold(s.text)) and re.search(r"\d", s.text) for s in retriever.sentences)
+
+
 def breakdown_check(question: str, ranking: Ranking, retriever: Retriever, known) -> str | None:
     """A value broken down by a factor the documents never mention ("by age group", "by T stage") is not in them;
-    `known(word)` says whether the documents use the word or one that stands for it."""
+    `known(word)` says whether the documents use the word or one that stands for it. Nor is one broken down by a
+    marker's status or by the patients' sex or age when no passage gives numbers for such groups ("by HPV status":
+    the review gives values for PD-L1-positive and -negative tumours only)."""
+    status = _BY_STATUS.search(fold(question))
+    if status and not _given_by_status(status.group(1), retriever):
+        factor = f"{status.group(1)} status" if status.group(1) else status.group(2)
+        return f"the review gives no values by {factor}"
     m = _BY_FACTOR.search(fold(question))
     if not m:
         return None

@@ -1322,3 +1322,13 @@ def test_values_by_a_status_or_by_sex_the_review_never_splits_by_are_declined(pi
 
 def test_values_by_a_status_the_review_splits_by_are_answered(pipeline):
     assert_answered(pipeline, "In KEYNOTE-158, how did the objective response differ by PD-L1 status?", "3%")
+
+
+def test_two_regimens_of_different_studies_in_one_paragraph_are_not_compared(pipeline):
+    """The chemotherapy paragraph names carboplatin and paclitaxel (the standard [1,2], InterAACT [27]) and then
+    introduces Kim et al.'s DCF study [28]: no passage sets DCF against carboplatin and paclitaxel, so "is DCF better"
+    is declined. The two arms of Kim's own study are compared, and answered."""
+    a = pipeline.ask("Is DCF better than carboplatin and paclitaxel for advanced anal cancer?")
+    assert a.mode == "abstained" and "compares" in a.reason, (a.mode, a.reason)
+    assert_answered(pipeline, "How did modified DCF compare with standard DCF for tolerability?",
+                    "better tolerability")

@@ -23,7 +23,7 @@ from bot.guard.wording import DEMOGRAPHIC, GRADE, MEASURE, NAMED_MEASURE, POPULA
     TIME_POINT
 from bot.retrieve.lexicon import STRUCTURE, VALUE_EVIDENCE, prefixes_of, stem_prefix
 from bot.retrieve.search import Ranking, Retriever
-from bot.text import STOPWORDS, fold, table_cells, tokens
+from bot.text import POINTS_BACK, STOPWORDS, fold, table_cells, tokens
 
 _PARTS = {"table", "figure", "section", "text"}  # parts of a document a comparison may set side by side
 _MODIFIERS = {"alone", "only", "plus", "combined", "together", "single", "both"}
@@ -195,6 +195,22 @@ def _typed(q: str, token: str) -> str:
     return m.group(0) if m else token
 
 
+def _within_study(retriever: Retriever, h, span: list[int]) -> list[int]:
+    """The span (the sentence's position, then those before it) back to the sentence that introduces the study it
+    reports ("Kim et al. reported … [28]"), when one does: the carboplatin and paclitaxel of the sentences before
+    that one, citing other studies ([1,2], [27]), are not compared with DCF. A sentence of no introduced study (a
+    discussion's summary) keeps its span."""
+    cites = set(h.sentence.refs + h.sentence.context_refs)
+    for k, j in enumerate(span):
+        s = retriever.sentences[j]
+        if cites & set(s.refs) and _INTRODUCES.search(s.text):
+            return span[:k + 1]
+    return span
+
+
+_INTRODUCES = re.compile(r"\bet al\b")
+
+
 def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> str | None:
     """A question comparing the values of two groups ("survival for persistent versus recurrent disease", "between
     men and women") is answered
@@ -320,7 +336,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             return False  # the sentence's value is of another named measure ("overall survival", asked "DFS")
         # ("the trade-offs between A and B", no value asked: a paragraph may set them side by side over a few
         # sentences, "A … These flaps … Alternatively, B …")
-        span = _span(retriever, h, 1 if evidence or named or asks_which else 2)
+        span = _within_study(retriever, h, _span(retriever, h, 1 if evidence or named or asks_which else 2))
         if named and not any(valued(retriever.sentences[j].text) for j in span):
             return False  # the measure is named with the value or just before it ("The overall survival at 12 months")
         if evidence or named:  # the value's sentence names a side, not only the one before that introduces the study
@@ -346,7 +362,8 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
             after = set(tokens(low[base.end():])) if base else set()
             if base and not _TWO_ARMS.search(low) and any(
                     lexicon.coverage(replace(query, concepts=[c]), after, prefixes_of(after)) > 0 for c in sides):
-                span = [j for j in _paragraph(retriever, span[0]) if j <= span[0]]
+                span = _within_study(retriever, h, sorted((j for j in _paragraph(retriever, span[0]) if j <= span[0]),
+                                                          reverse=True))
         have = set().union(*(retriever.sentence_tokens[j] for j in span))
         prefixes = set().union(*(retriever.sentence_prefixes[j] for j in span))
         return all(lexicon.coverage(replace(query, concepts=[c]), have, prefixes) > 0 for c in sides) \

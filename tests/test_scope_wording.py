@@ -1332,3 +1332,14 @@ def test_two_regimens_of_different_studies_in_one_paragraph_are_not_compared(pip
     assert a.mode == "abstained" and "compares" in a.reason, (a.mode, a.reason)
     assert_answered(pipeline, "How did modified DCF compare with standard DCF for tolerability?",
                     "better tolerability")
+
+
+@pytest.mark.parametrize("question", [
+    "Which is more effective as a first-line option in metastatic disease: modified DCF or carboplatin-paclitaxel?",
+    "Which is safer as first-line chemotherapy in advanced anal cancer: carboplatin-paclitaxel or modified DCF?",
+])
+def test_which_is_better_for_a_purpose_of_two_things_is_a_comparison(pipeline, question):
+    """"Which is more effective as first-line therapy …: A or B?" compares A and B, with what it is better for between
+    the cue and the colon; the review never sets the two side by side, so it is declined, naming them as typed."""
+    a = pipeline.ask(question)
+    assert a.mode == "abstained" and "modified" in a.reason and "carboplatin" in a.reason, (a.mode, a.reason)

@@ -43,7 +43,9 @@ _PHRASE = r"((?:[a-z][\w-]*\s+){0,3}?[a-z][\w-]*)"
 _OR_WHICH = re.compile(rf"\b(?:is|are|was|were|does|do|did|would|will)\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?"
                        rf"{_PHRASE}\s+(?:more|less|better|worse|safer|superior|inferior)\b"
                        rf"|\bwhich\s+(?:is|was|works?|worked|does|did|gives?|gave)\s+(?:\w+\s+)?(?:better|more \w+|less \w+|"
-                       rf"safer|superior)\s*[,:]?\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+(?:the\s+|a\s+)?{_PHRASE}"
+                       # (… with what it is better at or for, up to a colon: "more effective as first-line therapy: A or B")
+                       rf"safer|superior)(?:(?:\s+[\w-]+){{1,8}}?\s*:)?\s*[,:]?\s+(?:the\s+|a\s+)?{_PHRASE}\s+or\s+"
+                       rf"(?:the\s+|a\s+)?{_PHRASE}"
                        # "which has fewer perineal complications after APR, a VRAM or a gracilis flap?"
                        rf"|\bwhich\s+(?:is|was|has|had|have|gives?|gave|leads?|led|causes?|caused|carries|carried)\s+"
                        rf"(?:fewer|more|less|lower|higher|better|worse|longer|shorter|greater)(?:\s+[\w-]+){{1,6}}?\s*[,:]\s*"
@@ -371,7 +373,7 @@ def comparison_check(question: str, ranking: Ranking, retriever: Retriever) -> s
 
     if any(names_both(h) and _about_named(retriever, query, h) for h in ranking.hits[:TYPE_WINDOW]):
         return None
-    return f"no passage of the review compares {a} and {b} for this"
+    return f"no passage of the review compares {_typed(q, a)} and {_typed(q, b)} for this"  # (as typed, not stems)
 
 # A yes/no question whether something made a difference: "did …", "does …", "was there …" with "change", "affect",
 # "influence", "matter", "make a difference"

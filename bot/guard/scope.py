@@ -296,9 +296,10 @@ def _numbered(retriever: Retriever) -> dict[str, set[str]]:
 _TRIAL_NAME = re.compile(r"[A-Z][A-Z0-9]{2,}[- ]?(?:\d+|[IVX]+)")  # a name with its number: "KEYNOTE-028"
 
 
-def surface_names(question: str) -> list[str]:
-    """The question's capitalised words, as typed ("Ott", "Kim")."""
-    return re.findall(r"\b[A-Z][a-z]+\b", question)
+def _as_author(name: str, question: str) -> bool:
+    """The question writes the name as an author's: "Ott et al.", "Ott's", "by Ott"."""
+    n = re.escape(name)
+    return bool(re.search(rf"\b{n}(?:\s+et\.?\s+al\b|['\u2019]s\b)|\bby\s+{n}\b", question))
 
 
 ARTICLE_TOP = 5  # how far down a question about the article itself may find its front-matter line
@@ -345,12 +346,12 @@ def judge(question: str, ranking: Ranking, retriever: Retriever, unrelated: floa
     # A proper name the review never uses ("the Mayo Clinic series", "the Lancet paper") may only describe a study
     # the question's other words identify: treated like a demonym. A drug, an acronym or a rare term is a subject.
     proper = [m for m in others if re.fullmatch(r"[A-Z][a-z]{2,}", m) and not _DRUG_ENDING.search(m.lower())
-              and not re.search(rf"\b{m}(\s+et\.?\s+al\b|['\u2019]s\b)|\bby\s+{m}\b", question)]  # not an author
+              and not _as_author(m, question)]
     # … and so may a trial's name the review never uses beside the author it does name ("the KEYNOTE-028 cohort by
     # Ott et al."): the author identifies the study
-    by_author = any(re.search(rf"\b{re.escape(m)}(?:\s+et\.?\s+al\b|['\u2019]s\b)|\bby\s+{re.escape(m)}\b", question)
-                    for m in surface_names(question) if fold(m) in {t for name in ranking.query.named for t in name}
-                    and retriever.token_index.has_all((fold(m),)).any())  # an author the text itself reports
+    named = {t for name in ranking.query.named for t in name}
+    by_author = any(_as_author(m, question) for m in re.findall(r"\b[A-Z][a-z]+\b", question)
+                    if fold(m) in named and retriever.token_index.has_all((fold(m),)).any())  # the text reports it
     proper += [m for m in others if by_author and m not in proper and _TRIAL_NAME.fullmatch(m)]
     if others and (len(proper) < len(others) or not (ranking.query.named or best.coverage >= 0.5)):
         return Verdict(False, "the review never mentions " + ", ".join(f"'{m}'" for m in others))

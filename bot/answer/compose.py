@@ -286,7 +286,6 @@ def _study_first(ranking: Ranking, retriever: Retriever, own_only: bool = False)
                 and sents[j].kind == "text":
             reports[j] = True
             j += 1
-    numbers = retriever.pattern_hits[id(NUMBERS)]
     study = [h for h in ranking.hits if reports[retriever.position[h.sentence.id]]]
     if not study:
         return None
@@ -296,15 +295,21 @@ def _study_first(ranking: Ranking, retriever: Retriever, own_only: bool = False)
         study = [h for h in study if cited & set(h.sentence.refs + h.sentence.context_refs)]
     reports = np.zeros(len(reports), dtype=bool)
     reports[[retriever.position[h.sentence.id] for h in study]] = True
-    results = [h for h in study if numbers[retriever.position[h.sentence.id]]]
-    # Of those, the outcomes first ("an objective response was achieved in 11%"): the design and the enrolment
-    # ("conducted across 38 centers", "112 patients were enrolled") say what was studied, not what was found
-    results = [h for h in results if _OUTCOME.search(h.sentence.text)] + \
-        [h for h in results if not _OUTCOME.search(h.sentence.text)]
-    rest = [h for h in study if not numbers[retriever.position[h.sentence.id]]]
     if own_only:  # what the study found, and nothing else
-        return results + rest
-    return results + rest + [h for h in ranking.hits if not reports[retriever.position[h.sentence.id]]]
+        return _results_first(study, retriever)
+    return _results_first(study, retriever) + [h for h in ranking.hits
+                                               if not reports[retriever.position[h.sentence.id]]]
+
+
+def _results_first(study: list[Hit], retriever: Retriever) -> list[Hit]:
+    """A study's sentences, those giving results (numbers) first, each group in ranking order; of those, the
+    outcomes first ("an objective response was achieved in 11%"): the design and the enrolment ("conducted across
+    38 centers", "112 patients were enrolled") say what was studied, not what was found."""
+    numbers = retriever.pattern_hits[id(NUMBERS)]
+    results = [h for h in study if numbers[retriever.position[h.sentence.id]]]
+    return [h for h in results if _OUTCOME.search(h.sentence.text)] + \
+        [h for h in results if not _OUTCOME.search(h.sentence.text)] + \
+        [h for h in study if not numbers[retriever.position[h.sentence.id]]]
 
 
 def _described_study(ranking: Ranking, retriever: Retriever) -> list[Hit] | None:
@@ -322,12 +327,7 @@ def _described_study(ranking: Ranking, retriever: Retriever) -> list[Hit] | None
     ref = first.sentence.refs[0]
     study = [h for h in ranking.hits if h.sentence.kind == "text"
              and (ref in h.sentence.refs or (not h.sentence.refs and ref in h.sentence.context_refs))]
-    numbers = retriever.pattern_hits[id(NUMBERS)]
-    results = [h for h in study if numbers[retriever.position[h.sentence.id]]]
-    results = [h for h in results if _OUTCOME.search(h.sentence.text)] + \
-        [h for h in results if not _OUTCOME.search(h.sentence.text)]
-    return [first] + [h for h in results if h is not first] + \
-        [h for h in study if h is not first and not numbers[retriever.position[h.sentence.id]]]
+    return [first] + [h for h in _results_first(study, retriever) if h is not first]
 
 
 # What a study found, in the words that report an outcome (not its design or its enrolment)

@@ -27,11 +27,11 @@ from bot.retrieve.bibliography import Bibliography
 from bot.retrieve.conversation import contextual_query
 from bot.index.embed import Embedder
 from bot.retrieve.descriptors import resolve_descriptors
+from bot.retrieve.lexicon import tidied
 from bot.retrieve.search import Ranking, Retriever
 from bot.guard.classifier import IntentClassifier
 from bot.guard.scope import foreign_topics, judge
 from bot.settings import Settings
-from bot.text import tidied
 from bot.types import Answer, Citation, document_labels
 
 

@@ -242,15 +242,3 @@ def plural(n: int, word: str) -> str:
     """'1 document', '2 documents': counts shown to the user read as English."""
     return f"{n} {word if n == 1 else word + 's'}"
 
-
-_GLUED_NUMBER = re.compile(r"\b(tables?|figures?|figs?)(\d+)\b", re.I)
-_UNIT_SHORTHAND = {"mo": "months", "mos": "months", "mth": "months", "mths": "months", "wk": "weeks", "wks": "weeks",
-                   "yr": "years", "yrs": "years"}
-_NUMBER_UNIT = re.compile(r"\b(\d+(?:\.\d+)?)\s*(" + "|".join(_UNIT_SHORTHAND) + r")\b", re.I)
-
-
-def tidied(question: str) -> str:
-    """A terse note as the documents would write it: "table2", "fig1" as "table 2", "fig 1" (the word and the
-    number it names); a number's unit in shorthand spelt out ("24 mo" → "24 months", "3 wks" → "3 weeks")."""
-    question = _GLUED_NUMBER.sub(r"\1 \2", question)
-    return _NUMBER_UNIT.sub(lambda m: f"{m.group(1)} {_UNIT_SHORTHAND[m.group(2).lower()]}", question)

@@ -386,7 +386,7 @@ def test_a_time_point_of_one_study_is_not_lent_to_a_study_named_after_it(tmp_pat
 TIME_POINT_CASES = [
     ("What was the 30-day complication rate in Lindqvist et al.?", "answer", "22%"),
     ("What was the 90-day complication rate in Lindqvist et al.?", "abstained", "90-day"),
-    ("5 yr overall survival in the Lindqvist series?", "abstained", "5 years"),  # (the unit spelt out: bot.text.tidied)
+    ("5 yr overall survival in the Lindqvist series?", "abstained", "5 years"),  # (the unit spelt out: lexicon.tidied)
     ("What was the 24-month overall survival in Okafor et al.?", "abstained", "24-month"),  # "2-year treatment"
     ("What hazard ratio for death did Lindqvist et al. report for involved margins?", "answer", "1.9"),
     ("What hazard ratio for death did Okafor et al. report?", "abstained", "ratio")]

@@ -29,6 +29,19 @@ SHORTHAND: dict[str, str] = _glossary["shorthand"]  # for the scope check only (
 WORDING: dict[str, str] = _glossary.get("wording", {})
 LAY: dict[str, str] = {**_glossary.get("lay", {}), **WORDING}
 
+# A terse note as the documents would write it (bot.pipeline, before anything reads the question): "table2", "fig1"
+# as "table 2", "fig 1"; a number's unit in the glossary's shorthand spelt out ("24 mo" → "24 months", "5 yr").
+_GLUED_NUMBER = re.compile(r"\b(tables?|figures?|figs?)(\d+)\b", re.I)
+_UNITS = {short: long if long.endswith("s") else long + "s" for short, long in SHORTHAND.items()
+          if long.rstrip("s") in ("day", "week", "month", "year")}
+_NUMBER_UNIT = re.compile(r"\b(\d+(?:\.\d+)?)\s*(" + "|".join(map(re.escape, _UNITS)) + r")\b", re.I)
+
+
+def tidied(question: str) -> str:
+    question = _GLUED_NUMBER.sub(r"\1 \2", question)
+    return _NUMBER_UNIT.sub(lambda m: f"{m.group(1)} {_UNITS[m.group(2).lower()]}", question)
+
+
 PREFIX_MIN = 4  # a question word that starts a document word ('fail' / 'failure') counts half
 
 # Questions about the article itself (who wrote it, where it was published) may use its front matter.
